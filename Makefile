@@ -1,0 +1,43 @@
+# Meldestelle: `make run` serves the demo, `make test` runs the whole suite.
+PY := .venv/bin/python
+PIP := .venv/bin/pip
+STAMP := .venv/.installed
+
+.PHONY: run test lint bench install static clean-db messages
+
+$(STAMP): pyproject.toml
+	python3 -m venv .venv
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet ".[dev]"
+	touch $(STAMP)
+
+node_modules/.installed: package.json
+	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; else npm install --no-audit --no-fund --silent; fi
+	touch node_modules/.installed
+
+install: $(STAMP) node_modules/.installed
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+	$(PY) manage.py load_demo
+	@echo ""
+	@echo "Meldestelle runs on http://127.0.0.1:8000/  (staff: http://127.0.0.1:8000/staff/)"
+	@echo "Task cluster started in the background; Ctrl-C stops both."
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(PY) manage.py qcluster & \
+	  $(PY) manage.py runserver 127.0.0.1:8000
+
+lint: $(STAMP)
+	.venv/bin/ruff check .
+
+test: install
+	.venv/bin/ruff check .
+	$(PY) -m pytest
+
+bench: install
+	$(PY) benchmarks/run.py
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -a --no-obsolete -i ".venv/*" -i "node_modules/*" -i "tests/*" -i "benchmarks/*"
+	$(PY) manage.py compilemessages -i ".venv" -i "node_modules"

@@ -1,0 +1,72 @@
+"""The demo data set for `make run`: fictional organisations, clearly marked as demo."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from counselling.models import Membership
+from counselling.services import member_create
+from reporting.models import District, Organisation
+from reporting.services import organisation_create
+from reporting.taxonomy import REPORTER_LANGUAGES
+
+
+@dataclass(frozen=True)
+class DemoOrg:
+    slug: str
+    name: str
+    regions: tuple[str, ...]  # statistical regions covered; empty = statewide
+    motives: tuple[str, ...]  # empty = all
+    languages: tuple[str, ...]
+    fallback: bool = False
+
+
+DEMO_ORGS = (
+    DemoOrg("demo-nord", "Demo-Beratungsstelle Nord (Demo)", ("Lüneburg", "Weser-Ems"), (), ("de", "en", "ar", "fa")),
+    DemoOrg("demo-sued", "Demo-Beratungsstelle Süd (Demo)", ("Braunschweig", "Hannover"), (), ("de", "en", "tr", "uk", "ru")),
+    DemoOrg("demo-antisem", "Demo-Fachstelle Antisemitismus (Demo)", (), ("antisemitism",), ("de", "en", "ru", "uk")),
+    DemoOrg("demo-land", "Demo-Landesstelle (Demo)", (), (), REPORTER_LANGUAGES, fallback=True),
+)
+
+
+def demo_logins_path():  # type: ignore[no-untyped-def]
+    return settings.LOCAL_DIR / "demo_logins.txt"
+
+
+def load_demo() -> list[str]:
+    """Create what is missing; returns the login lines to print (only for new accounts)."""
+    lines: list[str] = []
+    with transaction.atomic():
+        for spec in DEMO_ORGS:
+            if Organisation.objects.filter(slug=spec.slug).exists():
+                continue
+            districts = list(
+                District.objects.filter(statistical_region__in=spec.regions).values_list("ags", flat=True)
+            )
+            created = organisation_create(
+                actor=None, slug=spec.slug, name=spec.name, statewide=not spec.regions, districts=districts,
+                all_motives=not spec.motives, motives=spec.motives, languages=spec.languages,
+                is_fallback=spec.fallback, is_demo=True,
+                public_contact="demo@example.org",
+            )
+            for suffix, role in (("admin", Membership.Role.PARTNER_ADMIN), ("berater", Membership.Role.COUNSELLOR)):
+                username = f"{spec.slug}-{suffix}"
+                password = secrets.token_urlsafe(12)
+                member_create(
+                    actor=None, organisation=created.organisation, username=username, password=password,
+                    email=f"{username}@example.org", role=role, org_private_key=created.private_key,
+                )
+                lines.append(f"{spec.name:45} {username:22} {password}")
+            lines.append(f"{spec.name:45} recovery code: {created.recovery_code}")
+        if not Membership.objects.filter(role=Membership.Role.COORDINATOR, user__username="demo-koordination").exists():
+            password = secrets.token_urlsafe(12)
+            member_create(
+                actor=None, organisation=None, username="demo-koordination", password=password,
+                email="koordination@example.org", role=Membership.Role.COORDINATOR,
+            )
+            lines.append(f"{'Koordinierungsstelle (Demo)':45} {'demo-koordination':22} {password}")
+    return lines

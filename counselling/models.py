@@ -1,0 +1,53 @@
+"""Staff: members of partner organisations and the state coordinator, with their key wraps."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from reporting.models import Organisation
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        COUNSELLOR = "counsellor", _("Counsellor")
+        PARTNER_ADMIN = "partner_admin", _("Partner admin")
+        COORDINATOR = "coordinator", _("Coordinator")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="members"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.COUNSELLOR)
+    notify = models.BooleanField(default=True)
+    # Per-member keypair: lets an admin grant the organisation key without knowing the
+    # member's password (sealed to `member_public_key`, opened at the member's next login).
+    kek_salt = models.BinaryField(null=True, blank=True)
+    member_public_key = models.BinaryField(null=True, blank=True)
+    # Member private key under Argon2id(password, kek_salt). Who can decrypt: the member.
+    wrapped_member_key = models.BinaryField(null=True, blank=True)
+    # Organisation private key under Argon2id(password, kek_salt). Who can decrypt: the member.
+    wrapped_org_key = models.BinaryField(null=True, blank=True)
+    org_key_version = models.PositiveIntegerField(null=True, blank=True)
+    # Organisation private key HPKE-sealed to the member key, waiting for the next login.
+    pending_org_key = models.BinaryField(null=True, blank=True)
+    pending_key_version = models.PositiveIntegerField(null=True, blank=True)
+    failed_logins = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == self.Role.COORDINATOR
+
+    @property
+    def is_partner_admin(self) -> bool:
+        return self.role == self.Role.PARTNER_ADMIN
+
+    @property
+    def has_key_access(self) -> bool:
+        return bool(self.wrapped_org_key) or bool(self.pending_org_key)

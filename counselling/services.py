@@ -1,0 +1,224 @@
+"""Writes of the staff side: members, their key wraps, unlock.
+
+Key handling (SPEC §3.4): a member's key-encryption key is Argon2id(password, salt); it wraps
+the organisation's private key. To grant access without knowing a colleague's password, the
+organisation key is HPKE-sealed to the member's own public key and turned into a normal wrap
+at their next login.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from counselling.models import Membership
+from reporting import crypto
+from reporting.audit import audit_log
+from reporting.models import Organisation
+from reporting.services import ServiceError
+
+PURPOSE_MEMBER_KEY = "member-key"
+PURPOSE_ORG_WRAP = "org-key-wrap"
+PURPOSE_PENDING = "pending-grant"
+
+
+def argon2_params() -> crypto.Argon2Params:
+    return crypto.Argon2Params(
+        time_cost=settings.ARGON2_TIME_COST, memory_kib=settings.ARGON2_MEMORY_KIB, lanes=settings.ARGON2_LANES
+    )
+
+
+def _owner(membership: Membership) -> str:
+    return f"member:{membership.pk}"
+
+
+def _new_member_keys(membership: Membership, password: str) -> bytes:
+    """Fresh salt and member keypair; returns the KEK so the caller can wrap the org key too."""
+    membership.kek_salt = crypto.new_salt()
+    kek = crypto.password_kek(password, bytes(membership.kek_salt), argon2_params())
+    keypair = crypto.new_org_keypair()
+    membership.member_public_key = keypair.public_key
+    membership.wrapped_member_key = crypto.wrap_key(
+        kek, keypair.private_key, owner=_owner(membership), purpose=PURPOSE_MEMBER_KEY
+    )
+    return kek
+
+
+@dataclass(frozen=True)
+class NewMember:
+    membership: Membership
+    totp_device: TOTPDevice
+
+
+def member_create(
+    *,
+    actor: Any | None,
+    organisation: Organisation | None,
+    username: str,
+    password: str,
+    email: str = "",
+    role: str = Membership.Role.COUNSELLOR,
+    org_private_key: bytes | None = None,
+) -> NewMember:
+    """A staff account with a TOTP device; with `org_private_key`, key access at once."""
+    if role != Membership.Role.COORDINATOR and organisation is None:
+        raise ServiceError("organisation_required", "Counsellors belong to an organisation.")
+    user_model = get_user_model()
+    with transaction.atomic():
+        if user_model.objects.filter(username=username).exists():
+            raise ServiceError("username_taken", "This username is taken.")
+        user = user_model.objects.create_user(username=username, password=password, email=email)
+        membership = Membership.objects.create(
+            user=user, organisation=organisation if role != Membership.Role.COORDINATOR else None, role=role
+        )
+        kek = _new_member_keys(membership, password)
+        if org_private_key is not None and organisation is not None:
+            membership.wrapped_org_key = crypto.wrap_key(
+                kek, org_private_key, owner=_owner(membership), purpose=PURPOSE_ORG_WRAP
+            )
+            membership.org_key_version = organisation.current_key.version
+        membership.save()
+        device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+        audit_log(
+            actor=actor, action="counselling.member.created",
+            organisation_id=organisation.pk if organisation else None,
+            data={"member": membership.pk, "role": role, "key_access": org_private_key is not None},
+        )
+    return NewMember(membership=membership, totp_device=device)
+
+
+def member_grant(*, actor: Any, membership: Membership, org_private_key: bytes) -> Membership:
+    """Give a member access to the organisation key (from an unlocked session or recovery)."""
+    if membership.organisation is None or not membership.member_public_key:
+        raise ServiceError("cannot_grant", "This account cannot hold an organisation key.")
+    key = membership.organisation.current_key
+    with transaction.atomic():
+        membership.pending_org_key = crypto.seal(
+            bytes(membership.member_public_key), org_private_key, case_id=_owner(membership), purpose=PURPOSE_PENDING
+        )
+        membership.pending_key_version = key.version
+        membership.save(update_fields=["pending_org_key", "pending_key_version"])
+        audit_log(
+            actor=actor, action="counselling.member.granted", organisation_id=membership.organisation_id,
+            data={"member": membership.pk, "key_version": key.version},
+        )
+    return membership
+
+
+def member_revoke(*, actor: Any, membership: Membership, deactivate: bool = True) -> Membership:
+    with transaction.atomic():
+        membership.wrapped_org_key = None
+        membership.org_key_version = None
+        membership.pending_org_key = None
+        membership.pending_key_version = None
+        membership.save()
+        if deactivate:
+            membership.user.is_active = False
+            membership.user.save(update_fields=["is_active"])
+        audit_log(
+            actor=actor, action="counselling.member.revoked", organisation_id=membership.organisation_id,
+            data={"member": membership.pk, "deactivated": deactivate},
+        )
+    return membership
+
+
+def member_unlock(*, membership: Membership, password: str) -> bytes:
+    """The organisation private key for a member who just proved their password.
+
+    A pending grant is turned into a normal wrap here. Raises ServiceError('no_key_access').
+    """
+    if not membership.kek_salt or membership.organisation is None:
+        raise ServiceError("no_key_access", "No key access.")
+    kek = crypto.password_kek(password, bytes(membership.kek_salt), argon2_params())
+    current_version = membership.organisation.current_key.version
+    try:
+        if membership.pending_org_key and membership.pending_key_version == current_version:
+            member_private = crypto.unwrap_key(
+                kek, bytes(membership.wrapped_member_key), owner=_owner(membership), purpose=PURPOSE_MEMBER_KEY
+            )
+            org_private = crypto.unseal(
+                member_private, bytes(membership.pending_org_key), case_id=_owner(membership), purpose=PURPOSE_PENDING
+            )
+            with transaction.atomic():
+                membership.wrapped_org_key = crypto.wrap_key(
+                    kek, org_private, owner=_owner(membership), purpose=PURPOSE_ORG_WRAP
+                )
+                membership.org_key_version = current_version
+                membership.pending_org_key = None
+                membership.pending_key_version = None
+                membership.save(
+                    update_fields=["wrapped_org_key", "org_key_version", "pending_org_key", "pending_key_version"]
+                )
+            return org_private
+        if membership.wrapped_org_key and membership.org_key_version == current_version:
+            return crypto.unwrap_key(
+                kek, bytes(membership.wrapped_org_key), owner=_owner(membership), purpose=PURPOSE_ORG_WRAP
+            )
+    except crypto.CryptoError as exc:
+        raise ServiceError("no_key_access", "The key could not be opened.") from exc
+    raise ServiceError("no_key_access", "No key access.")
+
+
+def member_change_password(*, membership: Membership, old_password: str, new_password: str) -> Membership:
+    """The member changes their own password: keys are re-wrapped under the new one."""
+    user = membership.user
+    if not user.check_password(old_password):
+        raise ServiceError("wrong_password", "The current password is not right.")
+    try:
+        org_private = member_unlock(membership=membership, password=old_password)
+    except ServiceError:
+        org_private = None
+    old_kek = crypto.password_kek(old_password, bytes(membership.kek_salt), argon2_params()) if membership.kek_salt else None
+    member_private = None
+    if old_kek and membership.wrapped_member_key:
+        member_private = crypto.unwrap_key(
+            old_kek, bytes(membership.wrapped_member_key), owner=_owner(membership), purpose=PURPOSE_MEMBER_KEY
+        )
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        membership.kek_salt = crypto.new_salt()
+        kek = crypto.password_kek(new_password, bytes(membership.kek_salt), argon2_params())
+        if member_private is not None:
+            membership.wrapped_member_key = crypto.wrap_key(
+                kek, member_private, owner=_owner(membership), purpose=PURPOSE_MEMBER_KEY
+            )
+        if org_private is not None:
+            membership.wrapped_org_key = crypto.wrap_key(kek, org_private, owner=_owner(membership), purpose=PURPOSE_ORG_WRAP)
+        membership.save()
+        audit_log(actor=user, action="counselling.member.password_changed", organisation_id=membership.organisation_id,
+                  data={"member": membership.pk})
+    return membership
+
+
+def member_reset_password(*, actor: Any, membership: Membership, new_password: str) -> Membership:
+    """Someone else sets the password: every wrap is lost until a colleague grants again."""
+    with transaction.atomic():
+        membership.user.set_password(new_password)
+        membership.user.save(update_fields=["password"])
+        membership.wrapped_org_key = None
+        membership.org_key_version = None
+        membership.pending_org_key = None
+        membership.pending_key_version = None
+        _new_member_keys(membership, new_password)
+        membership.save()
+        audit_log(
+            actor=actor, action="counselling.member.password_reset", organisation_id=membership.organisation_id,
+            data={"member": membership.pk},
+        )
+    return membership
+
+
+def members_regrant_after_rotation(*, actor: Any | None, organisation: Organisation, org_private_key: bytes) -> int:
+    """After a key rotation, seal the new key to every member who had access."""
+    count = 0
+    for membership in Membership.objects.filter(organisation=organisation).select_related("organisation"):
+        if membership.has_key_access and membership.user.is_active:
+            member_grant(actor=actor, membership=membership, org_private_key=org_private_key)
+            count += 1
+    return count

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import translate_url
+from django.utils.translation import get_language_info
+
+
+def site(request: HttpRequest) -> dict[str, Any]:
+    links = []
+    path = request.get_full_path()
+    current = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
+    for code, _name in settings.LANGUAGES:
+        info = get_language_info(code)
+        links.append(
+            {"code": code, "name": info["name_local"], "url": translate_url(path, code), "current": code == current}
+        )
+    return {
+        "language_links": links,
+        "show_leave_button": True,
+        "leave_url": "https://www.wetter.com/",
+    }

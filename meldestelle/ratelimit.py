@@ -1,0 +1,40 @@
+"""Rate limits on a keyed, rotating hash of the client address, held only in the cache.
+
+The hash key rotates every hour (HMAC of the configured key and the hour), so a stored hash
+cannot be tied to an address later; the cache entries expire with their window.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+from reporting import crypto
+
+ROTATION_SECONDS = 3600
+
+
+def client_hash(address: str) -> str:
+    bucket = int(time.time() // ROTATION_SECONDS)
+    return crypto.keyed_hash(settings.ADDRESS_HASH_KEY, address or "-", context=f"addr:{bucket}")[:32]
+
+
+def hit(scope: str, ident: str, *, limit: int, window_seconds: int) -> bool:
+    """Count one event; True while the count stays within the limit."""
+    key = f"rl:{scope}:{ident}:{int(time.time() // window_seconds)}"
+    if cache.add(key, 1, timeout=window_seconds):
+        count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=window_seconds)
+            count = 1
+    return count <= limit
+
+
+def count(scope: str, ident: str, *, window_seconds: int) -> int:
+    key = f"rl:{scope}:{ident}:{int(time.time() // window_seconds)}"
+    return int(cache.get(key) or 0)

@@ -1,0 +1,421 @@
+"""Settings for Meldestelle, read from the environment.
+
+The embedded default (no environment at all) runs on SQLite with secrets generated once into
+`.local/secrets.json`, so a restart keeps sessions and receipt codes working. With DEBUG off
+every secret must come from the environment (or a `*_FILE`), and start-up names what is missing.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+LOCAL_DIR = Path(os.environ.get("MELDESTELLE_LOCAL_DIR", BASE_DIR / ".local"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("true", "1", "yes", "on"):
+        return True
+    if raw.lower() in ("false", "0", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+DEBUG = env_bool("DEBUG", default=not env_bool("MELDESTELLE_PRODUCTION", default=False))
+TESTING = "pytest" in sys.modules or env_bool("MELDESTELLE_TESTING", default=False)
+
+
+def _local_secrets() -> dict[str, str]:
+    """Secrets for the embedded run, made once and kept in an ignored file."""
+    path = LOCAL_DIR / "secrets.json"
+    stored: dict[str, str] = {}
+    if path.exists():
+        stored = json.loads(path.read_text())
+    wanted = {
+        "SECRET_KEY": lambda: secrets.token_urlsafe(50),
+        "RECEIPT_PEPPER": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+        "NOTIFICATION_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+        "ADDRESS_HASH_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+    changed = False
+    for name, make in wanted.items():
+        if name not in stored:
+            stored[name] = make()
+            changed = True
+    if changed:
+        LOCAL_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(stored, indent=2))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    return stored
+
+
+_LOCAL: dict[str, str] | None = None
+
+
+def env_secret(name: str) -> str:
+    """A secret from NAME or the file named by NAME_FILE; generated locally only in DEBUG."""
+    global _LOCAL
+    value = os.environ.get(name)
+    file_name = os.environ.get(f"{name}_FILE")
+    if not value and file_name:
+        value = Path(file_name).read_text().strip()
+    if value:
+        return value
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            f"{name} is not set. With DEBUG off, set {name} (or {name}_FILE) in the environment."
+        )
+    if _LOCAL is None:
+        _LOCAL = _local_secrets()
+    return _LOCAL[name]
+
+
+def env_key(name: str) -> bytes:
+    """A 32-byte key given as base64."""
+    raw = env_secret(name)
+    try:
+        key = base64.b64decode(raw, validate=True)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be 32 bytes in base64") from exc
+    if len(key) != 32:
+        raise ImproperlyConfigured(f"{name} must be 32 bytes in base64")
+    return key
+
+
+SECRET_KEY = env_secret("SECRET_KEY")
+RECEIPT_PEPPER = env_key("RECEIPT_PEPPER")
+NOTIFICATION_KEY = env_key("NOTIFICATION_KEY")
+ADDRESS_HASH_KEY = env_key("ADDRESS_HASH_KEY")
+
+ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h] or (
+    ["127.0.0.1", "localhost", "testserver"] if DEBUG or TESTING else []
+)
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS is not set. List the host names, comma-separated.")
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_q",
+    "csp",
+    "reporting",
+    "stats",
+    "counselling",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "meldestelle.middleware.NoClientAddressMiddleware",
+    "meldestelle.middleware.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "meldestelle.urls"
+WSGI_APPLICATION = "meldestelle.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "meldestelle.context_processors.site",
+            ],
+        },
+    },
+]
+
+
+def _database_from_url(url: str) -> dict[str, object]:
+    parsed = urlparse(url)
+    if parsed.scheme in ("postgres", "postgresql"):
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parsed.path.lstrip("/")),
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "",
+            "PORT": str(parsed.port or ""),
+            "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
+            "CONN_HEALTH_CHECKS": True,
+            "TEST": {"NAME": os.environ.get("DATABASE_TEST_NAME") or None},
+        }
+    if parsed.scheme == "sqlite":
+        return _sqlite(Path(unquote(parsed.path)))
+    raise ImproperlyConfigured(f"DATABASE_URL scheme {parsed.scheme!r} is not supported")
+
+
+def _sqlite(path: Path) -> dict[str, object]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # WAL lets readers work while one writer commits; IMMEDIATE takes the write lock when a
+    # transaction starts, so two submissions queue on the busy timeout instead of failing.
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+        "TEST": {"NAME": str(LOCAL_DIR / "test.sqlite3")} if os.environ.get("SQLITE_TEST_FILE") else {},
+    }
+
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+DATABASES = {
+    "default": _database_from_url(DATABASE_URL)
+    if DATABASE_URL
+    else _sqlite(Path(os.environ.get("SQLITE_PATH", BASE_DIR / "var" / "db.sqlite3")))
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+elif TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    # The database cache is shared by every process of the embedded run (rate limits must
+    # hold across the web server's threads and the task cluster alike).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "meldestelle_cache",
+        }
+    }
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+PASSWORD_HASHERS = (
+    ["meldestelle.hashers.FastTestHasher"] if TESTING else ["meldestelle.hashers.Argon2idHasher"]
+)
+
+LOGIN_URL = "counselling:login"
+
+LANGUAGE_CODE = "de"
+LANGUAGES = [
+    ("de", _("German")),
+    ("en", _("English")),
+    ("ar", _("Arabic")),
+    ("tr", _("Turkish")),
+    ("uk", _("Ukrainian")),
+    ("ru", _("Russian")),
+    ("fa", _("Persian")),
+]
+LANGUAGES_BIDI = ["ar", "fa"]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Berlin"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static"]
+# Front-end packages installed by `npm ci` (package.json) and served as they are, never copied.
+NODE_MODULES = BASE_DIR / "node_modules"
+KERN_DIST = NODE_MODULES / "@kern-ux" / "native" / "dist"
+for _prefix, _folder in (
+    ("kern", KERN_DIST),
+    ("fonts/fira-sans", NODE_MODULES / "@fontsource" / "fira-sans" / "files"),
+    ("fonts/noto-sans-arabic", NODE_MODULES / "@fontsource" / "noto-sans-arabic" / "files"),
+):
+    if _folder.is_dir():
+        STATICFILES_DIRS.append((_prefix, _folder))
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if not DEBUG and not TESTING
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# Uploads stay in memory (they are encrypted before anything is written); the request as a
+# whole may hold five files of the maximum size plus the form.
+REPORT_MAX_FILES = env_int("REPORT_MAX_FILES", 5)
+REPORT_MAX_FILE_BYTES = env_int("REPORT_MAX_FILE_BYTES", 10 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = REPORT_MAX_FILE_BYTES + 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = REPORT_MAX_FILES * REPORT_MAX_FILE_BYTES + 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
+# Argon2id for member key wraps (SPEC §3): t=3, m=64 MiB, p=4 unless set.
+ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 1 if TESTING else 3)
+ARGON2_MEMORY_KIB = env_int("ARGON2_MEMORY_KIB", 8 * 1024 if TESTING else 64 * 1024)
+ARGON2_LANES = env_int("ARGON2_LANES", 4)
+
+REPORT_POW_DIFFICULTY = env_int("REPORT_POW_DIFFICULTY", 0 if TESTING else 16)
+REPORT_MIN_FORM_SECONDS = env_int("REPORT_MIN_FORM_SECONDS", 0 if TESTING else 3)
+REPORT_RATE_PER_HOUR = env_int("REPORT_RATE_PER_HOUR", 10)
+REPORT_RATE_PER_HOUR_NO_POW = env_int("REPORT_RATE_PER_HOUR_NO_POW", 5)
+REPORT_GLOBAL_RATE_PER_MINUTE = env_int("REPORT_GLOBAL_RATE_PER_MINUTE", 120)
+FOLLOWUP_MAX_FAILURES = env_int("FOLLOWUP_MAX_FAILURES", 5)
+FOLLOWUP_FAILURE_WINDOW_SECONDS = env_int("FOLLOWUP_FAILURE_WINDOW_SECONDS", 600)
+LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
+TOTP_REQUIRED = env_bool("TOTP_REQUIRED", default=not DEBUG or TESTING)
+STATS_MIN_CELL = env_int("STATS_MIN_CELL", 3)
+STATS_SHOW_PROVISIONAL = env_bool("STATS_SHOW_PROVISIONAL", default=True)
+CASE_REFERENCE_PREFIX = os.environ.get("CASE_REFERENCE_PREFIX", "NI")
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_COOKIES = env_bool("SECURE_COOKIES", default=not DEBUG)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Strict"
+UNLOCK_COOKIE_NAME = "ms_unlock"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = False
+BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.filebased.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "meldestelle@localhost")
+
+Q_CLUSTER = {
+    "name": "meldestelle",
+    "workers": env_int("Q_WORKERS", 2),
+    "timeout": 60,
+    "retry": 120,
+    "max_attempts": 5,
+    "ack_failures": True,
+    "catch_up": False,
+    "save_limit": 250,
+    "label": "Tasks",
+}
+if os.environ.get("Q_BROKER") == "redis" and REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+if TESTING and not env_bool("Q_ASYNC", default=False):
+    Q_CLUSTER["sync"] = True
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "EXCEPTION_HANDLER": "meldestelle.api.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Meldestelle API",
+    "DESCRIPTION": "Anonymous reporting of racist, xenophobic and antisemitic incidents.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Logs never carry client addresses: the request logger is silenced (its records name paths
+# and can carry the remote address through the server), and our own loggers never log input.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        "django.security.DisallowedHost": {"handlers": [], "propagate": False},
+    },
+}

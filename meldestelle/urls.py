@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView
+
+from meldestelle import views
+
+api_v1 = [
+    path("", include("reporting.api_urls")),
+    path("", include("counselling.api_urls")),
+    path("", include("stats.api_urls")),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/de/", permanent=False)),
+    path("healthz", views.healthz, name="healthz"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("staff/", include("counselling.urls")),
+    path("operator/", admin.site.urls),
+]
+urlpatterns += i18n_patterns(
+    path("statistics/", include("stats.urls")),
+    path("", include("reporting.urls")),
+    prefix_default_language=True,
+)
+
+handler400 = "meldestelle.views.bad_request"
+handler403 = "meldestelle.views.forbidden"
+handler404 = "meldestelle.views.not_found"
+handler500 = "meldestelle.views.server_error"

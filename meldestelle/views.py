@@ -1,0 +1,52 @@
+"""Site-wide views: health check and translated error pages that reveal nothing."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django_q.brokers import get_broker
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:  # any failure is "down"; the detail goes to the operator's logs
+        checks["database"] = "down"
+    try:
+        broker = get_broker()
+        checks["queue"] = "ok" if broker.ping() else "down"
+    except Exception:
+        checks["queue"] = "down"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "down", "checks": checks}, status=200 if healthy else 503)
+
+
+def _error(request: HttpRequest, status: int, title: str, text: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        codes = {400: "bad_request", 403: "forbidden", 404: "not_found", 500: "server_error"}
+        return JsonResponse({"error": {"code": codes[status], "message": title, "fields": {}}}, status=status)
+    return render(request, "error.html", {"title": title, "text": text}, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 400, _("The request could not be understood"), _("Please go back and try again."))
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 403, _("Not allowed"), _("You cannot open this page."))
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 404, _("Page not found"), _("This page does not exist or is not visible to you."))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error(
+        request, 500, _("Something went wrong on our side"),
+        _("Nothing you entered has been stored. Please try again in a few minutes."),
+    )

@@ -1,0 +1,248 @@
+"""The case core: districts, organisations and their keys, cases, grants, content, audit.
+
+Plaintext columns are only those SPEC §3 allows (ids, reference, organisation, status,
+assignee, day received, district, motive and type codes, language, flags, timestamps).
+Every `*_ciphertext` / `sealed_*` / `wrapped_*` column says who can decrypt it.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from reporting.taxonomy import CaseStatus, Channel
+
+
+class District(models.Model):
+    ags = models.CharField(max_length=5, primary_key=True)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=40)
+    nuts2 = models.CharField(max_length=4)
+    statistical_region = models.CharField(max_length=40)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    is_demo = models.BooleanField(default=False)
+    is_fallback = models.BooleanField(default=False)
+    active = models.BooleanField(default=True, help_text=_("Paused organisations receive no new cases."))
+    # Coverage (SPEC §4.5): an empty list with the flag set means "all".
+    statewide = models.BooleanField(default=False)
+    districts = models.JSONField(default=list, blank=True)
+    all_motives = models.BooleanField(default=True)
+    motives = models.JSONField(default=list, blank=True)
+    languages = models.JSONField(default=list, blank=True)
+    public_contact = models.CharField(max_length=300, blank=True)
+    retention_days = models.PositiveIntegerField(default=365)
+    rejected_retention_days = models.PositiveIntegerField(default=30)
+    reply_deadline_days = models.PositiveIntegerField(default=3)
+    last_received_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def current_key(self) -> OrganisationKey:
+        return self.keys.filter(active=True).order_by("-version").first()  # type: ignore[return-value]
+
+
+class OrganisationKey(models.Model):
+    """One version of an organisation's HPKE keypair."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="keys")
+    version = models.PositiveIntegerField()
+    public_key = models.BinaryField()
+    # The private key under HKDF(recovery code). Who can decrypt: whoever holds the recovery code.
+    wrapped_by_recovery = models.BinaryField()
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "version"], name="uniq_org_key_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} v{self.version}"
+
+
+class CaseSequence(models.Model):
+    """Per-year counter for case references, advanced under a row lock."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class Case(models.Model):
+    reference = models.CharField(max_length=32, unique=True)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases")
+    status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.CharField(max_length=30, choices=Channel.choices, default=Channel.ONLINE_FORM)
+    received_on = models.DateField()
+    district = models.CharField(max_length=10)
+    incident_type = models.CharField(max_length=30, blank=True)
+    motives = models.JSONField(default=list)
+    language = models.CharField(max_length=8, default="de")
+    wants_counselling = models.BooleanField(default=False)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    # HMAC(pepper, receipt code): finds the case; the code itself is never stored.
+    receipt_lookup = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The case key under HKDF(receipt code, case id). Who can decrypt: the reporter.
+    reporter_wrapped_key = models.BinaryField(null=True, blank=True)
+    # The report (all fields the reporter wrote) under the case key.
+    report_ciphertext = models.BinaryField()
+    # Reply-notice address under settings.NOTIFICATION_KEY. Who can decrypt: the server, to
+    # send content-free notices; deleted when the case closes.
+    notify_ciphertext = models.BinaryField(null=True, blank=True)
+    reporter_unread = models.BooleanField(default=False)
+    staff_unread = models.BooleanField(default=True)
+    first_reply_at = models.DateTimeField(null=True, blank=True)
+    last_reporter_activity_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["organisation", "status", "-created_at"]),
+            models.Index(fields=["organisation", "-created_at"]),
+            models.Index(fields=["status", "closed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (CaseStatus.NEW, CaseStatus.IN_PROGRESS)
+
+
+class CaseGrant(models.Model):
+    """Both case keys sealed (HPKE) to one organisation key version.
+
+    Who can decrypt: members of `organisation` who hold key `key_version`.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="grants")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="grants")
+    key_version = models.PositiveIntegerField()
+    sealed_case_key = models.BinaryField()
+    sealed_internal_key = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "organisation"], name="uniq_case_grant")
+        ]
+
+    def __str__(self) -> str:
+        return f"grant {self.case_id} → {self.organisation_id}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.uuid.hex}.bin"
+
+
+class Attachment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Streaming AES-GCM under the case key (reporting.crypto.encrypt_stream).
+    blob = models.FileField(upload_to=attachment_path, max_length=200)
+    # File name, type and size as JSON under the case key.
+    meta_ciphertext = models.BinaryField()
+    from_reporter = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"attachment {self.uuid}"
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        FROM_REPORTER = "reporter", _("From the reporter")
+        TO_REPORTER = "staff", _("From the counselling service")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Body under the case key: reporter and counsellors can decrypt.
+    body_ciphertext = models.BinaryField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"message {self.pk}"
+
+
+class Note(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Body under the case internal key: counsellors only, never the reporter.
+    body_ciphertext = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk}"
+
+
+class AuditEntry(models.Model):
+    """Append-only, hash-chained log of what staff and the system did (never content)."""
+
+    created_at = models.DateTimeField()
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=80)
+    organisation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.action}"
+
+
+class AuditHead(models.Model):
+    """A single row locked while appending, so concurrent writers chain one after another."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return "audit head"

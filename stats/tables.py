@@ -1,0 +1,596 @@
+"""Counting and statistical disclosure control for the public annual statistics.
+
+This module is pure Python on purpose (no Django, no database): it turns classified
+incidents into the tables that are frozen into a public snapshot, and it is the one
+place where the disclosure rules live, so they can be tested exhaustively.
+
+Pipeline::
+
+    counts = aggregate(records, year=2025)       # one pass, collections.Counter
+    published = publish(counts, year=2025, k=3)  # disclosure control on top
+    internal = publish_internal(counts, year=2025)  # same shape, nothing hidden
+
+``build_tables`` and ``build_tables_internal`` are the two steps in one call.  Both
+share the single counting function, so the public and the internal numbers can never
+drift apart.
+
+Tables of a year
+----------------
+* partitions of the grand total (every incident is counted in exactly one cell):
+  ``incident_type``, ``area_of_life``, ``month``, ``district`` (45 AGS keys + ``online``
+  + ``unknown``; replaced by ``region`` when rolled up) and ``channel``;
+* multi-valued tables (an incident counts once under *each* of its codes, so the cells
+  do not add up to the total): ``motive`` and ``antisemitism_form`` (the latter only
+  among incidents with the motive ``antisemitism``; its "total" is that motive's count).
+
+Every code of a dimension is a cell, zeros included.
+
+Disclosure control
+------------------
+The attacker we defend against knows every published number, the rules below, that
+each partition table adds up to the published grand total, that a multi-valued table
+satisfies ``max(cells) <= total <= sum(cells)`` (every incident has at least one
+motive), that ``antisemitism_form`` cells are at most the antisemitism count, and that
+published zeros are true zeros - so a suppressed cell is known to be at least 1.
+
+1. **Primary suppression.**  A cell with ``1 <= n < k`` is published as ``None`` with a
+   flag.  Zeros are published.
+2. **Small year.**  If the grand total is ``1 <= n < k``, *every* cell of every table
+   (zeros too) and the total are suppressed.  Showing the zeros would otherwise spell
+   out the profile of the one or two incidents (the only non-zero month, district,
+   type, ...) even with every non-zero count hidden.
+3. **Complementary (secondary) suppression.**  In every table that has at least one
+   primary cell, all published non-zero cells with the *smallest* value (which is >= k)
+   are suppressed as well.  This extends the basic rule "if exactly one cell is
+   suppressed, also suppress the next-smallest non-zero cell" in two ways, both for an
+   attacker who knows these rules:
+
+   * it applies even when two or more cells are primary: with ``k=3`` and the pair
+     ``2, 2`` hidden beside a published total, the attacker knows both are primary
+     (otherwise a complementary cell would have been added), that each is ``<= 2`` and
+     that they add up to 4 - so both are exactly 2;
+   * all cells tied for the smallest value are taken, because picking one of them by
+     position would tell the attacker which hidden cell is the complementary one.
+
+   Why it works (the *swap argument*): exchange the values of any primary cell ``j``
+   and any complementary cell ``i`` (value ``c >= k``).  The swapped data set has the
+   same published numbers, the same table sums and the same ``max``/``sum`` bounds, and
+   running these rules on it suppresses exactly the same cells.  So the attacker cannot
+   tell the two apart, and every suppressed cell has at least two possible values
+   (``p_j < k <= c``).  Zeros are public and thus cannot serve as complementary cells.
+   Linear algebra: each partition table with a published total contributes one
+   equation ``sum(cells) = total`` whose unknowns are that table's suppressed cells;
+   the tables share no unknowns and each equation has at least two unknowns, so no
+   unit vector lies in the row space: no suppressed cell is determined by subtraction.
+4. **Blank table.**  If a table has primary cells but no published non-zero cell is
+   left to serve as complement (all non-zero cells are ``< k``), every cell of that
+   table - zeros included - is suppressed.  Then each cell lies somewhere in
+   ``0..k-1`` (or the table is indistinguishable from a fully suppressed table of
+   non-zero cells), which with ``k >= 3`` leaves at least two values per cell.  This
+   replaces "suppress the table total": the total of a partition table is the grand
+   total, which the other tables publish anyway.
+5. **Regional roll-up.**  If more than half of the non-zero AGS district cells would be
+   suppressed (primary + complementary), the ``district`` table is replaced by a
+   ``region`` table (the four statistical regions by NUTS-2 code + ``online`` +
+   ``unknown``) protected by the same rules.  Only one of the two is published: both
+   together would add the equations "region = sum of its districts".
+
+The motive table is *not* a linear partition of the total, so it adds no equation
+with the total.  It still gets complementary suppression: incidents usually have a
+single motive, and then ``sum(cells) >= total`` pins a lone hidden cell (total 10,
+``racism`` 8 published, ``antisemitism`` hidden: it must be ``>= 2`` and ``< 3``).  A
+motive that covers all incidents (cell == total) reveals nothing the total does not.
+
+``k`` must be at least 3: with ``k = 2`` every primary cell is known to be exactly 1.
+
+Input formats for ``aggregate``
+-------------------------------
+Any iterable of one kind of row (the first row decides):
+
+* ``IncidentRecord`` instances (or any object with the same attribute names);
+* mappings with the field names as keys (e.g. ``QuerySet.values(...)``);
+  ``antisemitism_forms`` may be missing;
+* sequences in ``IncidentRecord`` field order (e.g. ``QuerySet.values_list(...)`` or
+  ``dataclasses.astuple``); the trailing ``antisemitism_forms`` may be left out.
+
+``motives`` and ``antisemitism_forms`` may be lists or tuples.  Counting runs in
+chunks with C-level ``Counter.update`` per dimension, so no per-row Python objects are
+created apart from a small ``(motives, forms)`` key; a million rows take well under a
+second.  ``people_affected`` is carried for callers but not tabulated: it is a sum,
+not a count, and would need its own disclosure rules.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import chain, islice, repeat
+from operator import attrgetter, itemgetter
+from pathlib import Path
+from typing import Any
+
+# The codes mirror reporting/taxonomy.py.  They are repeated here because that module
+# imports Django; tests/stats/test_tables.py checks (via ast) that they stay in sync.
+INCIDENT_TYPES: tuple[str, ...] = (
+    "extreme_violence",
+    "assault",
+    "property_damage",
+    "threat",
+    "offensive_behaviour",
+    "mass_mailing",
+    "discrimination",
+)
+MOTIVES: tuple[str, ...] = (
+    "racism",
+    "anti_black_racism",
+    "anti_muslim_racism",
+    "antiziganism",
+    "xenophobia",
+    "antisemitism",
+    "other",
+)
+ANTISEMITISM = "antisemitism"
+ANTISEMITISM_FORMS: tuple[str, ...] = (
+    "anti_judaism",
+    "modern",
+    "post_shoah",
+    "israel_related",
+    "othering",
+)
+AREAS_OF_LIFE: tuple[str, ...] = (
+    "public_space",
+    "transport",
+    "work",
+    "education",
+    "housing",
+    "goods_services",
+    "authorities",
+    "police_justice",
+    "health",
+    "online",
+    "neighbourhood",
+    "other",
+)
+CHANNELS: tuple[str, ...] = (
+    "online_form",
+    "api",
+    "phone",
+    "in_person",
+    "email",
+    "other_organisation",
+    "media_monitoring",
+)
+MONTHS: tuple[str, ...] = tuple(str(m) for m in range(1, 13))
+ONLINE = "online"
+UNKNOWN = "unknown"
+
+#: Smallest threshold for which the guarantees above hold.
+MIN_K = 3
+
+# Partition tables in publication order; "district" may become "region".
+PARTITIONS: tuple[str, ...] = ("incident_type", "area_of_life", "month", "district", "channel")
+
+_DISTRICTS_CSV = Path(__file__).resolve().parent.parent / "reporting" / "data" / "districts.csv"
+
+_FIELDS: tuple[str, ...] = (
+    "year",
+    "month",
+    "district",
+    "incident_type",
+    "motives",
+    "area_of_life",
+    "channel",
+    "people_affected",
+    "antisemitism_forms",
+)
+
+# Rows are pulled from the input in chunks: big enough that the per-chunk overhead
+# vanishes, small enough that a DB cursor is never materialised as a whole.
+_CHUNK = 16_384
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    """One classified incident; the unit of every table is the incident."""
+
+    year: int
+    month: int  # 1..12
+    district: str  # 5-digit AGS key, "online" or "unknown"
+    incident_type: str
+    motives: tuple[str, ...]
+    area_of_life: str
+    channel: str
+    people_affected: int | None
+    antisemitism_forms: tuple[str, ...] = ()
+
+
+@dataclass
+class Cell:
+    """A table cell.  ``count`` is the true count and must never leave the server
+    when ``suppressed``; ``published`` is what may be shown."""
+
+    key: str
+    label_key: str
+    count: int
+    published: int | None
+    suppressed: bool
+
+
+@dataclass
+class Table:
+    name: str
+    cells: list[Cell]
+    total: int | None  # published total of the table's population
+    total_suppressed: bool
+    rolled_up_to_regions: bool = False
+
+
+@dataclass
+class Counts:
+    """Result of the single counting pass; the input of ``publish``."""
+
+    year: int | None
+    total: int
+    incident_type: Counter[str]
+    area_of_life: Counter[str]
+    month: Counter[str]
+    district: Counter[str]
+    channel: Counter[str]
+    motive: Counter[str]
+    antisemitism_form: Counter[str]
+    antisemitic_total: int
+
+
+# --------------------------------------------------------------------------- districts
+
+
+@lru_cache(maxsize=1)
+def _district_rows() -> tuple[tuple[str, str, str, str], ...]:
+    with _DISTRICTS_CSV.open(encoding="utf-8", newline="") as fh:
+        return tuple(
+            (row["ags"], row["name"], row["nuts2"], row["statistical_region"])
+            for row in csv.DictReader(fh)
+        )
+
+
+def district_keys() -> tuple[str, ...]:
+    """The 45 AGS keys of Lower Saxony's districts, in AGS order."""
+    return tuple(row[0] for row in _district_rows())
+
+
+def district_names() -> dict[str, str]:
+    return {ags: name for ags, name, _, _ in _district_rows()}
+
+
+def district_regions() -> dict[str, str]:
+    """AGS key -> NUTS-2 code of its statistical region (DE91..DE94)."""
+    return {ags: nuts2 for ags, _, nuts2, _ in _district_rows()}
+
+
+def region_keys() -> tuple[str, ...]:
+    return tuple(sorted({row[2] for row in _district_rows()}))
+
+
+def region_names() -> dict[str, str]:
+    """NUTS-2 code -> name of the statistical region (Braunschweig, Hannover, ...)."""
+    return {nuts2: region for _, _, nuts2, region in _district_rows()}
+
+
+def _table_keys(name: str) -> tuple[str, ...]:
+    if name == "district":
+        return (*district_keys(), ONLINE, UNKNOWN)
+    if name == "region":
+        return (*region_keys(), ONLINE, UNKNOWN)
+    return {
+        "incident_type": INCIDENT_TYPES,
+        "area_of_life": AREAS_OF_LIFE,
+        "month": MONTHS,
+        "channel": CHANNELS,
+        "motive": MOTIVES,
+        "antisemitism_form": ANTISEMITISM_FORMS,
+    }[name]
+
+
+# ---------------------------------------------------------------------------- counting
+
+
+def _getters(first: Any) -> dict[str, Callable[[Any], Any] | None]:
+    """Per-field accessors for the row kind of ``first`` (None: field absent)."""
+    if isinstance(first, Mapping):
+        return {f: itemgetter(f) if f in first else None for f in _FIELDS}
+    if isinstance(first, Sequence) and not isinstance(first, str):
+        return {f: itemgetter(i) if i < len(first) else None for i, f in enumerate(_FIELDS)}
+    return {f: attrgetter(f) if hasattr(first, f) else None for f in _FIELDS}
+
+
+def aggregate(records: Iterable[Any], *, year: int | None = None) -> Counts:
+    """Count incidents in one pass over ``records`` (see the module docstring for the
+    accepted row kinds).  With ``year``, rows of other years are skipped.
+
+    Raises ``ValueError`` on a code outside the taxonomy instead of inventing a cell:
+    a silently dropped or misfiled incident would make the public numbers wrong.
+    """
+    dims: dict[str, Counter[Any]] = {
+        name: Counter()
+        for name in ("incident_type", "area_of_life", "month", "district", "channel")
+    }
+    combos: Counter[tuple[tuple[str, ...], tuple[str, ...]]] = Counter()
+    total = 0
+    it: Iterator[Any] = iter(records)
+    first = next(it, None)
+    if first is not None:
+        get = _getters(first)
+        for required in ("year", "motives", *dims):
+            if get[required] is None:
+                raise ValueError(f"incident rows lack the field {required!r}")
+        get_year = get["year"]
+        get_motives = get["motives"]
+        get_forms = get["antisemitism_forms"]
+        assert get_year is not None and get_motives is not None  # checked above
+        it = chain((first,), it)
+        while chunk := list(islice(it, _CHUNK)):
+            if year is not None and set(map(get_year, chunk)) != {year}:
+                chunk = [row for row in chunk if get_year(row) == year]
+                if not chunk:
+                    continue
+            total += len(chunk)
+            for name, counter in dims.items():
+                counter.update(map(get[name], chunk))  # type: ignore[arg-type]
+            # Motive/form combinations are few, so counting them jointly is cheap and
+            # lets us de-duplicate codes per incident once per combination, not per row.
+            motives = map(tuple, map(get_motives, chunk))
+            forms = map(tuple, map(get_forms, chunk)) if get_forms else repeat(())
+            combos.update(zip(motives, forms, strict=False))  # repeat() is endless
+
+    month: Counter[str] = Counter()
+    for m, n in dims["month"].items():
+        if type(m) is not int or not 1 <= m <= 12:  # bool is not a month either
+            raise ValueError(f"invalid month {m!r}")
+        month[str(m)] += n
+
+    motive: Counter[str] = Counter()
+    form: Counter[str] = Counter()
+    antisemitic = 0
+    for (motive_codes, form_codes), n in combos.items():
+        codes = set(motive_codes)
+        for code in codes:
+            motive[code] += n
+        if ANTISEMITISM in codes:
+            antisemitic += n
+            for code in set(form_codes):
+                form[code] += n
+
+    counts = Counts(
+        year=year,
+        total=total,
+        incident_type=dims["incident_type"],
+        area_of_life=dims["area_of_life"],
+        month=month,
+        district=dims["district"],
+        channel=dims["channel"],
+        motive=motive,
+        antisemitism_form=form,
+        antisemitic_total=antisemitic,
+    )
+    for name in (*PARTITIONS, "motive", "antisemitism_form"):
+        unknown = set(getattr(counts, name)) - set(_table_keys(name))
+        if unknown:
+            raise ValueError(f"unknown {name} codes: {sorted(map(str, unknown))}")
+    return counts
+
+
+# ------------------------------------------------------------------ disclosure control
+
+
+def protect(values: Sequence[int], k: int) -> frozenset[int]:
+    """Indices of the cells of one table to suppress (rules 1, 3 and 4 above).
+
+    ``values`` are the true counts in the table's fixed cell order.
+    """
+    primary = [i for i, n in enumerate(values) if 0 < n < k]
+    if not primary:
+        return frozenset()
+    complements = [n for n in values if n >= k]
+    if not complements:
+        # Rule 4: nothing >= k can hide the small cells, so hide the whole table.
+        return frozenset(range(len(values)))
+    smallest = min(complements)
+    return frozenset(primary).union(i for i, n in enumerate(values) if n == smallest)
+
+
+def _make_table(
+    name: str,
+    counter: Mapping[str, int],
+    *,
+    hidden: Iterable[int],
+    total: int,
+    total_suppressed: bool,
+    rolled_up: bool = False,
+) -> Table:
+    hidden = set(hidden)
+    cells = []
+    for i, key in enumerate(_table_keys(name)):
+        n = counter.get(key, 0)
+        suppressed = i in hidden
+        cells.append(Cell(key, key, n, None if suppressed else n, suppressed))
+    return Table(
+        name=name,
+        cells=cells,
+        total=None if total_suppressed else total,
+        total_suppressed=total_suppressed,
+        rolled_up_to_regions=rolled_up,
+    )
+
+
+def _protected_table(
+    name: str,
+    counter: Mapping[str, int],
+    *,
+    k: int,
+    blank: bool,
+    total: int,
+    total_suppressed: bool,
+    rolled_up: bool = False,
+) -> Table:
+    keys = _table_keys(name)
+    values = [counter.get(key, 0) for key in keys]
+    hidden = range(len(keys)) if blank else protect(values, k)
+    return _make_table(
+        name,
+        counter,
+        hidden=hidden,
+        total=total,
+        total_suppressed=total_suppressed,
+        rolled_up=rolled_up,
+    )
+
+
+def _region_counter(district: Mapping[str, int]) -> Counter[str]:
+    regions = district_regions()
+    out: Counter[str] = Counter()
+    for key, n in district.items():
+        out[regions.get(key, key)] += n  # online/unknown keep their key
+    return out
+
+
+def protect_tables(counts: Counts, *, k: int = 3) -> tuple[Cell, list[Table]]:
+    """Apply the disclosure rules; returns the grand-total cell and the tables.
+
+    The result still holds the true counts (``Cell.count``) - use ``publish`` for
+    anything that leaves the server.
+    """
+    if type(k) is not int or k < MIN_K:
+        raise ValueError(f"k must be an integer >= {MIN_K}, got {k!r}")
+    t = counts.total
+    small = 0 < t < k  # rule 2
+    total_cell = Cell("all", "all", t, None if small else t, small)
+    common = {"k": k, "blank": small, "total": t, "total_suppressed": small}
+
+    motive = _protected_table("motive", counts.motive, **common)
+    antisemitism_cell = motive.cells[MOTIVES.index(ANTISEMITISM)]
+    # The forms' population is the antisemitic incidents: its total is that motive
+    # cell and must be hidden exactly when the cell is.
+    forms = _protected_table(
+        "antisemitism_form",
+        counts.antisemitism_form,
+        k=k,
+        blank=small,
+        total=counts.antisemitic_total,
+        total_suppressed=antisemitism_cell.suppressed,
+    )
+    tables = [motive, forms]
+    for name in PARTITIONS:
+        if name != "district":
+            tables.append(_protected_table(name, getattr(counts, name), **common))
+            continue
+        district = _protected_table(name, counts.district, **common)
+        ags_cells = district.cells[: len(district_keys())]
+        nonzero = [c for c in ags_cells if c.count > 0]
+        hidden = [c for c in nonzero if c.suppressed]
+        if nonzero and 2 * len(hidden) > len(nonzero):  # rule 5
+            tables.append(
+                _protected_table(
+                    "region", _region_counter(counts.district), rolled_up=True, **common
+                )
+            )
+        else:
+            tables.append(district)
+    return total_cell, tables
+
+
+def _serialise(year: int, k: int | None, total: Cell, tables: list[Table]) -> dict[str, Any]:
+    # Built from Cell.published only, so a suppressed true count cannot leak here.
+    out_tables: dict[str, Any] = {}
+    suppressed_cells = 0
+    for table in tables:
+        cells = [
+            {"key": c.key, "value": c.published, "suppressed": c.suppressed} for c in table.cells
+        ]
+        suppressed_cells += sum(c.suppressed for c in table.cells)
+        out_tables[table.name] = {
+            "cells": cells,
+            "total": {"value": table.total, "suppressed": table.total_suppressed},
+            "rolled_up_to_regions": table.rolled_up_to_regions,
+        }
+    return {
+        "year": year,
+        "k": k,
+        "total": {"value": total.published, "suppressed": total.suppressed},
+        "tables": out_tables,
+        "suppressed_cells": suppressed_cells,
+    }
+
+
+def _check_year(counts: Counts, year: int) -> None:
+    if counts.year is not None and counts.year != year:
+        raise ValueError(f"counts are for {counts.year}, not {year}")
+
+
+def publish(counts: Counts, *, year: int, k: int = 3) -> dict[str, Any]:
+    """The public, JSON-serialisable tables of ``year`` with disclosure control."""
+    _check_year(counts, year)
+    total, tables = protect_tables(counts, k=k)
+    return _serialise(year, k, total, tables)
+
+
+def publish_internal(counts: Counts, *, year: int) -> dict[str, Any]:
+    """Same shape as ``publish`` but nothing suppressed (``"k": None``), for the
+    internal dashboard.  Carries both ``district`` and ``region`` tables - never hand
+    this to the public side, where that pair would add equations between tables."""
+    _check_year(counts, year)
+    t = counts.total
+    total = Cell("all", "all", t, t, False)
+    plain = {"hidden": (), "total": t, "total_suppressed": False}
+    tables = [
+        _make_table("motive", counts.motive, **plain),
+        _make_table(
+            "antisemitism_form",
+            counts.antisemitism_form,
+            hidden=(),
+            total=counts.antisemitic_total,
+            total_suppressed=False,
+        ),
+    ]
+    for name in PARTITIONS:
+        tables.append(_make_table(name, getattr(counts, name), **plain))
+        if name == "district":
+            tables.append(_make_table("region", _region_counter(counts.district), **plain))
+    return _serialise(year, None, total, tables)
+
+
+def build_tables(records: Iterable[Any], *, year: int, k: int = 3) -> dict[str, Any]:
+    """Public tables of ``year``: ``publish(aggregate(records, year=year), ...)``."""
+    return publish(aggregate(records, year=year), year=year, k=k)
+
+
+def build_tables_internal(records: Iterable[Any], *, year: int) -> dict[str, Any]:
+    """Unsuppressed tables of ``year`` for the internal dashboard."""
+    return publish_internal(aggregate(records, year=year), year=year)
+
+
+def to_csv(published: Mapping[str, Any]) -> str:
+    """Tidy CSV (``table,key,value,suppressed``) of a ``publish`` result; the first
+    row is the grand total (table ``total``, key ``all``); suppressed values are empty."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(("table", "key", "value", "suppressed"))
+
+    def row(table: str, key: str, value: int | None, suppressed: bool) -> None:
+        writer.writerow(
+            (
+                table,
+                key,
+                "" if suppressed or value is None else value,
+                "true" if suppressed else "false",
+            )
+        )
+
+    row("total", "all", published["total"]["value"], published["total"]["suppressed"])
+    for name, table in published["tables"].items():
+        for cell in table["cells"]:
+            row(name, cell["key"], cell["value"], cell["suppressed"])
+    return buf.getvalue()

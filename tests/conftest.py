@@ -1,0 +1,81 @@
+"""Shared fixtures: organisations with real keys, staff, and submitted cases."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from counselling.models import Membership
+from counselling.services import NewMember, member_create
+from reporting.services import (
+    FileInput,
+    NewOrganisation,
+    ReportInput,
+    Submitted,
+    organisation_create,
+    report_submit,
+)
+
+PASSWORD = "correct horse battery staple"
+_counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings: Any, tmp_path: Path) -> Path:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def make_org(db: None) -> Callable[..., NewOrganisation]:
+    def make(slug: str | None = None, **kwargs: Any) -> NewOrganisation:
+        slug = slug or f"org-{next(_counter)}"
+        kwargs.setdefault("name", slug.title())
+        kwargs.setdefault("languages", ["de", "en"])
+        return organisation_create(actor=None, slug=slug, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_member(db: None) -> Callable[..., NewMember]:
+    def make(
+        org: NewOrganisation | None, *, username: str | None = None, role: str = Membership.Role.COUNSELLOR,
+        with_key: bool = True, password: str = PASSWORD,
+    ) -> NewMember:
+        return member_create(
+            actor=None,
+            organisation=org.organisation if org else None,
+            username=username or f"user{next(_counter)}",
+            password=password,
+            email=f"{username or 'user'}@example.org",
+            role=role,
+            org_private_key=org.private_key if (org and with_key) else None,
+        )
+
+    return make
+
+
+@pytest.fixture
+def submit(db: None) -> Callable[..., Submitted]:
+    def do(files: tuple[FileInput, ...] = (), **kwargs: Any) -> Submitted:
+        kwargs.setdefault("description", "Someone shouted at us at the bus stop.")
+        return report_submit(report=ReportInput(**kwargs), files=files)
+
+    return do
+
+
+@pytest.fixture
+def fallback_org(make_org: Callable[..., NewOrganisation]) -> NewOrganisation:
+    return make_org("landesstelle", is_fallback=True)

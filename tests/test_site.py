@@ -1,0 +1,50 @@
+"""Site-wide behaviour: language prefixes, headers, health, error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_root_redirects_to_german(client: Any) -> None:
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/de/"
+
+
+@pytest.mark.parametrize("code", ["de", "en", "ar", "tr", "uk", "ru", "fa"])
+def test_start_page_in_every_language(client: Any, code: str) -> None:
+    response = client.get(f"/{code}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'lang="{code}"' in html
+    assert ('dir="rtl"' in html) == (code in ("ar", "fa"))
+
+
+def test_security_headers(client: Any) -> None:
+    response = client.get("/de/")
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert "camera=()" in response["Permissions-Policy"]
+
+
+def test_unknown_page_is_a_translated_404(client: Any) -> None:
+    response = client.get("/de/does-not-exist/")
+    assert response.status_code == 404
+
+
+def test_unknown_api_path_is_json_404(client: Any) -> None:
+    response = client.get("/api/v1/nothing-here/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_health_reports_database_and_queue(client: Any) -> None:
+    response = client.get("/healthz")
+    assert response.json()["checks"]["database"] == "ok"
