@@ -312,8 +312,10 @@ def _webp_is_lossless(data: bytes) -> bool:
         if fourcc == b"VP8 ":
             return False
         if fourcc == b"ANMF":
-            # Animation frames nest their image chunks after a 16-byte header.
-            return _webp_is_lossless(b"\0" * 12 + data[offset + 24 : offset + 8 + size])
+            # Animation frames nest their image chunks after a 16-byte frame
+            # header; continuing there reads the first frame's chunks.
+            offset += 8 + 16
+            continue
         offset += 8 + size + (size & 1)
     return False
 
@@ -348,9 +350,11 @@ def _rewrite_pdf(data: bytes, *, rewrite: bool) -> bytes:
     if not rewrite:
         return data
 
-    # Stripped in the reader's object cache before copying, so the metadata
-    # objects are never copied at all (the writer would keep orphans).
-    _strip_pdf_metadata(reader.root_object)
+    # Stripped in the reader's objects before copying, so the metadata objects
+    # are never copied at all (the writer would keep them as orphans). The
+    # page objects are listed separately: reader.pages holds copies of the
+    # page dictionaries, and those copies are what the writer copies.
+    _strip_pdf_metadata([reader.root_object, *reader.pages])
     # A new document that receives only the pages (and outline) leaves the
     # information dictionary, catalog-level XMP, earlier incremental-update
     # revisions and the original file identifier behind.
@@ -364,22 +368,23 @@ def _rewrite_pdf(data: bytes, *, rewrite: bool) -> bytes:
     return out.getvalue()
 
 
-def _strip_pdf_metadata(root: PdfObject) -> None:
+def _strip_pdf_metadata(roots: list[PdfObject]) -> None:
     """Remove XMP and private application data from every reachable dictionary.
 
     XMP streams are not only attached to the catalog but also to pages, images
     and fonts, where a photo's XMP (camera, GPS) typically ends up. Photos
     embedded as JPEG streams also carry their EXIF inside the stream itself.
     """
-    seen: set[int] = set()
-    stack: list[PdfObject | None] = [root]
+    # Values keep the visited objects alive, so that their ids stay unique.
+    seen: dict[int, PdfObject] = {}
+    stack: list[PdfObject | None] = list(roots)
     while stack:
         obj = stack.pop()
         if isinstance(obj, IndirectObject):
             obj = obj.get_object()
         if obj is None or id(obj) in seen:
             continue
-        seen.add(id(obj))
+        seen[id(obj)] = obj
         if isinstance(obj, DictionaryObject):
             for key in _PDF_METADATA_KEYS:
                 if key in obj:
