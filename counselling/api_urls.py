@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
 app_name = "counselling_api"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", include("counselling.api_urls_classification")),
+]

@@ -726,3 +726,27 @@ def case_set_status(*, actor: Any, case: Case, status: str) -> Case:
             organisation_id=case.organisation_id, data={"from": old, "to": status},
         )
     return case
+
+
+def case_take(*, actor: Any, case: Case) -> Case:
+    """The actor takes a case nobody holds; raises ServiceError('already_taken') otherwise.
+
+    A conditional UPDATE (`WHERE assignee IS NULL`) decides the race in the database itself,
+    so of two counsellors taking the same case at once exactly one wins, on SQLite as on
+    PostgreSQL. Taking a case one already holds is a no-op. The status is left alone
+    (`case_set_status` records that change on its own).
+    """
+    with transaction.atomic():
+        won = Case.objects.filter(pk=case.pk, assignee__isnull=True).update(
+            assignee=actor, updated_at=timezone.now()
+        )
+        case = Case.objects.get(pk=case.pk)
+        if not won:
+            if case.assignee_id == actor.pk:
+                return case
+            raise ServiceError("already_taken", "Someone else has already taken this case.")
+        audit_log(
+            actor=actor, action="counselling.case.taken", case_id=case.pk,
+            organisation_id=case.organisation_id,
+        )
+    return case
