@@ -468,9 +468,13 @@ def protect_tables(counts: Counts, *, k: int = 3) -> tuple[Cell, list[Table]]:
     t = counts.total
     small = 0 < t < k  # rule 2
     total_cell = Cell("all", "all", t, None if small else t, small)
-    common = {"k": k, "blank": small, "total": t, "total_suppressed": small}
 
-    motive = _protected_table("motive", counts.motive, **common)
+    def protected(name: str, counter: Mapping[str, int], rolled_up: bool = False) -> Table:
+        return _protected_table(
+            name, counter, k=k, blank=small, total=t, total_suppressed=small, rolled_up=rolled_up
+        )
+
+    motive = protected("motive", counts.motive)
     antisemitism_cell = motive.cells[MOTIVES.index(ANTISEMITISM)]
     # The forms' population is the antisemitic incidents: its total is that motive
     # cell and must be hidden exactly when the cell is.
@@ -485,18 +489,14 @@ def protect_tables(counts: Counts, *, k: int = 3) -> tuple[Cell, list[Table]]:
     tables = [motive, forms]
     for name in PARTITIONS:
         if name != "district":
-            tables.append(_protected_table(name, getattr(counts, name), **common))
+            tables.append(protected(name, getattr(counts, name)))
             continue
-        district = _protected_table(name, counts.district, **common)
+        district = protected(name, counts.district)
         ags_cells = district.cells[: len(district_keys())]
         nonzero = [c for c in ags_cells if c.count > 0]
         hidden = [c for c in nonzero if c.suppressed]
         if nonzero and 2 * len(hidden) > len(nonzero):  # rule 5
-            tables.append(
-                _protected_table(
-                    "region", _region_counter(counts.district), rolled_up=True, **common
-                )
-            )
+            tables.append(protected("region", _region_counter(counts.district), rolled_up=True))
         else:
             tables.append(district)
     return total_cell, tables
@@ -544,9 +544,12 @@ def publish_internal(counts: Counts, *, year: int) -> dict[str, Any]:
     _check_year(counts, year)
     t = counts.total
     total = Cell("all", "all", t, t, False)
-    plain = {"hidden": (), "total": t, "total_suppressed": False}
+
+    def plain(name: str, counter: Mapping[str, int]) -> Table:
+        return _make_table(name, counter, hidden=(), total=t, total_suppressed=False)
+
     tables = [
-        _make_table("motive", counts.motive, **plain),
+        plain("motive", counts.motive),
         _make_table(
             "antisemitism_form",
             counts.antisemitism_form,
@@ -556,9 +559,9 @@ def publish_internal(counts: Counts, *, year: int) -> dict[str, Any]:
         ),
     ]
     for name in PARTITIONS:
-        tables.append(_make_table(name, getattr(counts, name), **plain))
+        tables.append(plain(name, getattr(counts, name)))
         if name == "district":
-            tables.append(_make_table("region", _region_counter(counts.district), **plain))
+            tables.append(plain("region", _region_counter(counts.district)))
     return _serialise(year, None, total, tables)
 
 

@@ -1,0 +1,192 @@
+"""Anti-abuse without tracking (SPEC §4.4): honeypot, signed form timestamp, proof of work,
+submission limits and follow-up throttling.
+
+Everything here keys on `request.client_hash` (a keyed, rotating hash of the address, made by
+the middleware) and keeps its state only in the cache, with short lifetimes. Nothing here logs.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+
+from meldestelle import ratelimit
+
+HONEYPOT_FIELD = "homepage"
+TIMESTAMP_FIELD = "form_ts"
+_FORM_SALT = "reporting.abuse.form-timestamp"
+_CHALLENGE_SALT = "reporting.abuse.pow-challenge"
+# A form may stay open this long (people write slowly, pause, come back); later it is refused
+# with a friendly "please send it again" that keeps every answer.
+FORM_MAX_AGE_SECONDS = 6 * 3600
+CHALLENGE_MAX_AGE_SECONDS = FORM_MAX_AGE_SECONDS
+_NONCE_MAX_DIGITS = 20
+
+
+# --------------------------------------------------------------------------------------------
+# Honeypot
+
+
+def honeypot_tripped(data: Mapping[str, Any]) -> bool:
+    """People never see the field; only a program fills it in."""
+    return bool(str(data.get(HONEYPOT_FIELD, "") or "").strip())
+
+
+# --------------------------------------------------------------------------------------------
+# Signed form timestamp
+
+
+class FormAge(enum.Enum):
+    OK = "ok"
+    TOO_FAST = "too_fast"
+    EXPIRED = "expired"
+    INVALID = "invalid"
+
+
+def form_timestamp(issued_at: float | None = None) -> str:
+    return signing.dumps({"t": round(issued_at if issued_at is not None else time.time(), 3)}, salt=_FORM_SALT)
+
+
+def form_age(token: str | None) -> FormAge:
+    if not token:
+        return FormAge.INVALID
+    try:
+        payload = signing.loads(token, salt=_FORM_SALT, max_age=FORM_MAX_AGE_SECONDS)
+    except signing.SignatureExpired:
+        return FormAge.EXPIRED
+    except signing.BadSignature:
+        return FormAge.INVALID
+    issued = payload.get("t") if isinstance(payload, dict) else None
+    if not isinstance(issued, int | float):
+        return FormAge.INVALID
+    if time.time() - issued < settings.REPORT_MIN_FORM_SECONDS:
+        return FormAge.TOO_FAST
+    return FormAge.OK
+
+
+# --------------------------------------------------------------------------------------------
+# Proof of work: SHA-256(challenge + ":" + nonce) must begin with `difficulty` zero bits.
+
+
+class Pow(enum.Enum):
+    SOLVED = "solved"
+    MISSING = "missing"
+    INVALID = "invalid"
+
+
+def pow_difficulty() -> int:
+    return max(0, int(settings.REPORT_POW_DIFFICULTY))
+
+
+def challenge_issue() -> str:
+    """A signed random token; its signature carries the time it was made."""
+    return signing.dumps(secrets.token_urlsafe(12), salt=_CHALLENGE_SALT)
+
+
+def _leading_zero_bits(digest: bytes) -> int:
+    bits = 0
+    for byte in digest:
+        if byte == 0:
+            bits += 8
+            continue
+        return bits + 8 - byte.bit_length()
+    return bits
+
+
+def _used_key(challenge: str) -> str:
+    return "pow-used:" + hashlib.sha256(challenge.encode()).hexdigest()
+
+
+def pow_check(challenge: Any, nonce: Any) -> Pow:
+    """Whether a solved, signed, unexpired and unused challenge came with the request."""
+    difficulty = pow_difficulty()
+    if difficulty == 0:
+        return Pow.SOLVED
+    if not challenge or not nonce:
+        return Pow.MISSING
+    if not isinstance(challenge, str) or not isinstance(nonce, str):
+        return Pow.INVALID
+    if not nonce.isdigit() or len(nonce) > _NONCE_MAX_DIGITS or len(challenge) > 200:
+        return Pow.INVALID
+    try:
+        signing.loads(challenge, salt=_CHALLENGE_SALT, max_age=CHALLENGE_MAX_AGE_SECONDS)
+    except signing.BadSignature:
+        return Pow.INVALID
+    digest = hashlib.sha256(f"{challenge}:{nonce}".encode()).digest()
+    if _leading_zero_bits(digest) < difficulty:
+        return Pow.INVALID
+    if cache.get(_used_key(challenge)) is not None:
+        return Pow.INVALID
+    return Pow.SOLVED
+
+
+def pow_consume(challenge: str) -> bool:
+    """Mark a challenge used (atomically); False if it already was."""
+    if pow_difficulty() == 0 or not challenge:
+        return True
+    return bool(cache.add(_used_key(challenge), 1, timeout=CHALLENGE_MAX_AGE_SECONDS))
+
+
+# --------------------------------------------------------------------------------------------
+# Submission limits
+
+
+def submission_allowed(client_hash: str, *, solved_pow: bool) -> bool:
+    """Count one submission; False when the global or this address's limit is reached.
+
+    Without a solved puzzle (no JavaScript) the stricter hourly limit applies as well.
+    """
+    if not ratelimit.hit("report-global", "all", limit=settings.REPORT_GLOBAL_RATE_PER_MINUTE, window_seconds=60):
+        return False
+    if not ratelimit.hit("report", client_hash, limit=settings.REPORT_RATE_PER_HOUR, window_seconds=3600):
+        return False
+    if not solved_pow and not ratelimit.hit(
+        "report-nopow", client_hash, limit=settings.REPORT_RATE_PER_HOUR_NO_POW, window_seconds=3600
+    ):
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# Follow-up: wrong receipt codes are throttled per address
+
+
+def followup_blocked(client_hash: str) -> bool:
+    failures = ratelimit.count(
+        "followup-fail", client_hash, window_seconds=settings.FOLLOWUP_FAILURE_WINDOW_SECONDS
+    )
+    return failures >= settings.FOLLOWUP_MAX_FAILURES
+
+
+def followup_failed(client_hash: str) -> None:
+    ratelimit.hit(
+        "followup-fail", client_hash, limit=settings.FOLLOWUP_MAX_FAILURES,
+        window_seconds=settings.FOLLOWUP_FAILURE_WINDOW_SECONDS,
+    )
+
+
+class FollowupBlocked(Exception):
+    """Too many wrong receipt codes from this address: wait before trying again."""
+
+
+def followup_open(client_hash: str, receipt: Any) -> Any:
+    """The reporter's case for a receipt code, or None; raises FollowupBlocked when throttled.
+
+    Every wrong code counts, whatever was wrong with it, and gets the same answer.
+    """
+    from reporting.services import reporter_open
+
+    if followup_blocked(client_hash):
+        raise FollowupBlocked()
+    access = reporter_open(receipt=receipt) if isinstance(receipt, str) and len(receipt) <= 64 else None
+    if access is None:
+        followup_failed(client_hash)
+    return access

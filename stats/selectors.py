@@ -1,0 +1,156 @@
+"""Reads for the statistics: which records count, live and frozen tables, publications."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+
+from reporting.taxonomy import CaseStatus
+from stats import tables
+from stats.models import Publication, StatisticsRecord
+
+# Field order of stats.tables.IncidentRecord: rows in this order feed tables.aggregate.
+ROW_FIELDS = (
+    "year",
+    "month",
+    "district",
+    "incident_type",
+    "motives",
+    "area_of_life",
+    "channel",
+    "people_affected",
+    "antisemitism_forms",
+)
+
+
+def counted_records(*, year: int | None = None) -> QuerySet[StatisticsRecord]:
+    """Records that count (SPEC §6): classified, not excluded, not of a rejected case, not of
+    a case that has meanwhile been marked as a duplicate (its original carries the incident).
+
+    The flag ``excluded`` decides for records whose case was shredded; while the case lives,
+    its current status decides too (belt and braces for status changes that bypass the
+    flag, such as queryset updates).
+    """
+    qs = StatisticsRecord.objects.filter(excluded=False).exclude(
+        Q(case__status=CaseStatus.REJECTED) | Q(case__duplicate_of__isnull=False)
+    )
+    if year is not None:
+        qs = qs.filter(year=year)
+    return qs
+
+
+def record_rows(qs: QuerySet[StatisticsRecord]) -> Iterator[tuple[Any, ...]]:
+    return qs.values_list(*ROW_FIELDS).iterator(chunk_size=5000)
+
+
+def min_cell() -> int:
+    return max(int(getattr(settings, "STATS_MIN_CELL", 3)), tables.MIN_K)
+
+
+def live_public_tables(year: int) -> dict[str, Any]:
+    """Disclosure-controlled tables computed now (the provisional view and publication input)."""
+    return tables.build_tables(record_rows(counted_records(year=year)), year=year, k=min_cell())
+
+
+@dataclass(frozen=True)
+class DashboardFilter:
+    year: int
+    organisation_id: int | None = None
+    district: str = ""
+    motive: str = ""
+    incident_type: str = ""
+
+    def as_audit_data(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "organisation": self.organisation_id,
+            "district": self.district,
+            "motive": self.motive,
+            "incident_type": self.incident_type,
+        }
+
+
+def _filtered_rows(flt: DashboardFilter) -> Iterable[tuple[Any, ...]]:
+    qs = counted_records(year=flt.year)
+    if flt.organisation_id is not None:
+        qs = qs.filter(organisation_id=flt.organisation_id)
+    if flt.district:
+        qs = qs.filter(district=flt.district)
+    if flt.incident_type:
+        qs = qs.filter(incident_type=flt.incident_type)
+    rows = record_rows(qs)
+    if flt.motive:
+        # JSON containment is not portable to SQLite; the motive filter runs in Python.
+        motive_index = ROW_FIELDS.index("motives")
+        return (row for row in rows if flt.motive in row[motive_index])
+    return rows
+
+
+def internal_tables(flt: DashboardFilter) -> dict[str, Any]:
+    """Unsuppressed tables for the internal dashboard (never for the public side)."""
+    return tables.build_tables_internal(_filtered_rows(flt), year=flt.year)
+
+
+def record_years() -> list[int]:
+    years = set(counted_records().values_list("year", flat=True).distinct())
+    years.add(timezone.localdate().year)
+    return sorted(years, reverse=True)
+
+
+# ------------------------------------------------------------------------------ publications
+
+
+def latest_publication(year: int) -> Publication | None:
+    return Publication.objects.filter(year=year).order_by("-version").first()
+
+
+def publication_version(year: int, version: int) -> Publication | None:
+    return Publication.objects.filter(year=year, version=version).first()
+
+
+def publication_history(year: int | None = None) -> QuerySet[Publication]:
+    qs = Publication.objects.order_by("-year", "-version")
+    if year is not None:
+        qs = qs.filter(year=year)
+    return qs
+
+
+def latest_publications() -> list[Publication]:
+    """The current version of every published year, newest year first."""
+    latest = Publication.objects.values("year").annotate(v=Max("version"))
+    wanted = Q(pk__in=[])
+    for row in latest:
+        wanted |= Q(year=row["year"], version=row["v"])
+    return list(Publication.objects.filter(wanted).order_by("-year"))
+
+
+def provisional_year() -> int | None:
+    """The current year, when it may be shown provisionally and is not yet published."""
+    if not getattr(settings, "STATS_SHOW_PROVISIONAL", False):
+        return None
+    year = timezone.localdate().year
+    if Publication.objects.filter(year=year).exists():
+        return None
+    return year
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    year: int
+    version: int
+    total: dict[str, Any]
+    motives: list[dict[str, Any]]  # cells of the motive table, in taxonomy order
+
+
+def comparison() -> list[ComparisonRow]:
+    """Totals and motive counts of every published year (current versions), oldest first."""
+    rows = []
+    for pub in sorted(latest_publications(), key=lambda p: p.year):
+        motive = pub.tables["tables"]["motive"]["cells"]
+        rows.append(ComparisonRow(pub.year, pub.version, pub.tables["total"], motive))
+    return rows

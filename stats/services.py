@@ -1,0 +1,277 @@
+"""Writes of the statistics: classification records, publications, export audit.
+
+Each service is one transaction and writes its audit entry itself (ids and codes only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from reporting.audit import audit_log
+from reporting.models import Case
+from reporting.services import ServiceError
+from reporting.taxonomy import (
+    PLACE_ONLINE,
+    PLACE_UNKNOWN,
+    AntisemitismForm,
+    AreaOfLife,
+    CaseStatus,
+    Channel,
+    IncidentType,
+    Motive,
+)
+from stats import selectors, tables
+from stats.methodology import methodology_text
+from stats.models import Publication, StatisticsRecord
+
+EARLIEST_YEAR = 2000
+MAX_PEOPLE_AFFECTED = 10_000
+
+
+class ClassificationInvalid(ServiceError):
+    """Input that cannot be a classification; ``fields`` maps field names to messages."""
+
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        super().__init__("invalid", str(_("Some answers need another look.")))
+        self.fields = fields
+
+
+@dataclass(frozen=True)
+class Classification:
+    incident_type: str
+    motives: tuple[str, ...]
+    area_of_life: str
+    district: str
+    year: int
+    month: int
+    channel: str
+    antisemitism_forms: tuple[str, ...] = ()
+    people_affected: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def district_choices() -> list[str]:
+    return [*tables.district_keys(), PLACE_ONLINE, PLACE_UNKNOWN]
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def classification_clean(data: Mapping[str, Any]) -> Classification:
+    """Validate raw input (form or API) into a ``Classification``; raises
+    ``ClassificationInvalid`` with per-field messages.  The one place these rules live."""
+    errors: dict[str, list[str]] = {}
+
+    def fail(name: str, message: Any) -> None:
+        errors.setdefault(name, []).append(str(message))
+
+    def one_of(name: str, allowed: list[str]) -> str:
+        value = data.get(name)
+        if not isinstance(value, str) or value not in allowed:
+            fail(name, _("Choose one of the options."))
+            return ""
+        return value
+
+    def many_of(name: str, allowed: list[str]) -> tuple[str, ...]:
+        value = data.get(name) or []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list | tuple) or any(
+            not isinstance(v, str) or v not in allowed for v in value
+        ):
+            fail(name, _("Choose from the options."))
+            return ()
+        return tuple(sorted(set(value)))
+
+    incident_type = one_of("incident_type", list(IncidentType.values))
+    motives = many_of("motives", list(Motive.values))
+    if not motives and "motives" not in errors:
+        fail("motives", _("Choose at least one motive."))
+    forms = many_of("antisemitism_forms", list(AntisemitismForm.values))
+    if forms and Motive.ANTISEMITISM not in motives:
+        forms = ()  # forms describe antisemitic incidents only
+    area = one_of("area_of_life", list(AreaOfLife.values))
+    district = one_of("district", district_choices())
+    channel = one_of("channel", list(Channel.values))
+
+    today = timezone.localdate()
+    year = _as_int(data.get("year"))
+    month = _as_int(data.get("month"))
+    if year is None or not EARLIEST_YEAR <= year <= today.year:
+        fail("year", _("Enter a year between %(first)s and %(last)s.") % {
+            "first": EARLIEST_YEAR, "last": today.year})
+    if month is None or not 1 <= month <= 12:
+        fail("month", _("Enter a month from 1 to 12."))
+    elif year == today.year and month > today.month:
+        fail("month", _("The incident cannot lie in the future."))
+
+    people: int | None = None
+    raw_people = data.get("people_affected")
+    if raw_people not in (None, ""):
+        people = _as_int(raw_people)
+        if people is None or not 1 <= people <= MAX_PEOPLE_AFFECTED:
+            fail("people_affected", _("Enter a whole number from 1 to %(max)s, or leave it empty.")
+                 % {"max": MAX_PEOPLE_AFFECTED})
+            people = None
+    if errors:
+        raise ClassificationInvalid(errors)
+    assert year is not None and month is not None
+    return Classification(
+        incident_type=incident_type, motives=motives, area_of_life=area, district=district,
+        year=year, month=month, channel=channel, antisemitism_forms=forms,
+        people_affected=people,
+    )
+
+
+def _incident_case(case: Case) -> Case:
+    """The original case of an incident: follow ``duplicate_of`` (cycle-safe)."""
+    seen = {case.pk}
+    root = case
+    while root.duplicate_of_id is not None and root.duplicate_of_id not in seen:
+        seen.add(root.duplicate_of_id)
+        parent = Case.objects.filter(pk=root.duplicate_of_id).first()
+        if parent is None:
+            break
+        root = parent
+    return root
+
+
+def classification_save(
+    *, actor: Any, case: Case, data: Mapping[str, Any] | Classification, is_demo: bool = False
+) -> StatisticsRecord:
+    """Write or update the incident's statistics record from a counsellor's classification.
+
+    The caller has checked that ``actor`` may work ``case``.  A duplicate updates its
+    original's record and keeps none of its own.  Classifying a rejected case stores the
+    record excluded (rejected cases never count); counsellors should reject before
+    classifying, and a later status change is followed by ``record_sync_case``.
+    """
+    clean = data if isinstance(data, Classification) else classification_clean(data)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        incident = _incident_case(case)
+        merged = 0
+        if incident.pk != case.pk:
+            merged, _counts = StatisticsRecord.objects.filter(case=case).delete()
+        record = StatisticsRecord.objects.select_for_update().filter(case=incident).first()
+        created = record is None
+        if record is None:
+            record = StatisticsRecord(case=incident, classified_at=timezone.now())
+        record.organisation_id = incident.organisation_id
+        record.year = clean.year
+        record.month = clean.month
+        record.district = clean.district
+        record.incident_type = clean.incident_type
+        record.motives = list(clean.motives)
+        record.antisemitism_forms = list(clean.antisemitism_forms)
+        record.area_of_life = clean.area_of_life
+        record.channel = clean.channel
+        record.people_affected = clean.people_affected
+        record.excluded = incident.status == CaseStatus.REJECTED
+        record.is_demo = is_demo
+        if not created:
+            record.classified_at = timezone.now()
+        record.save()
+        audit_log(
+            actor=actor,
+            action="counselling.case.classified",
+            case_id=case.pk,
+            organisation_id=case.organisation_id,
+            data={
+                "record": record.pk,
+                "incident_case": incident.pk,
+                "created": created,
+                "merged_duplicate_record": bool(merged),
+                "excluded": record.excluded,
+            },
+        )
+    return record
+
+
+def record_sync_case(*, case: Case) -> int:
+    """Keep ``excluded`` in step with the case: rejected cases and cases marked as duplicates
+    never count.  Needed before a case is shredded, when the link becomes NULL and the flag
+    alone decides.  Returns the number of records updated."""
+    excluded = case.status == CaseStatus.REJECTED or case.duplicate_of_id is not None
+    return StatisticsRecord.objects.filter(case_id=case.pk).exclude(excluded=excluded).update(
+        excluded=excluded
+    )
+
+
+def _sync_all_exclusions(year: int) -> None:
+    stale = StatisticsRecord.objects.filter(year=year, case__isnull=False, excluded=False).filter(
+        case__status=CaseStatus.REJECTED
+    )
+    stale.update(excluded=True)
+    StatisticsRecord.objects.filter(
+        year=year, case__isnull=False, excluded=False, case__duplicate_of__isnull=False
+    ).update(excluded=True)
+
+
+def statistics_publish(*, actor: Any | None, year: int, note: str = "") -> Publication:
+    """Freeze the public tables of ``year`` into a new version; audited ``stats.published``.
+
+    A second or later version is a correction and needs a note that says what changed.
+    """
+    today = timezone.localdate()
+    if not EARLIEST_YEAR <= year <= today.year:
+        raise ServiceError("invalid_year", str(_("This year cannot be published.")))
+    note = note.strip()
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                return _publish(actor=actor, year=year, note=note)
+        except IntegrityError:  # a concurrent publication took the version number
+            continue
+    raise ServiceError("conflict", str(_("Someone else is publishing this year. Try again.")))
+
+
+def _publish(*, actor: Any | None, year: int, note: str) -> Publication:
+    _sync_all_exclusions(year)
+    last = Publication.objects.filter(year=year).aggregate(v=Max("version"))["v"] or 0
+    if last and not note:
+        raise ServiceError(
+            "note_required", str(_("A correction needs a note that says what changed."))
+        )
+    k = selectors.min_cell()
+    counted = selectors.counted_records(year=year)
+    published = tables.build_tables(selectors.record_rows(counted), year=year, k=k)
+    publication = Publication.objects.create(
+        year=year,
+        version=last + 1,
+        created_at=timezone.now(),
+        created_by_id=getattr(actor, "pk", None),
+        note=note,
+        methodology=methodology_text(k=k),
+        k=k,
+        tables=published,
+        contains_demo_data=counted.filter(is_demo=True).exists(),
+    )
+    audit_log(
+        actor=actor,
+        action="stats.published",
+        data={"year": year, "version": publication.version, "publication": publication.pk},
+    )
+    return publication
+
+
+def statistics_export_log(*, actor: Any, organisation_id: int | None, filters: dict[str, Any]) -> None:
+    """Audit an internal export (``stats.exported``); the export itself is a read."""
+    with transaction.atomic():
+        audit_log(
+            actor=actor, action="stats.exported", organisation_id=organisation_id, data=filters
+        )

@@ -1,0 +1,197 @@
+"""Under load nothing is lost: 64 submissions at once all land, numbered apart, decryptable.
+
+Runs on whichever database the suite runs on (SQLite in a file, PostgreSQL), against the live
+server over HTTP (the public API), and against the service in threads.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from loadtools import Response, api_available, post_json, report_payload
+from django.db import connection, connections
+from django.utils import timezone
+
+from reporting.models import Case, CaseSequence
+from reporting.services import (
+    NewOrganisation,
+    ReportInput,
+    case_keys_for_organisation,
+    case_shred,
+    report_decrypt,
+    report_submit,
+    reporter_open,
+)
+from reporting.taxonomy import CaseStatus
+
+BURST = 64
+needs_api = pytest.mark.skipif(not api_available(), reason="POST /api/v1/reports/ is not routed yet")
+
+
+def _in_thread(work: Callable[[], Any]) -> Callable[[], Any]:
+    """Each worker thread has its own connection; close it so the test database can be flushed."""
+
+    def run() -> Any:
+        try:
+            return work()
+        finally:
+            connections.close_all()
+
+    return run
+
+
+def _burst_over_http(base_url: str, markers: list[str]) -> list[Response]:
+    start = threading.Barrier(len(markers))
+
+    def send(marker: str) -> Response:
+        start.wait(timeout=30)
+        return post_json(base_url, "/api/v1/reports/", report_payload(marker))
+
+    with ThreadPoolExecutor(len(markers)) as pool:
+        return list(pool.map(send, markers))
+
+
+def assert_every_marker_landed_once(org: NewOrganisation, markers: list[str], receipts: list[str]) -> None:
+    """Exactly these cases, unique references, each decrypting to its own marker for the
+    receiving organisation and for its reporter."""
+    cases = list(Case.objects.all())
+    assert len(cases) == len(markers)
+    references = [case.reference for case in cases]
+    assert len(set(references)) == len(references)
+    numbers = sorted(int(reference.rsplit("-", 1)[1]) for reference in references)
+    assert numbers == list(range(1, len(markers) + 1)), "numbers are consecutive, none skipped or doubled"
+    year = timezone.localdate().year
+    assert CaseSequence.objects.get(year=year).last_number == len(markers)
+
+    found = []
+    for case in cases:
+        assert case.organisation_id == org.organisation.pk
+        keys = case_keys_for_organisation(
+            case=case, organisation=org.organisation, org_private_key=org.private_key
+        )
+        found.append(report_decrypt(case=case, case_key=keys.case_key)["description"])
+    for marker in markers:
+        assert sum(marker in text for text in found) == 1, marker
+
+    for marker, receipt in zip(markers, receipts, strict=True):
+        access = reporter_open(receipt=receipt)
+        assert access is not None
+        assert marker in report_decrypt(case=access.case, case_key=access.case_key)["description"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_64_submissions_at_once_in_threads_all_land_with_unique_references(
+    receiving_org: NewOrganisation,
+) -> None:
+    markers = [uuid.uuid4().hex for _ in range(BURST)]
+    start = threading.Barrier(BURST)
+
+    def submit(marker: str) -> str:
+        start.wait(timeout=30)
+        report = ReportInput(description=f"Concurrency marker {marker}", district="03241", motives=["racism"])
+        submitted = report_submit(report=report)
+        assert submitted.receipt_code is not None
+        return submitted.receipt_code
+
+    with ThreadPoolExecutor(BURST) as pool:
+        receipts = list(pool.map(lambda m: _in_thread(lambda: submit(m))(), markers))
+
+    assert_every_marker_landed_once(receiving_org, markers, receipts)
+
+
+@needs_api
+@pytest.mark.django_db(transaction=True)
+def test_64_submissions_at_once_over_http_all_answer_201_and_land(
+    live_server: Any, receiving_org: NewOrganisation
+) -> None:
+    markers = [uuid.uuid4().hex for _ in range(BURST)]
+
+    responses = _burst_over_http(live_server.url, markers)
+
+    failures = [(r.status, r.error, r.body) for r in responses if r.status != 201]
+    assert failures == []
+    assert len({r.body["reference"] for r in responses}) == BURST
+    assert_every_marker_landed_once(receiving_org, markers, [r.body["receipt"] for r in responses])
+
+
+@needs_api
+@pytest.mark.django_db(transaction=True)
+def test_burst_while_a_counsellor_reads_the_inbox_and_old_cases_are_shredded(
+    live_server: Any, receiving_org: NewOrganisation
+) -> None:
+    old_cases = []
+    for number in range(12):
+        submitted = report_submit(report=ReportInput(description=f"old case {number}", district="03241"))
+        old_cases.append(submitted.case)
+    Case.objects.filter(pk__in=[c.pk for c in old_cases]).update(
+        status=CaseStatus.CLOSED, closed_at=timezone.now() - timedelta(days=400)
+    )
+    markers = [uuid.uuid4().hex for _ in range(BURST)]
+    errors: list[BaseException] = []
+    burst_done = threading.Event()
+
+    def counsellor_reads_inbox() -> None:
+        while not burst_done.is_set():
+            page = list(
+                Case.objects.filter(organisation=receiving_org.organisation)
+                .exclude(status=CaseStatus.CLOSED)
+                .order_by("-created_at")[:50]
+            )
+            for case in page[:5]:
+                keys = case_keys_for_organisation(
+                    case=case, organisation=receiving_org.organisation,
+                    org_private_key=receiving_org.private_key,
+                )
+                report_decrypt(case=case, case_key=keys.case_key)
+
+    def retention_purge() -> None:
+        for case in old_cases:
+            case_shred(actor=None, case=case, reason="retention")
+
+    def guarded(work: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                work()
+            except BaseException as exc:  # collected and asserted below
+                errors.append(exc)
+            finally:
+                connections.close_all()
+
+        return run
+
+    side_work = [threading.Thread(target=guarded(counsellor_reads_inbox)), threading.Thread(target=guarded(retention_purge))]
+    for thread in side_work:
+        thread.start()
+    try:
+        responses = _burst_over_http(live_server.url, markers)
+    finally:
+        burst_done.set()
+        for thread in side_work:
+            thread.join(timeout=60)
+
+    assert errors == []
+    assert [(r.status, r.body) for r in responses if r.status != 201] == []
+    assert not Case.objects.filter(pk__in=[c.pk for c in old_cases]).exists()
+    new_cases = Case.objects.exclude(status=CaseStatus.CLOSED)
+    assert new_cases.count() == BURST
+    assert len(set(new_cases.values_list("reference", flat=True))) == BURST
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_runs_in_wal_mode_with_immediate_transactions_and_a_busy_timeout() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite settings only")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 1  # NORMAL
+        cursor.execute("PRAGMA busy_timeout")
+        assert cursor.fetchone()[0] >= 5000
+    assert connection.transaction_mode == "IMMEDIATE"
