@@ -2,7 +2,18 @@ from __future__ import annotations
 
 from django.urls import include, path
 
+from counselling import api_views
+
 app_name = "counselling_api"
 urlpatterns: list = [
+    path("auth/login/", api_views.LoginView.as_view(), name="login"),
+    path("auth/logout/", api_views.LogoutView.as_view(), name="logout"),
+    path("cases/", api_views.CaseListView.as_view(), name="cases"),
+    path("cases/<int:case_id>/", api_views.CaseDetailView.as_view(), name="case"),
+    path("cases/<int:case_id>/status/", api_views.CaseStatusView.as_view(), name="case_status"),
+    path("cases/<int:case_id>/take/", api_views.CaseTakeView.as_view(), name="case_take"),
+    path("cases/<int:case_id>/messages/", api_views.CaseMessageView.as_view(), name="case_messages"),
+    path("cases/<int:case_id>/notes/", api_views.CaseNoteView.as_view(), name="case_notes"),
+    path("cases/<int:case_id>/transfer/", api_views.CaseTransferView.as_view(), name="case_transfer"),
     path("", include("counselling.api_urls_classification")),
 ]

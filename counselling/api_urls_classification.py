@@ -1,3 +1,13 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from counselling import classification_api
+
+urlpatterns = [
+    path(
+        "cases/<int:case_id>/classification/",
+        classification_api.CaseClassificationView.as_view(),
+        name="case_classification",
+    ),
+]

@@ -69,4 +69,7 @@ def load_demo() -> list[str]:
                 email="koordination@example.org", role=Membership.Role.COORDINATOR,
             )
             lines.append(f"{'Koordinierungsstelle (Demo)':45} {'demo-koordination':22} {password}")
+    from stats.demo import load_demo_statistics
+
+    load_demo_statistics()  # example statistics: two earlier years, published, marked as demo
     return lines

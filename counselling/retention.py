@@ -22,6 +22,7 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
+    IntegerField,
     QuerySet,
     Value,
     When,
@@ -48,6 +49,7 @@ def cases_due_for_deletion(now: datetime) -> QuerySet[Case]:
     retention_days = CaseWhen(
         When(status=CaseStatus.REJECTED, then=F("organisation__rejected_retention_days")),
         default=F("organisation__retention_days"),
+        output_field=IntegerField(),
     )
     return (
         Case.objects.filter(status__in=CLOSED_STATUSES, closed_at__isnull=False)

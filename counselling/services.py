@@ -14,13 +14,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from counselling.models import Membership
 from reporting import crypto
 from reporting.audit import audit_log
-from reporting.models import Organisation
-from reporting.services import ServiceError
+from reporting.models import Attachment, Case, Organisation
+from reporting.services import ServiceError, messages_mark_read
 
 PURPOSE_MEMBER_KEY = "member-key"
 PURPOSE_ORG_WRAP = "org-key-wrap"
@@ -222,3 +223,42 @@ def members_regrant_after_rotation(*, actor: Any | None, organisation: Organisat
             member_grant(actor=actor, membership=membership, org_private_key=org_private_key)
             count += 1
     return count
+
+
+# --------------------------------------------------------------------------------------------
+# Case work that needs to know about members
+
+
+def case_assign(*, actor: Any, case: Case, assignee: Any | None) -> Case:
+    """Give the case to a colleague of the same organisation (or to nobody)."""
+    if assignee is not None:
+        membership = Membership.objects.filter(
+            user=assignee, organisation_id=case.organisation_id, user__is_active=True
+        ).exclude(role=Membership.Role.COORDINATOR).first()
+        if membership is None:
+            raise ServiceError("not_a_colleague", "Cases can only be assigned to members of the organisation.")
+    with transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(assignee=assignee, updated_at=timezone.now())
+        case.assignee = assignee
+        audit_log(
+            actor=actor, action="counselling.case.assigned", case_id=case.pk,
+            organisation_id=case.organisation_id, data={"assignee": getattr(assignee, "pk", None)},
+        )
+    return case
+
+
+def case_opened(*, actor: Any, case: Case) -> None:
+    """A member opened the case: audited, and the reporter's messages count as read."""
+    with transaction.atomic():
+        messages_mark_read(case=case, by_reporter=False)
+        audit_log(
+            actor=actor, action="counselling.case.viewed", case_id=case.pk, organisation_id=case.organisation_id
+        )
+
+
+def attachment_downloaded(*, actor: Any, attachment: Attachment) -> None:
+    with transaction.atomic():
+        audit_log(
+            actor=actor, action="counselling.attachment.downloaded", case_id=attachment.case_id,
+            organisation_id=attachment.case.organisation_id, data={"attachment": attachment.uuid.hex},
+        )

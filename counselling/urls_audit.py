@@ -1,3 +1,9 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from counselling import audit_views
+
+urlpatterns = [
+    path("audit/", audit_views.audit_log_view, name="audit"),
+]

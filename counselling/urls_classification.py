@@ -1,3 +1,9 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from counselling import classification
+
+urlpatterns = [
+    path("cases/<int:case_id>/classify/", classification.classify, name="classify"),
+]

@@ -137,6 +137,13 @@ INSTALLED_APPS = [
     "counselling",
 ]
 
+# A baseline endpoint for `make bench` (benchmarks/run.py sets it); never in production.
+BENCH = env_bool("MELDESTELLE_BENCH", default=False)
+if BENCH:
+    if env_bool("MELDESTELLE_PRODUCTION", default=False):
+        raise ImproperlyConfigured("MELDESTELLE_BENCH must not be set in production")
+    INSTALLED_APPS.append("benchmarks.bench_app")
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -325,7 +332,9 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
 UNLOCK_COOKIE_NAME = "ms_unlock"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# "same-origin", not "no-referrer": under no-referrer Chromium sends `Origin: null` with form
+# POSTs, which fails the CSRF origin check. Same-origin still never sends a referrer elsewhere.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
@@ -32,3 +33,6 @@ handler400 = "meldestelle.views.bad_request"
 handler403 = "meldestelle.views.forbidden"
 handler404 = "meldestelle.views.not_found"
 handler500 = "meldestelle.views.server_error"
+
+if settings.BENCH:
+    urlpatterns.insert(0, path("bench/", include("benchmarks.bench_app.urls")))

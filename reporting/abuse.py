@@ -59,14 +59,14 @@ def form_age(token: str | None) -> FormAge:
     if not token:
         return FormAge.INVALID
     try:
-        payload = signing.loads(token, salt=_FORM_SALT, max_age=FORM_MAX_AGE_SECONDS)
-    except signing.SignatureExpired:
-        return FormAge.EXPIRED
+        payload = signing.loads(token, salt=_FORM_SALT)
     except signing.BadSignature:
         return FormAge.INVALID
     issued = payload.get("t") if isinstance(payload, dict) else None
     if not isinstance(issued, int | float):
         return FormAge.INVALID
+    if time.time() - issued > FORM_MAX_AGE_SECONDS:
+        return FormAge.EXPIRED
     if time.time() - issued < settings.REPORT_MIN_FORM_SECONDS:
         return FormAge.TOO_FAST
     return FormAge.OK

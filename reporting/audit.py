@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
@@ -17,6 +18,12 @@ from django.utils import timezone
 from reporting.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+
+
+def _timestamp(moment: datetime) -> str:
+    """The hashed form of a time: UTC, because the database hands times back in UTC whatever
+    zone they were written in (a local or frozen clock would otherwise break the chain)."""
+    return moment.astimezone(UTC).isoformat()
 
 
 def _entry_digest(
@@ -46,9 +53,10 @@ def audit_log(
     now = timezone.now()
     actor_id = getattr(actor, "pk", None)
     actor_label = getattr(actor, "username", "") if actor is not None else "system"
-    clean = data or {}
+    # Hash what the database will hand back: JSON turns tuples into lists and keys into strings.
+    clean = json.loads(json.dumps(data or {}))
     digest = _entry_digest(
-        prev_hash=head.last_hash, created_at=now.isoformat(), actor_id=actor_id,
+        prev_hash=head.last_hash, created_at=_timestamp(now), actor_id=actor_id,
         actor_label=actor_label, action=action, organisation_id=organisation_id,
         case_id=case_id, data=clean,
     )
@@ -69,14 +77,21 @@ class ChainProblem:
 
 
 def audit_verify_chain() -> ChainProblem | None:
-    """Walk the chain; return the first problem, or None when it is intact."""
+    """Walk the chain; return the first problem, or None when it is intact.
+
+    The head is read before the walk: entries appended meanwhile extend the chain past it,
+    so verifying while others write gives no false alarm; the head's entry must be on it.
+    """
+    head = AuditHead.objects.filter(id=1).first()
+    head_hash = head.last_hash if head is not None else GENESIS
+    head_seen = head_hash == GENESIS
     prev = GENESIS
     last_id: int | None = None
     for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
         if entry.prev_hash != prev:
             return ChainProblem(entry.id, "does not follow the entry before it (removed or reordered)")
         digest = _entry_digest(
-            prev_hash=entry.prev_hash, created_at=entry.created_at.isoformat(),
+            prev_hash=entry.prev_hash, created_at=_timestamp(entry.created_at),
             actor_id=entry.actor_id, actor_label=entry.actor_label, action=entry.action,
             organisation_id=entry.organisation_id, case_id=entry.case_id, data=entry.data,
         )
@@ -84,7 +99,11 @@ def audit_verify_chain() -> ChainProblem | None:
             return ChainProblem(entry.id, "was altered")
         prev = entry.entry_hash
         last_id = entry.id
-    head = AuditHead.objects.filter(id=1).first()
-    if head is not None and head.last_hash != prev:
+        head_seen = head_seen or prev == head_hash
+    if head is None and last_id is not None:
+        return ChainProblem(last_id, "has no chain head after it (the head was removed)")
+    if not head_seen:
+        if last_id is None:
+            return ChainProblem(None, "every entry was removed")
         return ChainProblem(last_id, "entries after this one were removed")
     return None

@@ -246,3 +246,15 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return "audit head"
+
+
+class NoticeSent(models.Model):
+    """A notice delivered to one recipient. A task that runs again (after a crash or a broker
+    re-delivery) finds the row and does not send twice. The key is a random notice id and a
+    recipient id, nothing else."""
+
+    key = models.CharField(max_length=100, unique=True)
+    sent_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"notice {self.key}"

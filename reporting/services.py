@@ -750,3 +750,21 @@ def case_take(*, actor: Any, case: Case) -> Case:
             organisation_id=case.organisation_id,
         )
     return case
+
+
+def case_mark_duplicate(*, actor: Any, case: Case, original: Case) -> Case:
+    """Record that `case` reports the same incident as `original` (same organisation only)."""
+    if original.pk == case.pk:
+        raise ServiceError("same_case", "A case cannot duplicate itself.")
+    if original.organisation_id != case.organisation_id:
+        raise ServiceError("other_organisation", "Only a case of the same organisation can be the original.")
+    if original.duplicate_of_id == case.pk:
+        raise ServiceError("cycle", "That case is already marked as a duplicate of this one.")
+    with transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(duplicate_of=original, updated_at=timezone.now())
+        case.duplicate_of = original
+        audit_log(
+            actor=actor, action="counselling.case.marked_duplicate", case_id=case.pk,
+            organisation_id=case.organisation_id, data={"original": original.pk},
+        )
+    return case

@@ -1,19 +1,30 @@
-"""Tasks run by the django-q2 cluster. Each gets ids, loads, and sends a content-free notice."""
+"""Tasks run by the django-q2 cluster. Each gets ids, loads, and sends a content-free notice.
+
+Delivery is once per recipient: `_deliver_once` inserts the recipient's NoticeSent row and
+sends inside one transaction, committing only after the mail went out. A run that crashed
+before sending left no row, so the re-run sends; a run that sent left the row, so the re-run
+skips; two runs at once queue on the row's unique key and the second finds it. (A crash in the
+instant between the mail server's "accepted" and the commit can still repeat one notice; that
+is the at-least-once end of the trade, and the notices carry no content.)
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.apps import apps
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from reporting.models import Case
+from reporting.models import Case, NoticeSent
 from reporting.services import notify_address
 
 
-def _staff_addresses(organisation_id: int) -> list[str]:
+def _staff_addresses(organisation_id: int) -> list[tuple[int, str]]:
     # Staff membership lives in the counselling app; reporting must not import it.
     user_model = apps.get_model(settings.AUTH_USER_MODEL)
     return list(
@@ -21,11 +32,28 @@ def _staff_addresses(organisation_id: int) -> list[str]:
             membership__organisation_id=organisation_id, is_active=True, membership__notify=True
         )
         .exclude(email="")
-        .values_list("email", flat=True)
+        .order_by("pk")
+        .values_list("pk", "email")
     )
 
 
-def _send_staff(case_id: int, subject: str, body: str) -> int:
+def _deliver_once(notice_id: str | None, recipient: str, send: Callable[[], object]) -> bool:
+    """Send unless this notice already reached this recipient; True if it was sent now.
+
+    Tasks queued before notice ids existed carry none and are sent as they are.
+    """
+    if not notice_id:
+        send()
+        return True
+    with transaction.atomic():
+        _marker, created = NoticeSent.objects.get_or_create(key=f"{notice_id}:{recipient}")
+        if not created:
+            return False
+        send()  # an exception rolls the marker back, so the re-run sends
+    return True
+
+
+def _send_staff(case_id: int, subject: str, body: str, notice_id: str | None) -> int:
     case = Case.objects.filter(pk=case_id).only("organisation_id").first()
     if case is None:
         return 0
@@ -33,27 +61,31 @@ def _send_staff(case_id: int, subject: str, body: str) -> int:
     if not recipients:
         return 0
     link = settings.SITE_URL.rstrip("/") + reverse("counselling:inbox")
+    sent = 0
     with translation.override(settings.LANGUAGE_CODE):
-        for address in recipients:
-            send_mail(str(subject), str(body).format(link=link), None, [address])
-    return len(recipients)
+        for user_id, address in recipients:
+            sent += _deliver_once(
+                notice_id, f"user{user_id}",
+                lambda address=address: send_mail(str(subject), str(body).format(link=link), None, [address]),
+            )
+    return sent
 
 
-def send_new_case_notice(case_id: int, transferred: bool = False) -> int:
+def send_new_case_notice(case_id: int, transferred: bool = False, notice_id: str | None = None) -> int:
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("A case is waiting in your inbox") if transferred else _("A new report has arrived")
         body = _("There is something new for your organisation in Meldestelle.\n\nOpen the inbox: {link}\n")
-    return _send_staff(case_id, subject, body)
+    return _send_staff(case_id, subject, body, notice_id)
 
 
-def send_new_message_notice(case_id: int) -> int:
+def send_new_message_notice(case_id: int, notice_id: str | None = None) -> int:
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("A new message has arrived")
         body = _("A reporter has written a new message.\n\nOpen the inbox: {link}\n")
-    return _send_staff(case_id, subject, body)
+    return _send_staff(case_id, subject, body, notice_id)
 
 
-def send_reporter_reply_notice(case_id: int) -> int:
+def send_reporter_reply_notice(case_id: int, notice_id: str | None = None) -> int:
     case = Case.objects.filter(pk=case_id).first()
     if case is None:
         return 0
@@ -62,13 +94,9 @@ def send_reporter_reply_notice(case_id: int) -> int:
         return 0
     with translation.override(case.language):
         link = settings.SITE_URL.rstrip("/") + reverse("reporting:followup")
-        send_mail(
-            _("There is a reply to your report"),
-            _(
-                "The counselling service has answered your report.\n"
-                "Open {link} and enter your receipt code to read it.\n"
-            ).format(link=link),
-            None,
-            [address],
-        )
-    return 1
+        subject = _("There is a reply to your report")
+        body = _(
+            "The counselling service has answered your report.\n"
+            "Open {link} and enter your receipt code to read it.\n"
+        ).format(link=link)
+    return int(_deliver_once(notice_id, "reporter", lambda: send_mail(subject, body, None, [address])))

@@ -1,7 +1,64 @@
+"""The reporter's pages (SPEC §4): start, form, receipt, follow-up, privacy, help.
+
+Views are thin: they bind a form, run the anti-abuse checks (reporting.abuse), call one
+service and render. The receipt code is never stored: it is shown in the response to the
+form's POST, and the follow-up pages carry it from step to step in a hidden field of a POST,
+each answer marked `Cache-Control: no-store`. Nothing here logs request data.
+"""
+
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from reporting import abuse
+from reporting.forms import (
+    FollowupFilesForm,
+    ReceiptForm,
+    ReplyForm,
+    ReportForm,
+    refusal_status,
+)
+from reporting.selectors import reporter_case_view
+from reporting.services import (
+    ReporterAccess,
+    ServiceError,
+    attachment_add,
+    case_shred,
+    message_post,
+    messages_mark_read,
+    report_submit,
+)
+from reporting.taxonomy import Channel
+from reporting.uploads import BoundedMemoryUploadHandler
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# Under the site's "no-referrer" browsers send `Origin: null` with form posts, which the CSRF
+# origin check refuses; "same-origin" still never lets a referrer leave the site.
+FORM_REFERRER_POLICY = "same-origin"
+
+
+def _form_page(request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
+    """A page with a POST form: not cached, and its forms may be posted (see above)."""
+    response = render(request, template, {**context, "referrer_policy": FORM_REFERRER_POLICY}, status=status)
+    response["Referrer-Policy"] = FORM_REFERRER_POLICY
+    return _no_store(response)
+
+
+def _client(request: HttpRequest) -> str:
+    return str(getattr(request, "client_hash", "") or "-")
 
 
 def start(request: HttpRequest) -> HttpResponse:
@@ -14,3 +71,183 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 def help_now(request: HttpRequest) -> HttpResponse:
     return render(request, "reporting/help.html")
+
+
+# --------------------------------------------------------------------------------------------
+# The report form
+
+
+def _error_anchor(form: Any, name: str) -> str:
+    if name not in form.fields:
+        return "report-form"
+    widget = form.fields[name].widget
+    if name == "occurred_month":
+        return "id_occurred_month_month"
+    if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+        return f"id_{name}_0"
+    return f"id_{name}"
+
+
+def _render_form(
+    request: HttpRequest, form: ReportForm, *, status: int = 200, notice: str = "", issued: str | None = None
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "form_ts": issued or abuse.form_timestamp(),
+        "challenge": abuse.challenge_issue(),
+        "difficulty": abuse.pow_difficulty(),
+        "notice": notice,
+        "honeypot_field": abuse.HONEYPOT_FIELD,
+        "error_summary": [
+            (_error_anchor(form, name), message)
+            for name, messages in (form.errors.items() if form.is_bound else [])
+            for message in messages
+        ],
+        "max_files": settings.REPORT_MAX_FILES,
+        "max_file_mb": settings.REPORT_MAX_FILE_BYTES // (1024 * 1024),
+    }
+    return _form_page(request, "reporting/report.html", context, status=status)
+
+
+@csrf_exempt  # the check happens in _report, after the upload handlers are set
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        # Must be set before anything reads the body (the CSRF check would).
+        request.upload_handlers = [BoundedMemoryUploadHandler(request)]
+    return _report(request)
+
+
+@csrf_protect
+def _report(request: HttpRequest) -> HttpResponse:
+    language = request.LANGUAGE_CODE
+    if request.method != "POST":
+        return _render_form(request, ReportForm(language=language))
+    form = ReportForm(request.POST, request.FILES, language=language)
+    refused = _("We could not accept this submission. Please check your answers and send it again.")
+    age = abuse.form_age(request.POST.get(abuse.TIMESTAMP_FIELD))
+    if abuse.honeypot_tripped(request.POST) or age in (abuse.FormAge.INVALID, abuse.FormAge.TOO_FAST):
+        return _render_form(request, form, status=400, notice=refused)
+    if age is abuse.FormAge.EXPIRED:
+        return _render_form(request, form, status=400, notice=_(
+            "This form was open for a long time, so for your safety we did not send it yet. "
+            "Your answers are still here: please check them and send the form again."
+        ))
+    issued = request.POST.get(abuse.TIMESTAMP_FIELD)
+    if not form.is_valid():
+        return _render_form(request, form, status=refusal_status(form), issued=issued)
+    challenge = request.POST.get("challenge") or ""
+    solved = abuse.pow_check(challenge, request.POST.get("nonce")) is abuse.Pow.SOLVED and abuse.pow_consume(challenge)
+    if not abuse.submission_allowed(_client(request), solved_pow=solved):
+        return _render_form(request, form, status=429, issued=issued, notice=_(
+            "Right now we are receiving very many reports, so we could not accept yours yet. "
+            "Nothing is lost: your answers are still here. Please wait a little while and send it again."
+        ))
+    try:
+        submitted = report_submit(report=form.report_input(channel=Channel.ONLINE_FORM), files=form.cleaned_files)
+    except ServiceError:
+        return _render_form(request, form, status=503, issued=issued, notice=_(
+            "We cannot receive reports at this moment. Your answers are still here: "
+            "please try again later, or find help on the “Get help now” page."
+        ))
+    return _no_store(render(request, "reporting/receipt.html", {
+        "receipt": submitted.receipt_code, "reference": submitted.case.reference,
+    }))
+
+
+# --------------------------------------------------------------------------------------------
+# Follow-up: every step is a POST that carries the receipt code in a hidden field.
+
+def _enter_code(request: HttpRequest, form: ReceiptForm, *, status: int = 200, notice: str = "") -> HttpResponse:
+    return _form_page(request, "reporting/followup_enter.html", {"form": form, "notice": notice}, status=status)
+
+
+def _open(request: HttpRequest, receipt: Any) -> ReporterAccess | HttpResponse:
+    try:
+        access = abuse.followup_open(_client(request), receipt)
+    except abuse.FollowupBlocked:
+        return _enter_code(request, ReceiptForm(), status=429, notice=_(
+            "Too many codes were tried from here. Please wait ten minutes and try again."
+        ))
+    if access is None:
+        return _enter_code(request, ReceiptForm(), status=400, notice=_(
+            "This code does not open a report. Please check it and try again."
+        ))
+    return access
+
+
+def _case_page(
+    request: HttpRequest, access: ReporterAccess, receipt: str, *, status: int = 200, notice: str = "",
+    reply_form: ReplyForm | None = None, files_form: FollowupFilesForm | None = None,
+) -> HttpResponse:
+    view = reporter_case_view(access)
+    messages_mark_read(case=access.case, by_reporter=True)
+    context = {
+        "case": view,
+        "receipt": receipt,
+        "notice": notice,
+        "reply_form": reply_form or ReplyForm(initial={"receipt": receipt}),
+        "files_form": files_form or FollowupFilesForm(initial={"receipt": receipt}),
+        "max_files": settings.REPORT_MAX_FILES,
+        "max_file_mb": settings.REPORT_MAX_FILE_BYTES // (1024 * 1024),
+    }
+    return _form_page(request, "reporting/followup.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def followup(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _enter_code(request, ReceiptForm())
+    form = ReceiptForm(request.POST)
+    if not form.is_valid():
+        return _enter_code(request, form, status=400)
+    access = _open(request, form.cleaned_data["receipt"])
+    if isinstance(access, HttpResponse):
+        return access
+    return _case_page(request, access, form.cleaned_data["receipt"])
+
+
+@require_POST
+def followup_reply(request: HttpRequest) -> HttpResponse:
+    form = ReplyForm(request.POST)
+    access = _open(request, request.POST.get("receipt", ""))
+    if isinstance(access, HttpResponse):
+        return access
+    receipt = request.POST["receipt"]
+    if not form.is_valid():
+        return _case_page(request, access, receipt, status=400, reply_form=form)
+    message_post(case=access.case, case_key=access.case_key, body=form.cleaned_data["body"], actor=None)
+    return _case_page(request, access, receipt, notice=_("Your message has been sent."))
+
+
+@csrf_exempt  # checked in _followup_files, after the upload handlers are set
+@require_POST
+def followup_files(request: HttpRequest) -> HttpResponse:
+    request.upload_handlers = [BoundedMemoryUploadHandler(request)]
+    return _followup_files(request)
+
+
+@csrf_protect
+def _followup_files(request: HttpRequest) -> HttpResponse:
+    form = FollowupFilesForm(request.POST, request.FILES)
+    access = _open(request, request.POST.get("receipt", ""))
+    if isinstance(access, HttpResponse):
+        return access
+    receipt = request.POST["receipt"]
+    if not form.is_valid():
+        return _case_page(request, access, receipt, status=refusal_status(form), files_form=form)
+    for item in form.cleaned_files:
+        attachment_add(case=access.case, case_key=access.case_key, item=item, actor=None)
+    return _case_page(request, access, receipt, notice=_("Your files have been added."))
+
+
+@require_POST
+def followup_delete(request: HttpRequest) -> HttpResponse:
+    access = _open(request, request.POST.get("receipt", ""))
+    if isinstance(access, HttpResponse):
+        return access
+    receipt = request.POST["receipt"]
+    if request.POST.get("confirm") != "yes":
+        return _form_page(request, "reporting/followup_delete.html", {"receipt": receipt})
+    case_shred(actor=None, case=access.case, reason="reporter")
+    return _no_store(render(request, "reporting/followup_deleted.html"))

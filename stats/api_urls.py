@@ -1,6 +1,11 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from stats import api_views
 
 app_name = "stats_api"
-urlpatterns: list = []
+urlpatterns = [
+    path("statistics/", api_views.StatisticsIndexView.as_view(), name="index"),
+    path("statistics/<int:year>/", api_views.StatisticsYearView.as_view(), name="year"),
+]

@@ -6,3 +6,6 @@ from django.apps import AppConfig
 class StatsConfig(AppConfig):
     name = "stats"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from stats import signals  # noqa: F401  (registers the receiver)

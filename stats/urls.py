@@ -7,4 +7,14 @@ from stats import views
 app_name = "stats"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("methodology/", views.methodology, name="methodology"),
+    path("internal/", views.dashboard, name="dashboard"),
+    path("internal/export.csv", views.dashboard_export, name="dashboard_export"),
+    path("internal/publish/", views.publish, name="publish"),
+    path("<int:year>/", views.year_detail, name="year"),
+    path("<int:year>/data.csv", views.data_csv, name="year_csv"),
+    path("<int:year>/data.json", views.data_json, name="year_json"),
+    path("<int:year>/v<int:version>/", views.year_detail, name="version"),
+    path("<int:year>/v<int:version>/data.csv", views.data_csv, name="version_csv"),
+    path("<int:year>/v<int:version>/data.json", views.data_json, name="version_json"),
 ]

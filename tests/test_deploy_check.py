@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _production_env(tmp_path: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key not in ("DEBUG", "DATABASE_URL")}
+    dropped = ("DEBUG", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {key: value for key, value in os.environ.items() if key not in dropped}
     key = base64.b64encode(b"k" * 32).decode()
     env.update(
         MELDESTELLE_PRODUCTION="true",

@@ -26,7 +26,7 @@ def test_start_page_in_every_language(client: Any, code: str) -> None:
 
 def test_security_headers(client: Any) -> None:
     response = client.get("/de/")
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]

@@ -54,6 +54,7 @@ def gunicorn(tmp_path: Path, transactional_db: None) -> Iterator[Callable[..., S
             "--graceful-timeout", str(graceful_timeout),
             "--timeout", "60",
             "--backlog", "256",
+            "--no-control-socket",  # several servers may run at once; no shared socket path
         ]
         if not (BASE_DIR / ".venv" / "bin" / "gunicorn").exists():
             command[0:1] = [sys.executable, "-m", "gunicorn"]
@@ -80,3 +81,17 @@ def receiving_org(transactional_db: None) -> Any:
         actor=None, slug="landesstelle", name="Landesstelle (demo)", statewide=True,
         is_fallback=True, languages=["de", "en"],
     )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _restore_migration_data(django_db_blocker: Any) -> Iterator[None]:
+    """Transactional tests end with a flush, which also empties what migrations loaded
+    (districts, the retention schedule). These tests start from it (`serialized_rollback`);
+    afterwards it is put back so that tests running later find the database as migrated."""
+    yield
+    from django.db import connection
+
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents:
+        with django_db_blocker.unblock():
+            connection.creation.deserialize_db_from_string(contents)

@@ -10,7 +10,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,14 +69,15 @@ def report_payload(marker: str, **extra: Any) -> dict[str, Any]:
     return payload
 
 
-def api_available() -> bool:
+def require_api() -> None:
+    """Skip until the public submission API is routed (checked at run time, not collection)."""
+    import pytest
     from django.urls import Resolver404, resolve
 
     try:
         resolve("/api/v1/reports/")
     except Resolver404:
-        return False
-    return True
+        pytest.skip("POST /api/v1/reports/ is not routed yet")
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         problem = audit_verify_chain()
+        if problem is not None and problem.entry_id is None:
+            raise CommandError(f"Audit chain broken: {problem.reason}.")
         if problem is not None:
             raise CommandError(f"Audit chain broken at entry {problem.entry_id}: it {problem.reason}.")
         self.stdout.write(f"Audit chain intact ({AuditEntry.objects.count()} entries).")

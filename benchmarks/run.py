@@ -1,0 +1,486 @@
+"""`make bench`: figures beside their baselines, measured in the same run (SPEC §9, issue 7).
+
+Prints a table and writes benchmarks/results.json. Nothing here is pass/fail.
+
+Each benchmark is a function `(ctx) -> dict` registered in BENCHMARKS; it gets a Context with a
+migrated database of its own (a temporary PostgreSQL database when one is reachable, otherwise
+a temporary SQLite file), Django set up against it, and a way to start gunicorn on it. To add
+one (statistics, inbox), write the function and append `Benchmark("name", function)`; keep it
+bounded (the whole run must stay under 15 minutes on 2 cores) and loopback-only.
+
+    .venv/bin/python benchmarks/run.py                 # everything
+    .venv/bin/python benchmarks/run.py submission      # only the named benchmarks
+"""
+
+from __future__ import annotations
+
+import base64
+import cProfile
+import http.client
+import json
+import os
+import pstats
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+RESULTS = BASE_DIR / "benchmarks" / "results.json"
+PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+# Submission benchmark bounds: per concurrency level, at most this many requests or seconds.
+CONCURRENCY = (1, 8, 64)
+REQUESTS_PER_LEVEL = {1: 150, 8: 400, 64: 640}
+SECONDS_PER_LEVEL = 25.0
+ATTACHMENT_MB = 100
+
+
+# --------------------------------------------------------------------------------------------
+# Environment: a database of our own, secrets of our own, Django set up against them
+
+
+@dataclass
+class Context:
+    env: dict[str, str]
+    database: str  # "postgresql" or "sqlite"
+    workdir: Path
+    servers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    org: Any = None
+
+    @contextmanager
+    def gunicorn(self, workers: int = 2, threads: int = 8) -> Iterator[str]:
+        """gunicorn (gthread) on a free loopback port against the benchmark database."""
+        port = _free_port()
+        log = (self.workdir / f"gunicorn-{port}.log").open("wb")
+        process = subprocess.Popen(
+            [
+                str(BASE_DIR / ".venv" / "bin" / "gunicorn"), "meldestelle.wsgi:application",
+                "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
+                "--worker-class", "gthread", "--graceful-timeout", "5", "--timeout", "60",
+                "--backlog", "512", "--no-control-socket",
+            ],
+            cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_for(base_url, process)
+            yield base_url
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            log.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for(base_url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    host, port = base_url.removeprefix("http://").split(":")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("gunicorn exited during start-up; see its log in the work directory")
+        try:
+            conn = http.client.HTTPConnection(host, int(port), timeout=2)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            conn.close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("gunicorn did not answer in time")
+
+
+def _postgres_reachable() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), connect_timeout=2):
+            return True
+    except Exception:
+        return False
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+@contextmanager
+def bench_environment() -> Iterator[Context]:
+    workdir = Path(tempfile.mkdtemp(prefix="meldestelle-bench-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE", "SQLITE", "REDIS"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "meldestelle.settings"),
+        MELDESTELLE_BENCH="1",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        RECEIPT_PEPPER=base64.b64encode(secrets.token_bytes(32)).decode(),
+        NOTIFICATION_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
+        ADDRESS_HASH_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        SECURE_SSL_REDIRECT="false",
+        SECURE_COOKIES="false",
+        MEDIA_ROOT=str(workdir / "media"),
+        REPORT_POW_DIFFICULTY="0",
+        REPORT_MIN_FORM_SECONDS="0",
+        REPORT_RATE_PER_HOUR="100000000",
+        REPORT_RATE_PER_HOUR_NO_POW="100000000",
+        REPORT_GLOBAL_RATE_PER_MINUTE="100000000",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        LOG_LEVEL="ERROR",
+        MELDESTELLE_LOCAL_DIR=str(workdir / "local"),
+    )
+    pg_name = ""
+    if _postgres_reachable():
+        pg_name = f"meldestelle_bench_{secrets.token_hex(4)}"
+        _pg_admin(f'CREATE DATABASE "{pg_name}"')
+        base = PG_ADMIN_URL.rsplit("/", 1)[0]
+        env["DATABASE_URL"] = f"{base}/{pg_name}"
+        env["DATABASE_CONN_MAX_AGE"] = "60"
+        database = "postgresql"
+    else:
+        env["SQLITE_PATH"] = str(workdir / "bench.sqlite3")
+        database = "sqlite"
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        import django
+
+        sys.path.insert(0, str(BASE_DIR))
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)
+        call_command("createcachetable", verbosity=0)
+        from reporting.services import organisation_create
+
+        org = organisation_create(
+            actor=None, slug="bench-landesstelle", name="Bench (demo)", statewide=True,
+            is_fallback=True, languages=["de", "en"],
+        )
+        yield Context(env=env, database=database, workdir=workdir, org=org)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if pg_name:
+            _pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+        subprocess.run(["rm", "-rf", str(workdir)], check=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Load generation
+
+
+def report_payload(marker: str) -> dict[str, Any]:
+    return {
+        "description": f"Benchmark report {marker}: someone shouted at us at the bus stop.",
+        "district": "03241",
+        "motives": ["racism"],
+        "consent": True,
+        "language": "de",
+    }
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def load(base_url: str, path: str, clients: int, total: int, seconds: float) -> dict[str, Any]:
+    """`clients` threads, each on its own keep-alive connection, POST until `total` requests
+    were sent or `seconds` passed. Returns throughput, latency percentiles and failures."""
+    host, port = base_url.removeprefix("http://").split(":")
+    latencies: list[float] = []
+    failures = 0
+    lock = threading.Lock()
+    counter = iter(range(total))
+    deadline = time.monotonic() + seconds
+
+    def client(number: int) -> None:
+        nonlocal failures
+        conn = http.client.HTTPConnection(host, int(port), timeout=60)
+        while time.monotonic() < deadline:
+            with lock:
+                index = next(counter, None)
+            if index is None:
+                break
+            body = json.dumps(report_payload(f"{number}-{index}"))
+            started = time.perf_counter()
+            try:
+                conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 201
+            except OSError:
+                ok = False
+                conn.close()
+                conn = http.client.HTTPConnection(host, int(port), timeout=60)
+            elapsed = time.perf_counter() - started
+            with lock:
+                if ok:
+                    latencies.append(elapsed)
+                else:
+                    failures += 1
+        conn.close()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, range(clients)))
+    wall = time.perf_counter() - started
+    return {
+        "clients": clients,
+        "requests": len(latencies) + failures,
+        "failures": failures,
+        "per_second": round(len(latencies) / wall, 1) if wall else 0.0,
+        "p50_ms": round(_percentile(latencies, 0.50) * 1000, 1) if latencies else None,
+        "p95_ms": round(_percentile(latencies, 0.95) * 1000, 1) if latencies else None,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Benchmarks
+
+
+def bench_submission(ctx: Context) -> dict[str, Any]:
+    """Reports per second and latency through POST /api/v1/reports/ against a one-row insert."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve("/api/v1/reports/")
+        report_path = "/api/v1/reports/"
+    except Resolver404:
+        return {"skipped": "POST /api/v1/reports/ is not routed yet"}
+    baseline_path = "/bench/insert-one-row/"
+    levels = []
+    with ctx.gunicorn() as base_url:
+        # Warm both paths (imports, connections, the first HPKE keys) before measuring.
+        load(base_url, baseline_path, 4, 40, 10)
+        load(base_url, report_path, 4, 40, 10)
+        for clients in CONCURRENCY:
+            total = REQUESTS_PER_LEVEL[clients]
+            baseline = load(base_url, baseline_path, clients, total, SECONDS_PER_LEVEL)
+            report = load(base_url, report_path, clients, total, SECONDS_PER_LEVEL)
+            ratio = round(report["per_second"] / baseline["per_second"], 3) if baseline["per_second"] else None
+            levels.append({"clients": clients, "report": report, "baseline": baseline, "ratio_vs_baseline": ratio})
+    return {
+        "server": "gunicorn gthread, 2 workers × 8 threads",
+        "database": ctx.database,
+        "levels": levels,
+        "profile": profile_submission(ctx),
+    }
+
+
+def profile_submission(ctx: Context, rounds: int = 40) -> dict[str, Any]:
+    """cProfile the whole request in-process (Django test client, same middleware and view)."""
+    from django.test import Client
+
+    client = Client()
+    for number in range(5):
+        client.post("/api/v1/reports/", report_payload(f"warm-{number}"), content_type="application/json")
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for number in range(rounds):
+        response = client.post("/api/v1/reports/", report_payload(f"prof-{number}"), content_type="application/json")
+        assert response.status_code == 201, response.status_code
+    profiler.disable()
+    per_request_ms = (time.perf_counter() - started) / rounds * 1000
+    stats = pstats.Stats(profiler)
+    total = stats.total_tt  # type: ignore[attr-defined]
+    buckets = {
+        "hpke_seal": ("hpke", "seal"),
+        "aes_gcm": ("aead", "encrypt"),
+        "argon2": ("argon2", "derive"),
+        "database": ("sqlite3", "psycopg", "execute"),
+    }
+    shares: dict[str, float] = {}
+    top: list[dict[str, Any]] = []
+    for (filename, _line, name), (_cc, _nc, tottime, cumtime, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        for bucket, needles in buckets.items():
+            if any(needle in filename.lower() or needle in name.lower() for needle in needles):
+                shares[bucket] = shares.get(bucket, 0.0) + tottime
+                break
+        top.append({"function": f"{Path(filename).name}:{name}", "tottime_ms": tottime * 1000 / rounds,
+                    "cumtime_ms": cumtime * 1000 / rounds})
+    top.sort(key=lambda row: row["tottime_ms"], reverse=True)
+    return {
+        "rounds": rounds,
+        "per_request_ms": round(per_request_ms, 2),
+        "share_of_time": {k: round(v / total, 3) for k, v in sorted(shares.items())},
+        "top_by_own_time": [
+            {k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()} for row in top[:12]
+        ],
+    }
+
+
+def bench_attachments(ctx: Context) -> dict[str, Any]:
+    """Streaming encryption of a 100 MB file against one-shot AES-GCM on the same bytes."""
+    from reporting import crypto
+
+    size = ATTACHMENT_MB * 1024 * 1024
+    source = ctx.workdir / "attachment.bin"
+    with source.open("wb") as out:
+        for _ in range(ATTACHMENT_MB):
+            out.write(os.urandom(1024 * 1024))
+    key = crypto.new_key()
+
+    def file_chunks() -> Iterator[bytes]:
+        with source.open("rb") as handle:
+            while chunk := handle.read(crypto.SEGMENT_BYTES):
+                yield chunk
+
+    class Discard:
+        def write(self, data: bytes) -> int:
+            return len(data)
+
+    data = source.read_bytes()
+
+    def in_memory_chunks() -> Iterator[bytes]:
+        view = memoryview(data)
+        for start in range(0, len(data), crypto.SEGMENT_BYTES):
+            yield bytes(view[start : start + crypto.SEGMENT_BYTES])
+
+    def streaming_in_memory() -> None:
+        crypto.encrypt_stream(key, in_memory_chunks(), Discard(), case_id="NI-BENCH-1", attachment_id="a" * 32)  # type: ignore[arg-type]
+
+    def one_shot_in_memory() -> None:
+        # One AES-256-GCM call over the whole file: the raw cipher the streaming format wraps.
+        crypto.encrypt(key, data, case_id="NI-BENCH-1", purpose="bench")
+
+    def streaming_from_disk() -> None:
+        with (ctx.workdir / "attachment.enc").open("wb") as sink:
+            crypto.encrypt_stream(key, file_chunks(), sink, case_id="NI-BENCH-1", attachment_id="a" * 32)
+
+    def one_shot_from_disk() -> None:
+        sealed = crypto.encrypt(key, source.read_bytes(), case_id="NI-BENCH-1", purpose="bench")
+        (ctx.workdir / "attachment.gcm").write_bytes(sealed)
+
+    def timed(work: Callable[[], None], repeat: int = 3) -> float:
+        best = float("inf")
+        for _ in range(repeat):
+            started = time.perf_counter()
+            work()
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    def peak_mb(work: Callable[[], None]) -> float:
+        tracemalloc.start()
+        work()
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return round(peak / 1024 / 1024, 2)
+
+    stream_seconds = timed(streaming_in_memory)
+    gcm_seconds = timed(one_shot_in_memory)
+    result = {
+        "size_mb": ATTACHMENT_MB,
+        "streaming_mb_per_s": round(size / stream_seconds / 1024 / 1024, 1),
+        "aesgcm_mb_per_s": round(size / gcm_seconds / 1024 / 1024, 1),
+        "ratio_vs_aesgcm": round(gcm_seconds / stream_seconds, 3),  # throughput ratio, 1.0 = as fast
+        "peak_mb": peak_mb(streaming_from_disk),
+        "aesgcm_peak_mb": peak_mb(one_shot_from_disk),
+        "note": "speed: best of 3, plaintext in memory, ciphertext discarded (cipher cost only); "
+        "peak: tracemalloc (Python heap) while encrypting the file from disk to disk",
+    }
+    for name in ("attachment.bin", "attachment.enc", "attachment.gcm"):
+        (ctx.workdir / name).unlink(missing_ok=True)
+    return result
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    run: Callable[[Context], dict[str, Any]]
+
+
+# Colleagues: append `Benchmark("statistics", bench_statistics)`, `Benchmark("inbox", ...)`.
+BENCHMARKS: list[Benchmark] = [
+    Benchmark("submission", bench_submission),
+    Benchmark("attachments", bench_attachments),
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+
+
+def print_table(results: dict[str, Any]) -> None:
+    meta = results["machine"]
+    print(f"\nMeldestelle benchmarks — {meta['cores']} cores, Python {meta['python']}, {results['database']}")
+    submission = results["benchmarks"].get("submission", {})
+    if "levels" in submission:
+        print("\nSubmission (POST /api/v1/reports/, PoW off) vs. one-row insert, gunicorn")
+        print(f"{'clients':>7} | {'reports/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'fail':>5} | "
+              f"{'base/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'fail':>5} | {'ratio':>6}")
+        for level in submission["levels"]:
+            r, b = level["report"], level["baseline"]
+            print(f"{level['clients']:>7} | {r['per_second']:>9} {r['p50_ms']!s:>8} {r['p95_ms']!s:>8} "
+                  f"{r['failures']:>5} | {b['per_second']:>8} {b['p50_ms']!s:>8} {b['p95_ms']!s:>8} "
+                  f"{b['failures']:>5} | {level['ratio_vs_baseline']!s:>6}")
+        profile = submission["profile"]
+        print(f"  in-process profile: {profile['per_request_ms']} ms per request; share of time "
+              + ", ".join(f"{k} {v:.0%}" for k, v in profile["share_of_time"].items()))
+    attachments = results["benchmarks"].get("attachments", {})
+    if "peak_mb" in attachments:
+        a = attachments
+        print(f"\nAttachments ({a['size_mb']} MB): streaming {a['streaming_mb_per_s']} MB/s, peak "
+              f"{a['peak_mb']} MB | one-shot AES-GCM {a['aesgcm_mb_per_s']} MB/s, peak "
+              f"{a['aesgcm_peak_mb']} MB | ratio {a['ratio_vs_aesgcm']}")
+    for name, figures in results["benchmarks"].items():
+        if name not in ("submission", "attachments"):
+            print(f"\n{name}: {json.dumps(figures)}")
+    print(f"\nwritten to {RESULTS.relative_to(BASE_DIR)}")
+
+
+def main(selected: list[str]) -> int:
+    import platform
+
+    chosen = [b for b in BENCHMARKS if not selected or b.name in selected]
+    started = time.monotonic()
+    results: dict[str, Any] = {
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "benchmarks": {},
+    }
+    with bench_environment() as ctx:
+        results["database"] = ctx.database
+        for benchmark in chosen:
+            print(f"running {benchmark.name} …", flush=True)
+            bench_started = time.monotonic()
+            try:
+                figures = benchmark.run(ctx)
+            except Exception as exc:  # one broken benchmark must not hide the others' figures
+                figures = {"error": f"{type(exc).__name__}: {exc}"}
+            figures["seconds"] = round(time.monotonic() - bench_started, 1)
+            results["benchmarks"][benchmark.name] = figures
+    results["seconds"] = round(time.monotonic() - started, 1)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print_table(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

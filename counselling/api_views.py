@@ -1,0 +1,354 @@
+"""Staff API (SPEC §7): session login with TOTP, CSRF enforced by SessionAuthentication.
+
+One view per operation with its serializers beside it. Anything the caller may not see is 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import permissions, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from counselling import auth, selectors
+from counselling.access import get_case_for_member, membership_of, org_key_from_request
+from counselling.decorators import is_staff_session
+from counselling.services import case_opened
+from meldestelle.api import error_response
+from reporting.models import Case, Organisation
+from reporting.services import (
+    CaseKeys,
+    ServiceError,
+    case_keys_for_organisation,
+    case_set_status,
+    case_take,
+    case_transfer,
+    message_post,
+    note_add,
+)
+from reporting.taxonomy import CaseStatus
+
+ERROR = inline_serializer("Error", {"error": inline_serializer("ErrorBody", {
+    "code": serializers.CharField(), "message": serializers.CharField(), "fields": serializers.DictField(),
+})})
+
+
+class IsStaffSession(permissions.BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return is_staff_session(request._request)
+
+
+class StaffAPIView(APIView):
+    permission_classes = [IsStaffSession]
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # Makes DRF answer 401 (not 403) to requests without a staff session.
+        return 'Session realm="staff"'
+
+
+class NotUnlockedError(Exception):
+    pass
+
+
+def _keys(request: Request, case: Case) -> CaseKeys:
+    org_private_key = org_key_from_request(request._request)
+    membership = membership_of(request.user)
+    if org_private_key is None or membership is None or membership.organisation is None:
+        raise NotUnlockedError
+    try:
+        return case_keys_for_organisation(case=case, organisation=membership.organisation,
+                                          org_private_key=org_private_key)
+    except ServiceError as exc:
+        raise NotUnlockedError from exc
+
+
+def _not_unlocked() -> Response:
+    return error_response("not_unlocked", _("Your session holds no key for this organisation's cases. "
+                                            "Log in again; if that does not help, ask your partner admin."),
+                          http_status=403)
+
+
+def _service_error(exc: ServiceError) -> Response:
+    return error_response(exc.code, exc.message, http_status=409 if exc.code == "already_taken" else 400)
+
+
+# --------------------------------------------------------------------------------------------
+# Auth
+
+
+class LoginInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=1000, trim_whitespace=False)
+    otp = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
+
+
+class LoginOutput(serializers.Serializer):
+    username = serializers.CharField()
+    role = serializers.CharField(allow_null=True)
+    organisation = serializers.CharField(allow_null=True)
+    key_access = serializers.BooleanField()
+    key_problem = serializers.CharField(allow_blank=True)
+    csrf_token = serializers.CharField()
+
+
+class LoginView(APIView):
+    """Password + TOTP; sets the session and the unlock cookie."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=LoginInput, responses={200: LoginOutput, 400: ERROR, 429: ERROR}, tags=["staff"],
+                   summary="Staff login")
+    def post(self, request: Request) -> Response:
+        data = LoginInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            result = auth.login_check(username=data.validated_data["username"],
+                                      password=data.validated_data["password"], otp=data.validated_data["otp"])
+        except auth.LoginRefused as exc:
+            return error_response(exc.code, exc.message, http_status=429 if exc.code == "locked" else 400)
+        membership = result.membership
+        response = Response()
+        django_request: HttpRequest = request._request
+        auth.session_start(django_request, response, result)
+        response.data = LoginOutput({
+            "username": result.user.get_username(),
+            "role": membership.role if membership else None,
+            "organisation": membership.organisation.slug if membership and membership.organisation else None,
+            "key_access": result.org_private_key is not None, "key_problem": result.key_problem,
+            "csrf_token": get_token(django_request),
+        }).data
+        return response
+
+
+class LogoutView(StaffAPIView):
+    @extend_schema(request=None, responses={204: None, 401: ERROR}, tags=["staff"], summary="Staff logout")
+    def post(self, request: Request) -> Response:
+        response = Response(status=204)
+        auth.session_end(request._request, response)
+        return response
+
+
+# --------------------------------------------------------------------------------------------
+# Cases
+
+
+class CaseListItem(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    channel = serializers.CharField()
+    received_on = serializers.DateField()
+    district = serializers.CharField()
+    incident_type = serializers.CharField()
+    motives = serializers.ListField(child=serializers.CharField())
+    assignee = serializers.SerializerMethodField()
+    staff_unread = serializers.BooleanField()
+    reporter_unread = serializers.BooleanField()
+    first_reply_at = serializers.DateTimeField(allow_null=True)
+    duplicate_of = serializers.IntegerField(source="duplicate_of_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    def get_assignee(self, case: Case) -> str | None:
+        return case.assignee.get_username() if case.assignee else None
+
+
+class CaseListOutput(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    counts = serializers.DictField(child=serializers.IntegerField())
+    results = CaseListItem(many=True)
+
+
+class CaseListView(StaffAPIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("tab", str, enum=list(selectors.TABS)),
+            OpenApiParameter("status", str, enum=CaseStatus.values),
+            OpenApiParameter("district", str), OpenApiParameter("motive", str),
+            OpenApiParameter("assignee", str, description="user id or 'none'"),
+            OpenApiParameter("page", int),
+        ],
+        responses={200: CaseListOutput, 401: ERROR}, tags=["staff"], summary="Cases of my organisation",
+        operation_id="staff_cases_list",
+    )
+    def get(self, request: Request) -> Response:
+        membership = membership_of(request.user)
+        if membership is None or membership.organisation is None:
+            return Response({"count": 0, "page": 1, "pages": 1, "counts": {}, "results": []})
+        tab = request.query_params.get("tab", selectors.DEFAULT_TAB)
+        filters = selectors.InboxFilters.from_query(request.query_params)
+        page = Paginator(selectors.inbox_cases(membership=membership, tab=tab, filters=filters),
+                         selectors.PAGE_SIZE).get_page(request.query_params.get("page"))
+        return Response(CaseListOutput({
+            "count": page.paginator.count, "page": page.number, "pages": page.paginator.num_pages,
+            "counts": selectors.inbox_counts(membership=membership, filters=filters),
+            "results": list(page.object_list),
+        }).data)
+
+
+class MessageOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    from_reporter = serializers.BooleanField()
+    author = serializers.CharField()
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    read_at = serializers.DateTimeField(allow_null=True)
+
+
+class NoteOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.CharField()
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class AttachmentOutput(serializers.Serializer):
+    uuid = serializers.CharField()
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    from_reporter = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class CaseDetailOutput(CaseListItem):
+    organisation = serializers.CharField(source="organisation.slug")
+    report = serializers.DictField()
+    messages = MessageOutput(many=True, source="message_views")
+    notes = NoteOutput(many=True, source="note_views")
+    attachments = AttachmentOutput(many=True, source="attachment_views")
+
+
+def _detail(case: Case, keys: CaseKeys) -> dict[str, Any]:
+    content = selectors.case_content(case=case, keys=keys)
+    case.report = content.report  # type: ignore[attr-defined]
+    case.message_views = content.messages  # type: ignore[attr-defined]
+    case.note_views = content.notes  # type: ignore[attr-defined]
+    case.attachment_views = content.attachments  # type: ignore[attr-defined]
+    return CaseDetailOutput(case).data
+
+
+class CaseDetailView(StaffAPIView):
+    @extend_schema(responses={200: CaseDetailOutput, 401: ERROR, 403: ERROR, 404: ERROR}, tags=["staff"],
+                   summary="A case, decrypted")
+    def get(self, request: Request, case_id: int) -> Response:
+        case = get_case_for_member(request.user, case_id)
+        try:
+            keys = _keys(request, case)
+        except NotUnlockedError:
+            return _not_unlocked()
+        case_opened(actor=request.user, case=case)
+        return Response(_detail(case, keys))
+
+
+class StatusInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=CaseStatus.choices)
+
+
+class CaseStateOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    status = serializers.CharField()
+    assignee = serializers.SerializerMethodField()
+    organisation = serializers.CharField(source="organisation.slug")
+
+    def get_assignee(self, case: Case) -> str | None:
+        return case.assignee.get_username() if case.assignee else None
+
+
+class CaseStatusView(StaffAPIView):
+    @extend_schema(request=StatusInput, responses={200: CaseStateOutput, 400: ERROR, 401: ERROR, 404: ERROR},
+                   tags=["staff"], summary="Change the status")
+    def post(self, request: Request, case_id: int) -> Response:
+        case = get_case_for_member(request.user, case_id)
+        data = StatusInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = case_set_status(actor=request.user, case=case, status=data.validated_data["status"])
+        return Response(CaseStateOutput(case).data)
+
+
+class CaseTakeView(StaffAPIView):
+    @extend_schema(request=None, responses={200: CaseStateOutput, 401: ERROR, 404: ERROR, 409: ERROR},
+                   tags=["staff"], summary="Take the case")
+    def post(self, request: Request, case_id: int) -> Response:
+        case = get_case_for_member(request.user, case_id)
+        try:
+            case = case_take(actor=request.user, case=case)
+        except ServiceError as exc:
+            return _service_error(exc)
+        return Response(CaseStateOutput(case).data)
+
+
+class BodyInput(serializers.Serializer):
+    body = serializers.CharField(max_length=20000)
+
+
+class CreatedOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+
+
+class CaseMessageView(StaffAPIView):
+    @extend_schema(request=BodyInput, responses={201: CreatedOutput, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR},
+                   tags=["staff"], summary="Message the reporter")
+    def post(self, request: Request, case_id: int) -> Response:
+        case = get_case_for_member(request.user, case_id)
+        data = BodyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            keys = _keys(request, case)
+        except NotUnlockedError:
+            return _not_unlocked()
+        message = message_post(case=case, case_key=keys.case_key, body=data.validated_data["body"], actor=request.user)
+        return Response({"id": message.pk}, status=201)
+
+
+class CaseNoteView(StaffAPIView):
+    @extend_schema(request=BodyInput, responses={201: CreatedOutput, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR},
+                   tags=["staff"], summary="Add an internal note")
+    def post(self, request: Request, case_id: int) -> Response:
+        case = get_case_for_member(request.user, case_id)
+        data = BodyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            keys = _keys(request, case)
+        except NotUnlockedError:
+            return _not_unlocked()
+        assert keys.internal_key is not None
+        note = note_add(case=case, internal_key=keys.internal_key, body=data.validated_data["body"], actor=request.user)
+        return Response({"id": note.pk}, status=201)
+
+
+class TransferInput(serializers.Serializer):
+    organisation = serializers.SlugField(help_text="slug of the receiving organisation")
+    keep_copy = serializers.BooleanField(default=False)
+
+
+class CaseTransferView(StaffAPIView):
+    @extend_schema(request=TransferInput, responses={200: CaseStateOutput, 400: ERROR, 401: ERROR, 403: ERROR,
+                                                     404: ERROR},
+                   tags=["staff"], summary="Transfer to another organisation")
+    def post(self, request: Request, case_id: int) -> Response:
+        case = get_case_for_member(request.user, case_id)
+        data = TransferInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        target = Organisation.objects.filter(slug=data.validated_data["organisation"], active=True).first()
+        if target is None:
+            return error_response("invalid", _("Some answers need another look."), http_status=400,
+                                  fields={"organisation": [_("No active organisation has this name.")]})
+        org_private_key = org_key_from_request(request._request)
+        if org_private_key is None:
+            return _not_unlocked()
+        try:
+            case = case_transfer(actor=request.user, case=case, to_organisation=target,
+                                 org_private_key=org_private_key, keep_copy=data.validated_data["keep_copy"])
+        except ServiceError as exc:
+            return _service_error(exc)
+        return Response(CaseStateOutput(case).data)

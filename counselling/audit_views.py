@@ -1,0 +1,96 @@
+"""The audit log pages (SPEC §5): who did what, when, to which case — never content.
+
+Partner admins see their organisation's entries, the coordinator sees all; everyone else
+gets a 404, so the page does not reveal itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from counselling.access import membership_of
+from counselling.decorators import staff_required
+from counselling.models import Membership
+from reporting.models import AuditEntry, Organisation
+
+ENTRIES_PER_PAGE = 100
+MAX_ACTION_FILTER = 80
+
+
+def audit_entries_visible_to(
+    membership: Membership, *, action_prefix: str = "", case_id: int | None = None
+) -> QuerySet[AuditEntry]:
+    """Newest first; the coordinator's view is unrestricted, a partner admin's is their own
+    organisation's. Only the columns the page shows are loaded (never `data`)."""
+    entries = AuditEntry.objects.only(
+        "id", "created_at", "actor_label", "action", "organisation_id", "case_id"
+    ).order_by("-id")
+    if not membership.is_coordinator:
+        entries = entries.filter(organisation_id=membership.organisation_id)
+    if action_prefix:
+        entries = entries.filter(action__startswith=action_prefix)
+    if case_id is not None:
+        entries = entries.filter(case_id=case_id)
+    return entries
+
+
+def _audit_reader(request: HttpRequest) -> Membership:
+    membership = membership_of(request.user)
+    if membership is None:
+        raise Http404
+    if membership.is_coordinator:
+        return membership
+    if membership.is_partner_admin and membership.organisation_id is not None:
+        return membership
+    raise Http404
+
+
+@staff_required
+def audit_log_view(request: HttpRequest) -> HttpResponse:
+    membership = _audit_reader(request)
+    action_prefix = request.GET.get("action", "").strip()[:MAX_ACTION_FILTER]
+    raw_case = request.GET.get("case", "").strip()
+    case_id: int | None = None
+    filter_error: Any = ""
+    if raw_case:
+        if raw_case.isdigit() and len(raw_case) <= 18:
+            case_id = int(raw_case)
+        else:
+            filter_error = _("A case id is a whole number.")
+    entries = audit_entries_visible_to(membership, action_prefix=action_prefix, case_id=case_id)
+    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    query: dict[str, Any] = {}
+    if action_prefix:
+        query["action"] = action_prefix
+    if case_id is not None:
+        query["case"] = case_id
+    organisation_names: dict[int, str] = {}
+    if membership.is_coordinator:
+        ids = {entry.organisation_id for entry in page if entry.organisation_id is not None}
+        organisation_names = dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "name"))
+    rows = [
+        {"entry": entry, "organisation": organisation_names.get(entry.organisation_id or 0, "")}
+        for entry in page
+    ]
+    return render(
+        request,
+        "counselling/audit.html",
+        {
+            "show_leave_button": False,
+            "page": page,
+            "action_prefix": action_prefix,
+            "case_filter": raw_case,
+            "filter_error": filter_error,
+            "rows": rows,
+            "filter_query": urlencode(query),
+            "all_organisations": membership.is_coordinator,
+            "organisation": membership.organisation,
+        },
+    )

@@ -1,0 +1,49 @@
+"""Guards for staff pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+
+
+def is_staff_session(request: HttpRequest) -> bool:
+    """Logged in, and (where required) verified with TOTP in this session."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if settings.TOTP_REQUIRED:
+        return bool(getattr(user, "is_verified", lambda: False)())
+    return True
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Login (plus TOTP when required), else to the login page; staff pages are never cached."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_staff_session(request):
+            response = redirect(f"{reverse('counselling:login')}?{urlencode({'next': request.get_full_path()})}")
+        else:
+            response = view(request, *args, **kwargs)
+        return with_staff_referrer_policy(response)
+
+    return never_cache(wrapper)
+
+
+# Staff forms POST to their own origin. Under "no-referrer" browsers send `Origin: null`
+# with form posts, which Django's CSRF origin check rightly refuses; "same-origin" keeps
+# referrers from ever leaving the site while letting the check see our own origin.
+STAFF_REFERRER_POLICY = "same-origin"
+
+
+def with_staff_referrer_policy(response: HttpResponse) -> HttpResponse:
+    response["Referrer-Policy"] = STAFF_REFERRER_POLICY
+    return response

@@ -1,0 +1,179 @@
+"""Forms of the staff pages: input parsing only; the services do the writing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
+
+from counselling.models import Membership
+from reporting import taxonomy
+from reporting.models import District, Organisation
+from reporting.taxonomy import CaseStatus, Channel
+
+_INPUT = {"class": "kern-form-input__input"}
+_SELECT = {"class": "kern-form-input__select"}
+_TEXTAREA = {"class": "kern-form-input__input", "rows": 5}
+
+MANUAL_CHANNELS = [
+    (code, label) for code, label in Channel.choices if code not in (Channel.ONLINE_FORM, Channel.API)
+]
+
+
+def district_choices() -> list[tuple[str, str]]:
+    return [
+        (taxonomy.PLACE_UNKNOWN, str(_("Unknown"))),
+        (taxonomy.PLACE_ONLINE, str(_("Online"))),
+        *District.objects.values_list("ags", "name"),
+    ]
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150, widget=forms.TextInput(
+        attrs={**_INPUT, "autocomplete": "username", "autocapitalize": "none"}))
+    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(
+        attrs={**_INPUT, "autocomplete": "current-password"}))
+    otp = forms.CharField(label=_("Code from the authenticator app"), required=False, max_length=10,
+                          widget=forms.TextInput(attrs={**_INPUT, "autocomplete": "one-time-code",
+                                                        "inputmode": "numeric"}))
+
+
+class UnlockForm(forms.Form):
+    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(
+        attrs={**_INPUT, "autocomplete": "current-password"}))
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(label=_("Message to the reporter"), max_length=20000,
+                           widget=forms.Textarea(attrs=_TEXTAREA))
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label=_("Internal note"), max_length=20000, widget=forms.Textarea(attrs=_TEXTAREA))
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=CaseStatus.choices, widget=forms.Select(attrs=_SELECT))
+
+
+class AssignForm(forms.Form):
+    assignee = forms.TypedChoiceField(label=_("Assign to"), coerce=int, empty_value=None, required=False,
+                                      widget=forms.Select(attrs=_SELECT))
+
+    def __init__(self, *args: Any, members: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", _("Nobody"))] + [
+            (m.user_id, m.user.get_username()) for m in members
+        ]
+
+
+class DuplicateForm(forms.Form):
+    original = forms.CharField(label=_("Reference of the original case"), max_length=32,
+                               widget=forms.TextInput(attrs={**_INPUT, "placeholder": "NI-2026-00001"}))
+
+
+class TransferForm(forms.Form):
+    organisation = forms.ModelChoiceField(label=_("Transfer to"), queryset=Organisation.objects.none(),
+                                          widget=forms.Select(attrs=_SELECT))
+    keep_copy = forms.BooleanField(label=_("Keep a copy for our organisation"), required=False,
+                                   widget=forms.CheckboxInput(attrs={"class": "kern-form-check__checkbox"}))
+
+    def __init__(self, *args: Any, targets: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if targets is not None:
+            self.fields["organisation"].queryset = targets
+
+
+class DeleteForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for deleting"), max_length=500, widget=forms.TextInput(attrs=_INPUT))
+    confirm = forms.BooleanField(
+        label=_("I understand that the case, its messages, notes and files are destroyed for good."),
+        widget=forms.CheckboxInput(attrs={"class": "kern-form-check__checkbox"}),
+    )
+
+
+class ManualEntryForm(forms.Form):
+    channel = forms.ChoiceField(label=_("How did it reach you?"), choices=MANUAL_CHANNELS,
+                                widget=forms.Select(attrs=_SELECT))
+    description = forms.CharField(label=_("What happened"), max_length=20000, widget=forms.Textarea(attrs=_TEXTAREA))
+    incident_type = forms.ChoiceField(label=_("Kind of incident"), required=False,
+                                      choices=[("", "—"), *taxonomy.IncidentType.choices],
+                                      widget=forms.Select(attrs=_SELECT))
+    occurred_on = forms.DateField(label=_("Date of the incident"), required=False,
+                                  widget=forms.DateInput(attrs={**_INPUT, "type": "date"}))
+    district = forms.ChoiceField(label=_("Place"), choices=(), widget=forms.Select(attrs=_SELECT))
+    area_of_life = forms.ChoiceField(label=_("Area of life"), required=False,
+                                     choices=[("", "—"), *taxonomy.AreaOfLife.choices],
+                                     widget=forms.Select(attrs=_SELECT))
+    place_details = forms.CharField(label=_("Place details"), required=False, max_length=500,
+                                    widget=forms.TextInput(attrs=_INPUT))
+    motives = forms.MultipleChoiceField(label=_("Motives"), required=False, choices=taxonomy.Motive.choices,
+                                        widget=forms.CheckboxSelectMultiple)
+    role = forms.ChoiceField(label=_("Who told you"), required=False,
+                             choices=[("", "—"), *taxonomy.ReporterRole.choices], widget=forms.Select(attrs=_SELECT))
+    wants_counselling = forms.BooleanField(label=_("The person wants counselling"), required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=[(c, c) for c in taxonomy.REPORTER_LANGUAGES],
+                                 initial="de", widget=forms.Select(attrs=_SELECT))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["district"].choices = district_choices()
+
+
+class InviteForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150, widget=forms.TextInput(attrs=_INPUT))
+    email = forms.EmailField(label=_("E-mail"), required=False, widget=forms.EmailInput(attrs=_INPUT))
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[(Membership.Role.COUNSELLOR, Membership.Role.COUNSELLOR.label),
+                 (Membership.Role.PARTNER_ADMIN, Membership.Role.PARTNER_ADMIN.label)],
+        widget=forms.Select(attrs=_SELECT),
+    )
+
+
+class OrganisationSettingsForm(forms.Form):
+    active = forms.BooleanField(label=_("Active (receives new cases)"), required=False)
+    statewide = forms.BooleanField(label=_("Statewide"), required=False)
+    districts = forms.MultipleChoiceField(label=_("Districts"), required=False, choices=(),
+                                          widget=forms.SelectMultiple(attrs={**_SELECT, "size": 10}))
+    all_motives = forms.BooleanField(label=_("All motives"), required=False)
+    motives = forms.MultipleChoiceField(label=_("Motives"), required=False, choices=taxonomy.Motive.choices,
+                                        widget=forms.CheckboxSelectMultiple)
+    languages = forms.MultipleChoiceField(label=_("Languages"), required=False,
+                                          choices=[(c, c) for c in taxonomy.REPORTER_LANGUAGES],
+                                          widget=forms.CheckboxSelectMultiple)
+    retention_days = forms.IntegerField(label=_("Keep closed cases for (days)"), min_value=1, max_value=3650,
+                                        widget=forms.NumberInput(attrs=_INPUT))
+    reply_deadline_days = forms.IntegerField(label=_("Reply within (working days)"), min_value=1, max_value=30,
+                                             widget=forms.NumberInput(attrs=_INPUT))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["districts"].choices = list(District.objects.values_list("ags", "name"))
+
+    @classmethod
+    def initial_for(cls, organisation: Organisation) -> dict[str, Any]:
+        return {name: getattr(organisation, name) for name in cls.base_fields}
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label=_("Current password"), strip=False, widget=forms.PasswordInput(
+        attrs={**_INPUT, "autocomplete": "current-password"}))
+    new_password = forms.CharField(label=_("New password"), strip=False, widget=forms.PasswordInput(
+        attrs={**_INPUT, "autocomplete": "new-password"}))
+    new_password_again = forms.CharField(label=_("New password again"), strip=False, widget=forms.PasswordInput(
+        attrs={**_INPUT, "autocomplete": "new-password"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        new, again = data.get("new_password"), data.get("new_password_again")
+        if new and again and new != again:
+            self.add_error("new_password_again", _("The two new passwords differ."))
+        elif new:
+            try:
+                validate_password(new)
+            except forms.ValidationError as exc:
+                self.add_error("new_password", exc)
+        return data

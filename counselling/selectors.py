@@ -1,0 +1,338 @@
+"""Reads of the staff side: the inbox (no decryption) and the decrypted case view.
+
+The inbox is built on `Case.organisation` so the (organisation, status, -created_at) and
+(organisation, -created_at) indexes carry it; the assignee comes in the same query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from counselling.models import Membership
+from reporting import taxonomy
+from reporting.models import Attachment, AuditEntry, Case, District, Organisation
+from reporting.services import (
+    CaseKeys,
+    attachment_meta,
+    message_text,
+    note_text,
+    report_decrypt,
+)
+from reporting.taxonomy import CaseStatus
+
+OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.IN_PROGRESS)
+CLOSED_STATUSES = (CaseStatus.CLOSED, CaseStatus.REFERRED, CaseStatus.REJECTED)
+
+TABS: dict[str, Any] = {
+    "new": _("New"),
+    "mine": _("Mine"),
+    "open": _("Open"),
+    "overdue": _("Overdue"),
+    "closed": _("Closed"),
+}
+DEFAULT_TAB = "open"
+PAGE_SIZE = 50
+
+
+def working_days_before(moment: datetime, days: int) -> datetime:
+    """The cut-off: a case created before it has had `days` working days (Mon–Fri) by `moment`.
+
+    A deadline counted from a weekend starts on Monday, so on a weekend `moment` counts as
+    the end of Friday.
+    """
+    local = timezone.localtime(moment)
+    if local.weekday() >= 5:
+        local = (local - timedelta(days=local.weekday() - 5)).replace(hour=0, minute=0, second=0, microsecond=0)
+    counted = 0
+    while counted < days:
+        local -= timedelta(days=1)
+        if local.weekday() < 5:
+            counted += 1
+    return local
+
+
+def overdue_cutoff(organisation: Organisation, now: datetime | None = None) -> datetime:
+    return working_days_before(now or timezone.now(), organisation.reply_deadline_days)
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    status: str = ""
+    district: str = ""
+    motive: str = ""
+    assignee: str = ""  # a user id, "none" for unassigned, or empty
+
+    @classmethod
+    def from_query(cls, query: Any) -> InboxFilters:
+        status = query.get("status", "")
+        motive = query.get("motive", "")
+        assignee = query.get("assignee", "")
+        return cls(
+            status=status if status in CaseStatus.values else "",
+            district=str(query.get("district", ""))[:10],
+            motive=motive if motive in taxonomy.Motive.values else "",
+            assignee=assignee if assignee == "none" or assignee.isdigit() else "",
+        )
+
+
+def _motive_q(motive: str) -> Q:
+    if connection.features.supports_json_field_contains:
+        return Q(motives__contains=[motive])
+    # SQLite: match the quoted code in the JSON text ("racism" is not inside "anti_black_racism").
+    return Q(motives__icontains=f'"{motive}"')
+
+
+def _tab_q(tab: str, *, user: Any, cutoff: datetime) -> Q:
+    if tab == "new":
+        return Q(status=CaseStatus.NEW)
+    if tab == "mine":
+        return Q(assignee=user, status__in=OPEN_STATUSES)
+    if tab == "overdue":
+        return Q(status__in=OPEN_STATUSES, first_reply_at__isnull=True, created_at__lt=cutoff)
+    if tab == "closed":
+        return Q(status__in=CLOSED_STATUSES)
+    return Q(status__in=OPEN_STATUSES)
+
+
+def _filtered(organisation: Organisation, filters: InboxFilters) -> QuerySet[Case]:
+    queryset = Case.objects.filter(organisation=organisation)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.district:
+        queryset = queryset.filter(district=filters.district)
+    if filters.motive:
+        queryset = queryset.filter(_motive_q(filters.motive))
+    if filters.assignee == "none":
+        queryset = queryset.filter(assignee__isnull=True)
+    elif filters.assignee:
+        queryset = queryset.filter(assignee_id=int(filters.assignee))
+    return queryset
+
+
+def inbox_cases(*, membership: Membership, tab: str, filters: InboxFilters) -> QuerySet[Case]:
+    """Cases of the member's organisation for one tab; plaintext columns only."""
+    organisation = membership.organisation
+    if organisation is None:
+        return Case.objects.none()
+    cutoff = overdue_cutoff(organisation)
+    return (
+        _filtered(organisation, filters)
+        .filter(_tab_q(tab if tab in TABS else DEFAULT_TAB, user=membership.user, cutoff=cutoff))
+        .select_related("assignee")
+        .only(
+            "id", "reference", "status", "assignee__id", "assignee__username", "channel", "received_on",
+            "district", "incident_type", "motives", "staff_unread", "reporter_unread", "first_reply_at",
+            "created_at", "organisation_id", "duplicate_of_id",
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def inbox_counts(*, membership: Membership, filters: InboxFilters) -> dict[str, int]:
+    """Cases per tab, in one aggregate query."""
+    organisation = membership.organisation
+    if organisation is None:
+        return dict.fromkeys(TABS, 0)
+    cutoff = overdue_cutoff(organisation)
+    aggregates = {
+        tab: Count("id", filter=_tab_q(tab, user=membership.user, cutoff=cutoff)) for tab in TABS
+    }
+    aggregates["unread"] = Count("id", filter=Q(staff_unread=True, status__in=OPEN_STATUSES))
+    return _filtered(organisation, filters).aggregate(**aggregates)
+
+
+def district_names() -> dict[str, str]:
+    names = dict(District.objects.values_list("ags", "name"))
+    names[taxonomy.PLACE_ONLINE] = str(_("Online"))
+    names[taxonomy.PLACE_UNKNOWN] = str(_("Unknown"))
+    return names
+
+
+def colleagues(organisation: Organisation | None) -> QuerySet[Membership]:
+    if organisation is None:
+        return Membership.objects.none()
+    return (
+        Membership.objects.filter(organisation=organisation, user__is_active=True)
+        .exclude(role=Membership.Role.COORDINATOR)
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The decrypted case
+
+
+def _label(choices: Any, code: str) -> str:
+    if not code:
+        return ""
+    try:
+        return str(choices(code).label)
+    except ValueError:
+        return code
+
+
+def report_rows(report: dict[str, Any], districts: dict[str, str]) -> list[tuple[str, str]]:
+    """The report's fields as (label, value) rows, codes turned into their labels."""
+    yes, no = str(_("Yes")), str(_("No"))
+    contact = {"mailbox": _("Anonymous mailbox"), "email": _("E-mail"), "phone": _("Phone")}
+    rows: list[tuple[Any, Any]] = [
+        (_("How it reached us"), _label(taxonomy.Channel, report.get("channel", ""))),
+        (_("What happened"), report.get("description", "")),
+        (_("Kind of incident"), _label(taxonomy.IncidentType, report.get("incident_type", ""))),
+        (_("Date"), report.get("occurred_on") or report.get("occurred_month") or ""),
+        (_("Place"), districts.get(report.get("district", ""), report.get("district", ""))),
+        (_("Area of life"), _label(taxonomy.AreaOfLife, report.get("area_of_life", ""))),
+        (_("Place details"), report.get("place_details", "")),
+        (_("Motives"), ", ".join(_label(taxonomy.Motive, m) for m in report.get("motives", []))),
+        (_("Reporter"), _label(taxonomy.ReporterRole, report.get("role", ""))),
+        (_("People affected"), "" if report.get("people_affected") is None else str(report["people_affected"])),
+        (_("Wants counselling"), yes if report.get("wants_counselling") else no),
+        (_("Contact by"), contact.get(report.get("contact_method", ""), report.get("contact_method", ""))),
+        (_("Contact e-mail"), report.get("contact_email", "")),
+        (_("Contact phone"), report.get("contact_phone", "")),
+    ]
+    return [(str(label), str(value)) for label, value in rows]
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    from_reporter: bool
+    author: str
+    text: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NoteView:
+    id: int
+    author: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    uuid: str
+    name: str
+    content_type: str
+    size: int
+    from_reporter: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    kind: str  # event | message | note
+    text: str
+    actor: str = ""
+    from_reporter: bool = False
+
+
+@dataclass
+class CaseContent:
+    report: dict[str, Any]
+    rows: list[tuple[str, str]]
+    messages: list[MessageView] = field(default_factory=list)
+    notes: list[NoteView] = field(default_factory=list)
+    attachments: list[AttachmentView] = field(default_factory=list)
+    timeline: list[TimelineItem] = field(default_factory=list)
+
+
+_EVENT_TEXT: dict[str, Any] = {
+    "reporting.case.submitted": _("Report received"),
+    "reporting.case.manual_entry": _("Recorded by hand"),
+    "counselling.case.taken": _("Taken"),
+    "counselling.case.assigned": _("Assigned"),
+    "counselling.case.marked_duplicate": _("Marked as duplicate"),
+    "reporting.attachment.added": _("File added"),
+    "reporting.followup.deleted": _("Deleted by the reporter"),
+}
+# Shown as messages and notes themselves, or too frequent to be useful in a timeline.
+_EVENT_SKIP = {
+    "counselling.case.viewed", "counselling.attachment.downloaded", "counselling.message.sent",
+    "reporting.message.from_reporter", "counselling.note.added",
+}
+
+
+def _event_text(entry: AuditEntry, org_names: dict[int, str]) -> str:
+    data = entry.data or {}
+    if entry.action == "counselling.case.status_changed":
+        return str(_("Status: %(old)s → %(new)s") % {
+            "old": _label(CaseStatus, data.get("from", "")), "new": _label(CaseStatus, data.get("to", "")),
+        })
+    if entry.action == "counselling.case.transferred":
+        return str(_("Transferred from %(old)s to %(new)s") % {
+            "old": org_names.get(data.get("from"), "?"), "new": org_names.get(data.get("to"), "?"),
+        })
+    if entry.action in _EVENT_TEXT:
+        return str(_EVENT_TEXT[entry.action])
+    return entry.action
+
+
+def case_timeline(case: Case, messages: list[MessageView], notes: list[NoteView]) -> list[TimelineItem]:
+    entries = [e for e in AuditEntry.objects.filter(case_id=case.pk).order_by("id") if e.action not in _EVENT_SKIP]
+    org_ids = {v for e in entries for k, v in (e.data or {}).items() if k in ("from", "to") and isinstance(v, int)}
+    org_names = dict(Organisation.objects.filter(pk__in=org_ids).values_list("pk", "name"))
+    items = [
+        TimelineItem(at=e.created_at, kind="event", text=_event_text(e, org_names), actor=e.actor_label)
+        for e in entries
+    ]
+    items += [
+        TimelineItem(at=m.created_at, kind="message", text=m.text, actor=m.author, from_reporter=m.from_reporter)
+        for m in messages
+    ]
+    items += [TimelineItem(at=n.created_at, kind="note", text=n.text, actor=n.author) for n in notes]
+    return sorted(items, key=lambda item: item.at)
+
+
+def case_content(*, case: Case, keys: CaseKeys) -> CaseContent:
+    """Everything of a case decrypted for its organisation's members."""
+    report = report_decrypt(case=case, case_key=keys.case_key)
+    content = CaseContent(report=report, rows=report_rows(report, district_names()))
+    reporter_label = str(_("Reporter"))
+    for message in case.messages.select_related("author").all():
+        message.case = case
+        content.messages.append(MessageView(
+            id=message.pk, from_reporter=message.direction == message.Direction.FROM_REPORTER,
+            author=reporter_label if message.author is None else message.author.get_username(),
+            text=message_text(message=message, case_key=keys.case_key),
+            created_at=message.created_at, read_at=message.read_at,
+        ))
+    if keys.internal_key is not None:
+        for note in case.notes.select_related("author").all():
+            note.case = case
+            content.notes.append(NoteView(
+                id=note.pk, author=note.author.get_username() if note.author else "",
+                text=note_text(note=note, internal_key=keys.internal_key), created_at=note.created_at,
+            ))
+    for attachment in case.attachments.all().order_by("created_at", "id"):
+        attachment.case = case
+        meta = attachment_meta(attachment=attachment, case_key=keys.case_key)
+        content.attachments.append(AttachmentView(
+            uuid=attachment.uuid.hex, name=str(meta.get("name", "")), content_type=str(meta.get("content_type", "")),
+            size=int(meta.get("size", 0)), from_reporter=attachment.from_reporter, created_at=attachment.created_at,
+        ))
+    content.timeline = case_timeline(case, content.messages, content.notes)
+    return content
+
+
+def attachment_for_case(case: Case, attachment_uuid: str) -> Attachment | None:
+    attachment = Attachment.objects.filter(case=case, uuid=attachment_uuid).first()
+    if attachment is not None:
+        attachment.case = case
+    return attachment
+
+
+def transfer_targets(case: Case) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(active=True).exclude(pk=case.organisation_id).order_by("name")

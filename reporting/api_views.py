@@ -1,0 +1,422 @@
+"""The public, anonymous API of the reporter's side (SPEC §7).
+
+One view per operation, input and output serializers beside it. The serializers check the
+JSON shape (types) and document the schema; the rules are those of `reporting.forms.ReportForm`,
+which the submit view binds with the same data, so form and API cannot drift apart. The views
+use no cookies and no session (`authentication_classes = []`, hence no CSRF), and like the
+pages they never log request data. Errors: {"error": {"code", "message", "fields"}}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from meldestelle.api import error_response
+from reporting import abuse
+from reporting.forms import ReplyForm, ReportForm, errors_as_fields, refusal_status
+from reporting.models import District
+from reporting.selectors import partner_directory, reporter_case_view
+from reporting.services import (
+    ReporterAccess,
+    ServiceError,
+    case_shred,
+    message_post,
+    messages_mark_read,
+    report_submit,
+)
+from reporting.taxonomy import (
+    INCIDENT_TYPE_HELP,
+    PLACE_ONLINE,
+    PLACE_UNKNOWN,
+    REPORTER_LANGUAGES,
+    AreaOfLife,
+    IncidentType,
+    Motive,
+    ReporterRole,
+)
+from reporting.uploads import BoundedMemoryUploadHandler
+
+
+class PublicAPIView(APIView):
+    """Anonymous: no authentication, hence no session and no CSRF; nothing but JSON."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+
+class PublicErrorBody(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class PublicError(serializers.Serializer):
+    error = PublicErrorBody()
+
+
+def _error_schema() -> Any:
+    return PublicError
+
+
+ERRORS = {
+    400: OpenApiResponse(_error_schema(), description="Invalid input; `fields` says which."),
+    429: OpenApiResponse(_error_schema(), description="Too many requests; try again later."),
+}
+
+
+def _parsed(request: Request) -> Any:
+    """request.data, or an error response for a body that cannot be read."""
+    try:
+        return request.data
+    except UnsupportedMediaType:
+        return error_response(
+            "unsupported_media_type", _("Please send JSON or multipart/form-data."), http_status=415
+        )
+    except ParseError:
+        return error_response("malformed", _("The request body could not be read as JSON."), http_status=400)
+
+
+def _type_error(serializer: serializers.Serializer) -> Response:
+    fields = {name: [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])]
+              for name, msgs in serializer.errors.items()}
+    return error_response("invalid", _("Some answers need another look."), http_status=400, fields=fields)
+
+
+def _not_an_object() -> Response:
+    return error_response("malformed", _("The request body must be a JSON object."), http_status=400)
+
+
+# --------------------------------------------------------------------------------------------
+# Taxonomy and partners
+
+
+class CodeLabel(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+
+
+class IncidentTypeEntry(CodeLabel):
+    description = serializers.CharField()
+
+
+class TaxonomyOut(serializers.Serializer):
+    language = serializers.CharField()
+    incident_types = IncidentTypeEntry(many=True)
+    motives = CodeLabel(many=True)
+    areas_of_life = CodeLabel(many=True)
+    roles = CodeLabel(many=True)
+    places = CodeLabel(many=True, help_text="District AGS keys, plus `online` and `unknown`.")
+    languages = serializers.ListField(child=serializers.CharField())
+
+
+def _codes(choices: Any) -> list[dict[str, str]]:
+    return [{"code": code, "label": str(label)} for code, label in choices]
+
+
+class TaxonomyView(PublicAPIView):
+    @extend_schema(
+        operation_id="taxonomy", responses={200: TaxonomyOut},
+        description="Codes and labels of SPEC §2; labels in the language of Accept-Language.",
+    )
+    def get(self, request: Request) -> Response:
+        return Response({
+            "language": get_language(),
+            "incident_types": [
+                {"code": code, "label": str(label), "description": str(INCIDENT_TYPE_HELP.get(code, ""))}
+                for code, label in IncidentType.choices
+            ],
+            "motives": _codes(Motive.choices),
+            "areas_of_life": _codes(AreaOfLife.choices),
+            "roles": _codes(ReporterRole.choices),
+            "places": [
+                *_codes(District.objects.values_list("ags", "name")),
+                {"code": PLACE_ONLINE, "label": _("Online, no physical place")},
+                {"code": PLACE_UNKNOWN, "label": _("Unknown")},
+            ],
+            "languages": list(REPORTER_LANGUAGES),
+        })
+
+
+class PartnerOut(serializers.Serializer):
+    slug = serializers.CharField(help_text="Send as `partner` to choose this organisation.")
+    name = serializers.CharField()
+    coverage_text = serializers.CharField()
+    statewide = serializers.BooleanField()
+    districts = CodeLabel(many=True)
+    all_motives = serializers.BooleanField()
+    motives = serializers.ListField(child=serializers.CharField())
+    languages = serializers.ListField(child=serializers.CharField())
+    public_contact = serializers.CharField()
+
+
+class PartnersView(PublicAPIView):
+    @extend_schema(operation_id="partners", responses={200: PartnerOut(many=True)},
+                   description="Active partner organisations and what they cover.")
+    def get(self, request: Request) -> Response:
+        return Response([
+            {
+                "slug": entry.slug, "name": entry.name, "coverage_text": entry.coverage_text,
+                "statewide": entry.statewide,
+                "districts": [{"code": d["code"], "label": d["name"]} for d in entry.districts],
+                "all_motives": entry.all_motives, "motives": entry.motives, "languages": entry.languages,
+                "public_contact": entry.public_contact,
+            }
+            for entry in partner_directory()
+        ])
+
+
+# --------------------------------------------------------------------------------------------
+# Proof of work and submission
+
+
+class ChallengeOut(serializers.Serializer):
+    challenge = serializers.CharField()
+    difficulty = serializers.IntegerField(
+        help_text='Find a decimal `nonce` so that SHA-256(challenge + ":" + nonce) begins with '
+        "this many zero bits. 0 means no puzzle is needed."
+    )
+
+
+class ChallengeView(PublicAPIView):
+    @extend_schema(operation_id="reports_challenge", responses={200: ChallengeOut})
+    def get(self, request: Request) -> Response:
+        return Response({"challenge": abuse.challenge_issue(), "difficulty": abuse.pow_difficulty()})
+
+
+class StrictCharField(serializers.CharField):
+    """Text only: a number or a list where text belongs is an error, not converted."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def _text(help_text: str = "", **kwargs: Any) -> StrictCharField:
+    return StrictCharField(required=False, allow_blank=True, trim_whitespace=False, help_text=help_text, **kwargs)
+
+
+class ReportIn(serializers.Serializer):
+    """The JSON shape of a report. The rules (choices, dates, lengths) are ReportForm's."""
+
+    # Required fields are checked by the form, so that the message is the same as on the page.
+    description = _text("Required, at most 20,000 characters.")
+    incident_type = _text("An incident type code, or `unknown`.")
+    occurred_on = _text("The day, YYYY-MM-DD, not in the future.")
+    occurred_month = _text("The month if the day is unknown, YYYY-MM.")
+    district = _text("A district AGS key, `online` or `unknown` (default).")
+    area_of_life = _text("An area-of-life code, or `unknown`.")
+    place_details = _text("Free text about the place.")
+    motives = serializers.ListField(child=StrictCharField(), required=False,
+                                    help_text="Motive codes; `unknown` for “I don't know”.")
+    role = _text("A reporter-role code, or `unknown`.")
+    people_affected = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    wants_counselling = serializers.BooleanField(required=False, default=False)
+    contact = serializers.ChoiceField(choices=["mailbox", "email", "phone"], required=False, default="mailbox")
+    contact_email = _text("Required when contact is `email`.")
+    contact_phone = _text("Required when contact is `phone`.")
+    notify_email = _text("Optional address for a content-free reply notice.")
+    partner = _text("Slug of a partner organisation (GET /partners/); empty: choose for me.")
+    language = _text("Language of the reporter; default from Accept-Language.")
+    consent = serializers.BooleanField(required=False, default=False, help_text="Must be true (GDPR Art. 9(2)(a)).")
+    keep_metadata = serializers.BooleanField(required=False, default=False)
+    challenge = _text("From GET /reports/challenge/; required when its difficulty > 0.")
+    nonce = _text("The solution of the challenge.")
+    files = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True), required=False,
+        help_text="multipart only: up to REPORT_MAX_FILES JPEG/PNG/WebP/PDF files.",
+    )
+
+
+class ReportOut(serializers.Serializer):
+    receipt = serializers.CharField(help_text="The receipt code. Shown once; never stored by us.")
+    reference = serializers.CharField()
+
+
+def _form_data(values: dict[str, Any]) -> MultiValueDict:
+    """Typed API values as the form's data (booleans and lists as the form's widgets read them)."""
+    data = MultiValueDict()
+    for name, value in values.items():
+        if name == "files" or value is None:
+            continue
+        if isinstance(value, list):
+            data.setlist(name, [str(item) for item in value])
+        elif isinstance(value, bool):
+            data[name] = "true" if value else "false"
+        else:
+            data[name] = str(value)
+    return data
+
+
+class ReportSubmitView(PublicAPIView):
+    @extend_schema(
+        operation_id="reports_submit",
+        request={"application/json": ReportIn, "multipart/form-data": ReportIn},
+        responses={
+            201: ReportOut, **ERRORS,
+            413: OpenApiResponse(_error_schema(), description="Too many or too large files."),
+            415: OpenApiResponse(_error_schema(), description="A file of a type we do not accept."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        # Before the body is read: uploads stay in memory and within the limits.
+        request._request.upload_handlers = [BoundedMemoryUploadHandler(request._request)]
+        payload = _parsed(request)
+        if isinstance(payload, Response):
+            return payload
+        if not isinstance(payload, dict):
+            return _not_an_object()
+        shape = ReportIn(data=payload)
+        if not shape.is_valid():
+            return _type_error(shape)
+        files = request.FILES.getlist("files") if hasattr(request.FILES, "getlist") else []
+        form = ReportForm(_form_data(dict(shape.validated_data)), MultiValueDict({"files": files}),
+                          language=request.LANGUAGE_CODE)
+        if not form.is_valid():
+            status = refusal_status(form)
+            code = {413: "too_large", 415: "unsupported_media_type"}.get(status, "invalid")
+            return error_response(code, _("Some answers need another look."), http_status=status,
+                                  fields=errors_as_fields(form))
+        challenge = shape.validated_data.get("challenge", "")
+        proof = abuse.pow_check(challenge, shape.validated_data.get("nonce", ""))
+        if proof is abuse.Pow.MISSING:
+            return error_response("pow_required", _("Please solve the challenge first (GET /api/v1/reports/challenge/)."),
+                                  http_status=400, fields={"nonce": [_("This field is required.")]})
+        if proof is abuse.Pow.INVALID or not abuse.pow_consume(challenge):
+            return error_response("pow_invalid", _("The challenge was not solved, has expired or was used before."),
+                                  http_status=400, fields={"nonce": [_("Please solve a new challenge.")]})
+        if not abuse.submission_allowed(str(getattr(request, "client_hash", "-")), solved_pow=True):
+            return error_response("throttled", _(
+                "We are receiving very many reports right now. Nothing was stored; please try again later."
+            ), http_status=429)
+        try:
+            submitted = report_submit(report=form.report_input(channel="api"), files=form.cleaned_files)
+        except ServiceError as exc:
+            return error_response(exc.code, _("We cannot receive reports at this moment. Please try again later."),
+                                  http_status=503)
+        return Response({"receipt": submitted.receipt_code, "reference": submitted.case.reference}, status=201)
+
+
+# --------------------------------------------------------------------------------------------
+# Follow-up
+
+
+class ReceiptIn(serializers.Serializer):
+    receipt = StrictCharField(help_text="The receipt code; case and dashes do not matter.")
+
+
+class MessageIn(ReceiptIn):
+    body = StrictCharField(trim_whitespace=False, help_text="At most 20,000 characters.")
+
+
+class MessageOut(serializers.Serializer):
+    direction = serializers.ChoiceField(choices=["reporter", "staff"])
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    unread = serializers.BooleanField(help_text="A staff message the reporter had not read yet.")
+
+
+class FollowupOut(serializers.Serializer):
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    status_text = serializers.CharField()
+    received_on = serializers.DateField()
+    messages = MessageOut(many=True)
+    attachments = serializers.IntegerField(help_text="Number of files.")
+
+
+class DeletedOut(serializers.Serializer):
+    deleted = serializers.BooleanField()
+
+
+FOLLOWUP_ERRORS = {
+    400: ERRORS[400],
+    404: OpenApiResponse(_error_schema(), description="The code does not open a report (one answer for all)."),
+    429: OpenApiResponse(_error_schema(), description="Too many wrong codes from here; wait ten minutes."),
+}
+
+
+def _open(request: Request, serializer_class: type[serializers.Serializer]) -> tuple[Any, Any]:
+    """(validated data, access) or (error response, None)."""
+    payload = _parsed(request)
+    if isinstance(payload, Response):
+        return payload, None
+    if not isinstance(payload, dict):
+        return _not_an_object(), None
+    shape = serializer_class(data=payload)
+    if not shape.is_valid():
+        return _type_error(shape), None
+    try:
+        access = abuse.followup_open(str(getattr(request, "client_hash", "-")), shape.validated_data["receipt"])
+    except abuse.FollowupBlocked:
+        return error_response("throttled", _(
+            "Too many codes were tried from here. Please wait ten minutes and try again."
+        ), http_status=429), None
+    if access is None:
+        return error_response("not_found", _(
+            "This code does not open a report. Please check it and try again."
+        ), http_status=404), None
+    return shape.validated_data, access
+
+
+def _case_out(access: ReporterAccess) -> dict[str, Any]:
+    view = reporter_case_view(access)
+    messages_mark_read(case=access.case, by_reporter=True)
+    return {
+        "reference": view.reference, "status": view.status, "status_label": view.status_label,
+        "status_text": view.status_text, "received_on": view.received_on.isoformat(),
+        "messages": [
+            {"direction": "reporter" if m.from_reporter else "staff", "body": m.body,
+             "created_at": m.created_at.isoformat(), "unread": m.unread}
+            for m in view.messages
+        ],
+        "attachments": len(view.attachments),
+    }
+
+
+class FollowupView(PublicAPIView):
+    @extend_schema(operation_id="followup", request=ReceiptIn, responses={200: FollowupOut, **FOLLOWUP_ERRORS},
+                   description="Status and messages of the report; marks the staff's messages read.")
+    def post(self, request: Request) -> Response:
+        data, access = _open(request, ReceiptIn)
+        if access is None:
+            return data
+        return Response(_case_out(access))
+
+
+class FollowupMessageView(PublicAPIView):
+    @extend_schema(operation_id="followup_message", request=MessageIn, responses={201: FollowupOut, **FOLLOWUP_ERRORS})
+    def post(self, request: Request) -> Response:
+        data, access = _open(request, MessageIn)
+        if access is None:
+            return data
+        form = ReplyForm({"receipt": data["receipt"], "body": data["body"]})
+        if not form.is_valid():
+            return error_response("invalid", _("Some answers need another look."), http_status=400,
+                                  fields=errors_as_fields(form))
+        message_post(case=access.case, case_key=access.case_key, body=form.cleaned_data["body"], actor=None)
+        return Response(_case_out(access), status=201)
+
+
+class FollowupDeleteView(PublicAPIView):
+    @extend_schema(operation_id="followup_delete", request=ReceiptIn, responses={200: DeletedOut, **FOLLOWUP_ERRORS},
+                   description="Crypto-shred the report: nothing of it can be read afterwards.")
+    def post(self, request: Request) -> Response:
+        data, access = _open(request, ReceiptIn)
+        if access is None:
+            return data
+        case_shred(actor=None, case=access.case, reason="reporter")
+        return Response({"deleted": True})
+

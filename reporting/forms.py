@@ -1,0 +1,442 @@
+"""The report form (SPEC §4.1): the one place where a reporter's answers are checked.
+
+The HTML form and the API both bind `ReportForm`, so the rules cannot drift apart. Error
+messages are written for the person who sees them, translated, and never blame. Files are
+checked here too (count, size, type by content) and sanitised (reporting.files); the error
+codes tell the caller which HTTP status fits (413 too large, 415 wrong type).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from reporting.files import UnsupportedFileType, safe_download_name, sanitise_upload
+from reporting.models import District
+from reporting.selectors import partner_directory
+from reporting.services import FileInput, ReportInput
+from reporting.taxonomy import (
+    PLACE_ONLINE,
+    PLACE_UNKNOWN,
+    REPORTER_LANGUAGES,
+    UNKNOWN,
+    AreaOfLife,
+    IncidentType,
+    Motive,
+    ReporterRole,
+)
+
+DESCRIPTION_MAX = 20_000
+MESSAGE_MAX = 20_000
+DONT_KNOW = _("I don't know")
+
+# Error codes that decide the HTTP status of a refused request.
+TOO_LARGE_CODES = frozenset({"too_many_files", "file_too_large"})
+UNSUPPORTED_CODES = frozenset({"unsupported_file_type"})
+
+
+def _with_unknown(choices: Iterable[tuple[str, Any]], label: Any = DONT_KNOW) -> list[tuple[str, Any]]:
+    return [*choices, (UNKNOWN, label)]
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB"
+
+
+class MonthYearWidget(forms.Widget):
+    """Month and year as two selects for people (`<name>_month`, `<name>_year`).
+
+    API clients send "YYYY-MM" under the field's own name, which wins when present.
+    """
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> str:
+        own = data.get(name)
+        if own not in (None, ""):
+            return own
+        month = data.get(f"{name}_month") or ""
+        year = data.get(f"{name}_year") or ""
+        if not month and not year:
+            return ""
+        return f"{year}-{month}"
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return False
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        if not data:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        items = data if isinstance(data, list | tuple) else [data]
+        return [item for item in items if item]
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return bool(data)
+
+
+def style_widgets(form: forms.Form) -> None:
+    """KERN UX classes on every control; sensitive fields without autocomplete."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.RadioSelect):
+            css = "kern-form-check__radio"
+        elif isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
+            css = "kern-form-check__checkbox"
+        elif isinstance(widget, forms.Select):
+            css = "kern-form-input__select"
+        else:
+            css = "kern-form-input__input"
+            widget.attrs.setdefault("autocomplete", "off")
+        widget.attrs.setdefault("class", css)
+
+
+class UploadsMixin:
+    """Checks the uploaded files and keeps them, sanitised, in `self.cleaned_files`."""
+
+    cleaned_files: list[FileInput]
+
+    def _clean_uploads(self: Any) -> None:
+        self.cleaned_files = []
+        uploads = self.cleaned_data.get("files") or []
+        if not uploads:
+            return
+        limit_count = settings.REPORT_MAX_FILES
+        limit_bytes = settings.REPORT_MAX_FILE_BYTES
+        if len(uploads) > limit_count:
+            self.add_error("files", ValidationError(
+                _("Please choose at most %(count)d files."), code="too_many_files",
+                params={"count": limit_count},
+            ))
+            return
+        too_large = [upload for upload in uploads if upload.size > limit_bytes]
+        if too_large:
+            self.add_error("files", ValidationError(
+                _("A file is larger than %(limit)s: %(name)s. Please choose a smaller file or leave it out."),
+                code="file_too_large", params={"limit": _megabytes(limit_bytes), "name": too_large[0].name},
+            ))
+            return
+        keep = bool(self.cleaned_data.get("keep_metadata"))
+        for upload in uploads:
+            try:
+                clean = sanitise_upload(upload.read(), keep_metadata=keep)
+            except UnsupportedFileType as exc:
+                self.add_error("files", ValidationError(
+                    "%(name)s: %(reason)s", code="unsupported_file_type",
+                    params={"name": upload.name, "reason": exc.message},
+                ))
+                self.cleaned_files = []
+                return
+            self.cleaned_files.append(FileInput(
+                name=safe_download_name(upload.name or "", clean.extension),
+                content=clean.content, content_type=clean.content_type,
+            ))
+
+
+def refusal_status(form: forms.Form) -> int:
+    """400 for answers to correct, 413 for files that are too large or too many, 415 for types."""
+    codes = {error.code for errors in form.errors.as_data().values() for error in errors}
+    if codes & TOO_LARGE_CODES:
+        return 413
+    if codes & UNSUPPORTED_CODES:
+        return 415
+    return 400
+
+
+def errors_as_fields(form: forms.Form) -> dict[str, list[str]]:
+    """Form errors as the API's `fields` (non-field errors under "non_field")."""
+    return {
+        ("non_field" if name == forms.forms.NON_FIELD_ERRORS else name): [str(m) for m in messages]
+        for name, messages in form.errors.items()
+    }
+
+
+class ReportForm(UploadsMixin, forms.Form):
+    incident_type = forms.ChoiceField(
+        label=_("What happened?"), required=False, widget=forms.RadioSelect,
+        choices=_with_unknown(IncidentType.choices, _("I am not sure")),
+    )
+    description = forms.CharField(
+        label=_("Please describe what happened"), max_length=DESCRIPTION_MAX, strip=True,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        error_messages={
+            "required": _("Please tell us in your own words what happened."),
+            "max_length": _(
+                "Please shorten your description to at most %(limit_value)d characters "
+                "(it has %(show_value)d)."
+            ),
+        },
+    )
+    date_known = forms.ChoiceField(
+        label=_("When did it happen?"), required=False, widget=forms.RadioSelect,
+        choices=[("day", _("I know the day")), ("month", _("I know the month")), (UNKNOWN, DONT_KNOW)],
+    )
+    occurred_on = forms.DateField(
+        label=_("Day"), required=False, input_formats=["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Please enter the day as a date, for example 2025-03-14.")},
+    )
+    occurred_month = forms.CharField(label=_("Month and year"), required=False, widget=MonthYearWidget)
+    district = forms.ChoiceField(
+        label=_("Where did it happen?"), required=False,
+        error_messages={
+            "invalid_choice": _("Please choose a district from the list, “online” or “I don't know”.")
+        },
+    )
+    area_of_life = forms.ChoiceField(
+        label=_("In which area of life?"), required=False, widget=forms.RadioSelect,
+        choices=_with_unknown(AreaOfLife.choices),
+    )
+    place_details = forms.CharField(label=_("More about the place (optional)"), required=False, max_length=1000)
+    motives = forms.MultipleChoiceField(
+        label=_("Why do you think it happened?"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=_with_unknown(Motive.choices),
+        error_messages={"invalid_choice": _("Please choose from the list."), "invalid_list": _("Please choose from the list.")},
+    )
+    role = forms.ChoiceField(
+        label=_("Who are you in this?"), required=False, widget=forms.RadioSelect,
+        choices=_with_unknown(ReporterRole.choices, _("I would rather not say")),
+    )
+    people_affected = forms.IntegerField(
+        label=_("How many people were affected? (optional)"), required=False, min_value=1, max_value=10_000,
+        error_messages={"invalid": _("Please enter a number, or leave the field empty.")},
+    )
+    wants_counselling = forms.BooleanField(label=_("Yes, I would like support from a counselling service"), required=False)
+    contact = forms.ChoiceField(
+        label=_("How may the counselling service contact you?"), required=False, widget=forms.RadioSelect,
+        choices=[
+            ("mailbox", _("Only through the anonymous mailbox on this site (with my receipt code)")),
+            ("email", _("By e-mail")),
+            ("phone", _("By phone")),
+        ],
+    )
+    contact_email = forms.EmailField(
+        label=_("Your e-mail address"), required=False, max_length=254,
+        error_messages={"invalid": _("Please enter an e-mail address like name@example.org.")},
+    )
+    contact_phone = forms.CharField(label=_("Your phone number"), required=False, max_length=40)
+    notify_email = forms.EmailField(
+        label=_("E-mail address for a short notice when there is a reply (optional)"), required=False,
+        max_length=254,
+        error_messages={"invalid": _("Please enter an e-mail address like name@example.org.")},
+    )
+    partner = forms.ChoiceField(
+        label=_("Which organisation should receive your report?"), required=False,
+        error_messages={"invalid_choice": _("Please choose an organisation from the list.")},
+    )
+    language = forms.ChoiceField(
+        required=False, choices=[(code, code) for code in REPORTER_LANGUAGES],
+        error_messages={"invalid_choice": _("Please choose one of the languages offered.")},
+    )
+    consent = forms.BooleanField(
+        label=_("I agree that the counselling service may process my report, including what it says about racism or religion."),
+        error_messages={"required": _("Please confirm that you agree, so that we may process your report.")},
+    )
+    keep_metadata = forms.BooleanField(label=_("Keep the original files unchanged"), required=False)
+    files = MultipleFileField(label=_("Photos, screenshots or documents (optional)"), required=False)
+
+    def __init__(self, *args: Any, language: str = "de", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default_language = language if language in REPORTER_LANGUAGES else "de"
+        self.partners = partner_directory()
+        self.fields["district"].choices = [
+            (PLACE_UNKNOWN, _("I don't know or would rather not say")),
+            (PLACE_ONLINE, _("Online, no physical place")),
+            *District.objects.values_list("ags", "name"),
+        ]
+        self.fields["partner"].choices = [
+            ("", _("Choose for me (recommended)")),
+            *((entry.slug, f"{entry.name} – {entry.coverage_text}") for entry in self.partners),
+        ]
+        style_widgets(self)
+        description = self.fields["description"].widget.attrs
+        description["data-maxlength"] = str(DESCRIPTION_MAX)
+        description["data-counter-label"] = _("%(remaining)s characters left")
+        description["spellcheck"] = "false"  # spell checkers may send the text to third parties
+        self.fields["people_affected"].widget.attrs["inputmode"] = "numeric"
+        self.fields["files"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp,application/pdf"
+        for name in ("contact_email", "notify_email"):
+            self.fields[name].widget.attrs["inputmode"] = "email"
+        today = timezone.localdate()
+        self.year_choices = [str(year) for year in range(today.year, today.year - 10, -1)]
+        self.month_choices = [f"{month:02d}" for month in range(1, 13)]
+
+    # ---- fields
+
+    def clean_incident_type(self) -> str:
+        value = self.cleaned_data["incident_type"]
+        return "" if value == UNKNOWN else value
+
+    def clean_occurred_on(self) -> Any:
+        value = self.cleaned_data["occurred_on"]
+        if value and value > timezone.localdate():
+            raise ValidationError(_("This day is in the future. Please check the date."), code="future")
+        return value
+
+    def clean_occurred_month(self) -> str:
+        value = (self.cleaned_data["occurred_month"] or "").strip()
+        if not value:
+            return ""
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})", value)
+        if not match:
+            if value.startswith("-") or value.endswith("-"):
+                raise ValidationError(_("Please choose both the month and the year."), code="incomplete")
+            raise ValidationError(_("Please give the month and the year, for example 2025-03."), code="invalid")
+        year, month = int(match.group(1)), int(match.group(2))
+        if not 1 <= month <= 12 or year < 1900:
+            raise ValidationError(_("Please give the month and the year, for example 2025-03."), code="invalid")
+        today = timezone.localdate()
+        if (year, month) > (today.year, today.month):
+            raise ValidationError(_("This month is in the future. Please check the date."), code="future")
+        return f"{year:04d}-{month:02d}"
+
+    def clean_district(self) -> str:
+        return self.cleaned_data["district"] or PLACE_UNKNOWN
+
+    def clean_area_of_life(self) -> str:
+        value = self.cleaned_data["area_of_life"]
+        return "" if value == UNKNOWN else value
+
+    def clean_motives(self) -> list[str]:
+        return sorted({code for code in self.cleaned_data["motives"] if code != UNKNOWN})
+
+    def clean_role(self) -> str:
+        value = self.cleaned_data["role"]
+        return "" if value == UNKNOWN else value
+
+    def clean_contact_phone(self) -> str:
+        value = self.cleaned_data["contact_phone"].strip()
+        if value and not re.fullmatch(r"\+?[0-9 ()/.\-]{5,40}", value):
+            raise ValidationError(_("Please enter a phone number with digits only, for example 0511 123456."))
+        return value
+
+    # ---- the whole
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        self._clean_date(data)
+        contact = data.get("contact") or "mailbox"
+        data["contact"] = contact
+        if contact == "email" and not data.get("contact_email") and "contact_email" not in self.errors:
+            self.add_error("contact_email", _("Please enter your e-mail address, or choose the anonymous mailbox."))
+        if contact == "phone" and not data.get("contact_phone") and "contact_phone" not in self.errors:
+            self.add_error("contact_phone", _("Please enter your phone number, or choose the anonymous mailbox."))
+        # What the reporter did not choose to give is not kept, even if it was typed.
+        if contact != "email":
+            data["contact_email"] = ""
+            self.errors.pop("contact_email", None)
+        if contact != "phone":
+            data["contact_phone"] = ""
+            self.errors.pop("contact_phone", None)
+        self._clean_uploads()
+        return data
+
+    def _clean_date(self, data: dict[str, Any]) -> None:
+        known = data.get("date_known") or ""
+        day, month = data.get("occurred_on"), data.get("occurred_month") or ""
+        if known == "day":
+            self.errors.pop("occurred_month", None)
+            data["occurred_month"] = ""
+            if not day and "occurred_on" not in self.errors:
+                self.add_error("occurred_on", _("Please enter the day, or choose “I know the month” or “I don't know”."))
+        elif known == "month":
+            self.errors.pop("occurred_on", None)
+            data["occurred_on"] = None
+            if not month and "occurred_month" not in self.errors:
+                self.add_error("occurred_month", _("Please choose the month and the year, or choose “I don't know”."))
+        elif known == UNKNOWN:
+            self.errors.pop("occurred_on", None)
+            self.errors.pop("occurred_month", None)
+            data["occurred_on"], data["occurred_month"] = None, ""
+        elif day:  # API clients send one or the other; the day is the more precise
+            data["occurred_month"] = ""
+
+    def report_input(self, *, channel: str) -> ReportInput:
+        data = self.cleaned_data
+        return ReportInput(
+            description=data["description"],
+            incident_type=data["incident_type"],
+            occurred_on=data.get("occurred_on"),
+            occurred_month=data.get("occurred_month") or "",
+            district=data["district"],
+            area_of_life=data["area_of_life"],
+            place_details=data.get("place_details", ""),
+            motives=data["motives"],
+            role=data["role"],
+            people_affected=data.get("people_affected"),
+            wants_counselling=bool(data.get("wants_counselling")),
+            contact_method=data["contact"],
+            contact_email=data.get("contact_email", ""),
+            contact_phone=data.get("contact_phone", ""),
+            notify_email=data.get("notify_email") or "",
+            partner=data.get("partner") or "",
+            language=data.get("language") or self.default_language,
+            channel=channel,
+        )
+
+    # ---- for the template
+
+    @property
+    def selected_month(self) -> str:
+        value = self["occurred_month"].value() or ""
+        return value.split("-", 1)[1].zfill(2) if "-" in value and value.split("-", 1)[1] else ""
+
+    @property
+    def selected_year(self) -> str:
+        value = self["occurred_month"].value() or ""
+        return value.split("-", 1)[0] if "-" in value else ""
+
+    @property
+    def had_files(self) -> bool:
+        return bool(self.is_bound and self.files and self.files.getlist("files"))
+
+
+class ReceiptForm(forms.Form):
+    receipt = forms.CharField(
+        label=_("Your receipt code"), strip=True,
+        error_messages={"required": _("Please enter your receipt code.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+        self.fields["receipt"].widget.attrs.update({"spellcheck": "false", "autocapitalize": "characters"})
+
+
+class ReplyForm(ReceiptForm):
+    body = forms.CharField(
+        label=_("Your message"), max_length=MESSAGE_MAX, strip=True, widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={
+            "required": _("Please write your message first."),
+            "max_length": _("Please shorten your message to at most %(limit_value)d characters (it has %(show_value)d)."),
+        },
+    )
+
+
+class FollowupFilesForm(UploadsMixin, ReceiptForm):
+    keep_metadata = forms.BooleanField(label=_("Keep the original files unchanged"), required=False)
+    files = MultipleFileField(
+        label=_("Photos, screenshots or documents"),
+        error_messages={"required": _("Please choose at least one file.")},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        self._clean_uploads()
+        return data

@@ -1,0 +1,122 @@
+"""Reads for the reporter's side: the partner directory and the reporter's view of a case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.utils.translation import gettext as _
+
+from reporting.models import District, Message, Organisation
+from reporting.services import ReporterAccess, attachment_meta, message_text, report_decrypt
+from reporting.taxonomy import CaseStatus, Motive
+
+
+def _join(items: list[str]) -> str:
+    return ", ".join(items)
+
+
+def coverage_in_words(org: Organisation, district_names: dict[str, str]) -> str:
+    """"All of Lower Saxony; all kinds of incident" or the districts and motives it covers."""
+    if org.statewide:
+        where = _("all of Lower Saxony")
+    else:
+        names = sorted(district_names.get(code, code) for code in org.districts)
+        where = _join(names) if names else _("no district yet")
+    if org.all_motives:
+        why = _("all kinds of hostility")
+    else:
+        labels = [str(Motive(code).label) for code in org.motives if code in Motive.values]
+        why = _join(labels)
+    return _("Covers {where}; {why}").format(where=where, why=why)
+
+
+@dataclass(frozen=True)
+class PartnerEntry:
+    slug: str
+    name: str
+    coverage_text: str
+    statewide: bool
+    districts: list[dict[str, str]]
+    all_motives: bool
+    motives: list[str]
+    languages: list[str]
+    public_contact: str
+
+
+def partner_directory() -> list[PartnerEntry]:
+    """Active organisations, with their coverage in words (for the form and the API)."""
+    district_names = dict(District.objects.values_list("ags", "name"))
+    return [
+        PartnerEntry(
+            slug=org.slug,
+            name=org.name,
+            coverage_text=coverage_in_words(org, district_names),
+            statewide=org.statewide,
+            districts=[{"code": code, "name": district_names.get(code, code)} for code in org.districts],
+            all_motives=org.all_motives,
+            motives=list(org.motives),
+            languages=list(org.languages),
+            public_contact=org.public_contact,
+        )
+        for org in Organisation.objects.filter(active=True).order_by("name")
+    ]
+
+
+def status_explanation(status: str) -> str:
+    return {
+        CaseStatus.NEW: _("Your report has arrived. A counsellor will read it soon."),
+        CaseStatus.IN_PROGRESS: _("A counsellor is working on your report."),
+        CaseStatus.CLOSED: _("Your report is closed. You can still write to us here."),
+        CaseStatus.REFERRED: _("Your report has been passed on to a service that can help better."),
+        CaseStatus.REJECTED: _("The counselling service could not take up this report."),
+    }.get(status, "")
+
+
+@dataclass(frozen=True)
+class MessageView:
+    from_reporter: bool
+    body: str
+    created_at: datetime
+    unread: bool
+
+
+@dataclass(frozen=True)
+class ReporterCaseView:
+    reference: str
+    status: str
+    status_label: str
+    status_text: str
+    received_on: date
+    description: str
+    messages: list[MessageView]
+    attachments: list[str]
+
+
+def reporter_case_view(access: ReporterAccess) -> ReporterCaseView:
+    """What the reporter sees: status, their report, the thread and their files (decrypted)."""
+    case = access.case
+    report = report_decrypt(case=case, case_key=access.case_key)
+    messages = [
+        MessageView(
+            from_reporter=message.direction == Message.Direction.FROM_REPORTER,
+            body=message_text(message=message, case_key=access.case_key),
+            created_at=message.created_at,
+            unread=message.direction == Message.Direction.TO_REPORTER and message.read_at is None,
+        )
+        for message in case.messages.select_related("case").order_by("created_at", "id")
+    ]
+    attachments = [
+        str(attachment_meta(attachment=attachment, case_key=access.case_key).get("name", ""))
+        for attachment in case.attachments.select_related("case").order_by("created_at", "id")
+    ]
+    return ReporterCaseView(
+        reference=case.reference,
+        status=case.status,
+        status_label=str(CaseStatus(case.status).label),
+        status_text=status_explanation(case.status),
+        received_on=case.received_on,
+        description=str(report.get("description", "")),
+        messages=messages,
+        attachments=attachments,
+    )

@@ -1,0 +1,159 @@
+"""Public, anonymous statistics API (SPEC §7): published years and the frozen tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from meldestelle.api import error_response
+from stats import presentation, selectors, tables
+
+
+class CSVRenderer(BaseRenderer):
+    """Lets DRF accept ``?format=csv`` (URL_FORMAT_OVERRIDE); the view writes the CSV itself."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None,
+               renderer_context: dict[str, Any] | None = None) -> bytes:
+        if isinstance(data, str):
+            return data.encode()
+        return tables.to_csv(data).encode() if data and "tables" in data else b""
+
+
+_CELL_FIELDS = {
+    "key": serializers.CharField(),
+    "value": serializers.IntegerField(allow_null=True),
+    "suppressed": serializers.BooleanField(),
+}
+_total = inline_serializer(
+    "StatisticsTotal",
+    {"value": serializers.IntegerField(allow_null=True), "suppressed": serializers.BooleanField()},
+)
+_year_schema = inline_serializer(
+    "StatisticsYear",
+    {
+        "year": serializers.IntegerField(),
+        "version": serializers.IntegerField(allow_null=True),
+        "provisional": serializers.BooleanField(),
+        "published_at": serializers.DateTimeField(allow_null=True),
+        "note": serializers.CharField(),
+        "contains_demo_data": serializers.BooleanField(),
+        "k": serializers.IntegerField(),
+        "total": _total,
+        "tables": serializers.DictField(
+            child=inline_serializer(
+                "StatisticsTable",
+                {"cells": inline_serializer("StatisticsCell", _CELL_FIELDS, many=True),
+                 "total": _total,
+                 "rolled_up_to_regions": serializers.BooleanField()},
+            )
+        ),
+        "suppressed_cells": serializers.IntegerField(),
+        "methodology": serializers.CharField(),
+    },
+)
+_index_schema = inline_serializer(
+    "StatisticsIndex",
+    {
+        "years": inline_serializer(
+            "StatisticsPublishedYear",
+            {
+                "year": serializers.IntegerField(),
+                "latest_version": serializers.IntegerField(),
+                "versions": inline_serializer(
+                    "StatisticsVersion",
+                    {"version": serializers.IntegerField(),
+                     "published_at": serializers.DateTimeField(),
+                     "note": serializers.CharField(), "url": serializers.CharField()},
+                    many=True,
+                ),
+            },
+            many=True,
+        ),
+        "provisional_year": serializers.IntegerField(allow_null=True),
+    },
+)
+
+
+class StatisticsIndexView(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+
+    @extend_schema(
+        summary="Published years and their versions",
+        operation_id="statistics_years",
+        responses={200: _index_schema},
+        auth=[],
+        tags=["statistics"],
+    )
+    def get(self, request: Request) -> Response:
+        years: dict[int, list[dict[str, Any]]] = {}
+        for pub in selectors.publication_history():
+            years.setdefault(pub.year, []).append(
+                {
+                    "version": pub.version,
+                    "published_at": pub.created_at.isoformat(),
+                    "note": pub.note,
+                    "url": f"/api/v1/statistics/{pub.year}/?version={pub.version}",
+                }
+            )
+        return Response(
+            {
+                "years": [
+                    {"year": year, "latest_version": versions[0]["version"], "versions": versions}
+                    for year, versions in sorted(years.items(), reverse=True)
+                ],
+                "provisional_year": selectors.provisional_year(),
+            }
+        )
+
+
+class StatisticsYearView(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    @extend_schema(
+        summary="The tables of a year, with suppression flags",
+        operation_id="statistics_year",
+        description=(
+            "The latest published version (or `?version=n`); the current year may be "
+            "provisional. Suppressed cells have `value: null` and `suppressed: true`. "
+            "`?format=csv` returns `table,key,value,suppressed` as text/csv."
+        ),
+        parameters=[
+            OpenApiParameter("version", OpenApiTypes.INT, required=False),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"], required=False),
+        ],
+        responses={200: _year_schema, (200, "text/csv"): OpenApiTypes.STR, 404: OpenApiTypes.OBJECT},
+        auth=[],
+        tags=["statistics"],
+    )
+    def get(self, request: Request, year: int) -> Response | HttpResponse:
+        raw_version = request.query_params.get("version")
+        version: int | None = None
+        if raw_version not in (None, ""):
+            if not str(raw_version).isdigit():
+                return error_response(
+                    "invalid", _("Some answers need another look."), http_status=400,
+                    fields={"version": [_("Enter a whole number.")]},
+                )
+            version = int(str(raw_version))
+        snapshot = presentation.public_snapshot(year, version)
+        if snapshot is None:
+            return error_response("not_found", _("Not found."), http_status=404)
+        if request.accepted_renderer.format == "csv":
+            return HttpResponse(tables.to_csv(snapshot.tables), content_type="text/csv; charset=utf-8")
+        return Response(presentation.snapshot_json(snapshot))
