@@ -295,7 +295,7 @@ STORAGES = {
 # whole may hold five files of the maximum size plus the form.
 REPORT_MAX_FILES = env_int("REPORT_MAX_FILES", 5)
 REPORT_MAX_FILE_BYTES = env_int("REPORT_MAX_FILE_BYTES", 10 * 1024 * 1024)
-FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_HANDLERS = ["reporting.uploads.BoundedMemoryUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = REPORT_MAX_FILE_BYTES + 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = REPORT_MAX_FILES * REPORT_MAX_FILE_BYTES + 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200

@@ -75,8 +75,19 @@ ERRORS = {
 }
 
 
+# DRF reads a JSON body whole, without Django's DATA_UPLOAD_MAX_MEMORY_SIZE check; a report
+# (at most 20,000 characters of description) fits many times into this.
+MAX_JSON_BYTES = 1024 * 1024
+
+
 def _parsed(request: Request) -> Any:
     """request.data, or an error response for a body that cannot be read."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_JSON_BYTES and not str(request.content_type).startswith("multipart/"):
+        return error_response("too_large", _("The request is too large."), http_status=413)
     try:
         return request.data
     except UnsupportedMediaType:

@@ -36,6 +36,7 @@ from reporting.taxonomy import (
 DESCRIPTION_MAX = 20_000
 MESSAGE_MAX = 20_000
 DONT_KNOW = _("I don't know")
+ACCEPTED_TYPES = "image/jpeg,image/png,image/webp,application/pdf"
 
 # Error codes that decide the HTTP status of a refused request.
 TOO_LARGE_CODES = frozenset({"too_many_files", "file_too_large"})
@@ -270,7 +271,7 @@ class ReportForm(UploadsMixin, forms.Form):
         description["data-counter-label"] = _("%(remaining)s characters left")
         description["spellcheck"] = "false"  # spell checkers may send the text to third parties
         self.fields["people_affected"].widget.attrs["inputmode"] = "numeric"
-        self.fields["files"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp,application/pdf"
+        self.fields["files"].widget.attrs["accept"] = ACCEPTED_TYPES
         for name in ("contact_email", "notify_email"):
             self.fields[name].widget.attrs["inputmode"] = "email"
         today = timezone.localdate()
@@ -435,6 +436,10 @@ class FollowupFilesForm(UploadsMixin, ReceiptForm):
         label=_("Photos, screenshots or documents"),
         error_messages={"required": _("Please choose at least one file.")},
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["files"].widget.attrs["accept"] = ACCEPTED_TYPES
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

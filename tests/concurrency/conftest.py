@@ -10,6 +10,7 @@ connection, exactly as `make run` does.
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -74,24 +75,19 @@ def gunicorn(tmp_path: Path, transactional_db: None) -> Iterator[Callable[..., S
 
 @pytest.fixture
 def receiving_org(transactional_db: None) -> Any:
-    """The one organisation that receives everything (statewide fallback), with its key."""
+    """The one organisation that receives everything (statewide fallback), with its key.
+
+    A transactional test ends with a flush, which empties the districts the migration loaded;
+    they are loaded again here (the form refuses a district it does not know).
+    """
+    from django.apps import apps
+
     from reporting.services import organisation_create
+
+    districts = importlib.import_module("reporting.migrations.0002_districts")
+    districts.load(apps, None)
 
     return organisation_create(
         actor=None, slug="landesstelle", name="Landesstelle (demo)", statewide=True,
         is_fallback=True, languages=["de", "en"],
     )
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _restore_migration_data(django_db_blocker: Any) -> Iterator[None]:
-    """Transactional tests end with a flush, which also empties what migrations loaded
-    (districts, the retention schedule). These tests start from it (`serialized_rollback`);
-    afterwards it is put back so that tests running later find the database as migrated."""
-    yield
-    from django.db import connection
-
-    contents = getattr(connection, "_test_serialized_contents", None)
-    if contents:
-        with django_db_blocker.unblock():
-            connection.creation.deserialize_db_from_string(contents)

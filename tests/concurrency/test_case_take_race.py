@@ -40,7 +40,7 @@ def _counsellors(count: int) -> list[Any]:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_counsellors_take_the_same_case_at_once_exactly_one_wins_on_postgresql(
     receiving_org: NewOrganisation,
 ) -> None:
@@ -49,7 +49,7 @@ def test_two_counsellors_take_the_same_case_at_once_exactly_one_wins_on_postgres
     _assert_one_winner_per_case(_counsellors(2))
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_counsellors_take_the_same_case_at_once_exactly_one_wins_on_sqlite(
     receiving_org: NewOrganisation,
 ) -> None:

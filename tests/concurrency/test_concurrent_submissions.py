@@ -89,7 +89,7 @@ def assert_every_marker_landed_once(org: NewOrganisation, markers: list[str], re
         assert marker in report_decrypt(case=access.case, case_key=access.case_key)["description"]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_64_submissions_at_once_in_threads_all_land_with_unique_references(
     receiving_org: NewOrganisation,
 ) -> None:
@@ -109,7 +109,7 @@ def test_64_submissions_at_once_in_threads_all_land_with_unique_references(
     assert_every_marker_landed_once(receiving_org, markers, receipts)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_64_submissions_at_once_over_http_all_answer_201_and_land(
     gunicorn: Any, receiving_org: NewOrganisation
 ) -> None:
@@ -125,7 +125,7 @@ def test_64_submissions_at_once_over_http_all_answer_201_and_land(
     assert_every_marker_landed_once(receiving_org, markers, [r.body["receipt"] for r in responses])
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_burst_while_a_counsellor_reads_the_inbox_and_old_cases_are_shredded(
     gunicorn: Any, receiving_org: NewOrganisation
 ) -> None:
@@ -192,7 +192,7 @@ def test_burst_while_a_counsellor_reads_the_inbox_and_old_cases_are_shredded(
     assert len(set(new_cases.values_list("reference", flat=True))) == BURST
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_sqlite_runs_in_wal_mode_with_immediate_transactions_and_a_busy_timeout() -> None:
     if connection.vendor != "sqlite":
         pytest.skip("SQLite settings only")

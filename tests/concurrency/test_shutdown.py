@@ -23,7 +23,7 @@ SIGTERM_AFTER = 16  # answered submissions before the signal
 GRACEFUL_SECONDS = 3
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_sigterm_during_a_burst_keeps_every_accepted_report_and_nothing_else(
     gunicorn: Any, receiving_org: NewOrganisation
 ) -> None:
@@ -76,7 +76,7 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_task_cluster_stops_on_sigterm_within_a_few_seconds(tmp_path: Path) -> None:
     log_path = tmp_path / "qcluster.log"
     with log_path.open("wb") as log:

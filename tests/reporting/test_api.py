@@ -132,6 +132,11 @@ def test_malformed_json_gets_400(client: Any, fallback_org: Any, body: str) -> N
     assert nothing_stored()
 
 
+def test_oversized_json_gets_413(client: Any, fallback_org: Any) -> None:
+    assert_error(post_json(client, REPORTS, report(description="x" * 2_000_000)), 413, "too_large")
+    assert nothing_stored()
+
+
 def test_unsupported_body_type_gets_415(client: Any, fallback_org: Any) -> None:
     response = client.post(REPORTS, "description=x", content_type="text/plain")
     assert_error(response, 415)
