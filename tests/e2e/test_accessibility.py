@@ -1,0 +1,83 @@
+"""Automated accessibility check (axe-core, from npm) on reporter and public statistics pages,
+in German and Arabic: no serious or critical violation."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+REPORTER_PAGES = ["", "report/", "followup/", "privacy/", "help/"]
+
+
+@pytest.fixture
+def published_year(db: None) -> int:
+    from django.apps import apps
+
+    importlib.import_module("reporting.migrations.0002_districts").load(apps, None)
+    from reporting.services import organisation_create
+    from stats.demo import load_demo_statistics
+    from stats.models import Publication
+
+    organisation_create(actor=None, slug="landesstelle", name="Landesstelle", is_fallback=True)
+    load_demo_statistics()
+    return Publication.objects.order_by("-year").values_list("year", flat=True).first()
+
+
+@pytest.fixture
+def axe_page(browser: Any) -> Any:
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed (npm ci)")
+    # The site's CSP forbids injected scripts; the checker needs one.
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _serious_violations(page: Any) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {json.dumps([n['target'] for n in v['nodes']][:3])}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("language", ["de", "ar"])
+def test_reporter_pages_have_no_serious_violations(live_server: Any, axe_page: Any, published_year: int, language: str) -> None:
+    problems = {}
+    for path in REPORTER_PAGES:
+        axe_page.goto(f"{live_server.url}/{language}/{path}")
+        found = _serious_violations(axe_page)
+        if found:
+            problems[path or "start"] = found
+    # The form with every error shown is a page of its own for a reporter.
+    axe_page.goto(f"{live_server.url}/{language}/report/")
+    axe_page.locator("#report-form button[type=submit]").click()
+    found = _serious_violations(axe_page)
+    if found:
+        problems["report-with-errors"] = found
+    assert problems == {}
+
+
+@pytest.mark.parametrize("language", ["de", "ar"])
+def test_statistics_pages_have_no_serious_violations(live_server: Any, axe_page: Any, published_year: int, language: str) -> None:
+    problems = {}
+    for path in ("statistics/", f"statistics/{published_year}/", "statistics/methodology/"):
+        response = axe_page.goto(f"{live_server.url}/{language}/{path}")
+        if response.status == 404 and path.endswith("methodology/"):
+            continue
+        found = _serious_violations(axe_page)
+        if found:
+            problems[path] = found
+    assert problems == {}
