@@ -411,6 +411,229 @@ def bench_attachments(ctx: Context) -> dict[str, Any]:
     return result
 
 
+# Statistics: 1,000,000 records (falls back to 250,000 when the insert would take too long)
+STATS_ROWS = 1_000_000
+STATS_FALLBACK_ROWS = 250_000
+STATS_BATCH = 10_000
+STATS_INSERT_BUDGET_S = 240.0
+INBOX_CASES = 100_000
+
+
+def _p95_ms(client: Any, path: str, count: int, **extra: Any) -> tuple[float, int]:
+    """p95 latency of `count` GETs in-process (Django test client); returns (ms, last status)."""
+    client.get(path, **extra)  # warm
+    latencies = []
+    status = 0
+    for _ in range(count):
+        started = time.perf_counter()
+        response = client.get(path, **extra)
+        latencies.append(time.perf_counter() - started)
+        status = response.status_code
+    return round(_percentile(latencies, 0.95) * 1000, 1), status
+
+
+def bench_statistics(ctx: Context) -> dict[str, Any]:
+    """Publish a year of 1M records (bulk-created, random plausible codes), then the public API."""
+    import random
+    import uuid
+    from datetime import UTC, datetime
+
+    from django.test import Client
+
+    from reporting.taxonomy import AreaOfLife, Channel, IncidentType, Motive
+    from stats import tables
+    from stats.models import StatisticsRecord
+    from stats.services import statistics_publish
+
+    rng = random.Random(7)
+    year = datetime.now(UTC).year - 1
+    districts = list(tables.district_keys()) + ["online", "unknown"]
+    types, motives = list(IncidentType.values), list(Motive.values)
+    areas, channels = list(AreaOfLife.values), list(Channel.values)
+    now = datetime.now(UTC)
+    org_id = ctx.org.organisation.pk
+
+    def batch(size: int) -> list[StatisticsRecord]:
+        return [
+            StatisticsRecord(
+                incident_key=uuid.UUID(int=rng.getrandbits(128), version=4), organisation_id=org_id,
+                year=year, month=rng.randint(1, 12), district=rng.choice(districts),
+                incident_type=rng.choice(types), motives=rng.sample(motives, rng.choice((1, 1, 1, 2))),
+                antisemitism_forms=[], area_of_life=rng.choice(areas), channel=rng.choice(channels),
+                people_affected=rng.choice((None, 1, 1, 2, 3)), classified_at=now,
+            )
+            for _ in range(size)
+        ]
+
+    target = STATS_ROWS
+    inserted = 0
+    started = time.perf_counter()
+    while inserted < target:
+        StatisticsRecord.objects.bulk_create(batch(STATS_BATCH), batch_size=STATS_BATCH)
+        inserted += STATS_BATCH
+        elapsed = time.perf_counter() - started
+        if target == STATS_ROWS and inserted == 100_000 and elapsed * 10 > STATS_INSERT_BUDGET_S:
+            target = STATS_FALLBACK_ROWS  # the projected 1M insert would blow the budget
+    insert_s = time.perf_counter() - started
+    label = "1m" if inserted == STATS_ROWS else f"{inserted // 1000}k"
+
+    started = time.perf_counter()
+    publication = statistics_publish(actor=None, year=year, note="benchmark")
+    publish_s = time.perf_counter() - started
+
+    api_p95, status = _p95_ms(Client(), f"/api/v1/statistics/{year}/", 200)
+    return {
+        "rows": inserted,
+        "insert_s": round(insert_s, 1),
+        "insert_rows_per_s": round(inserted / insert_s),
+        f"publish_{label}_s": round(publish_s, 2),
+        "publication_version": publication.version,
+        "api_p95_ms": api_p95,
+        "api_status": status,
+        "note": "publish: one transaction (exclusion sync, values_list iterator, tables in Python); "
+        "API: 200 GETs in-process through the Django test client (full middleware)",
+    }
+
+
+def _staff_client(ctx: Context, password: str) -> tuple[Any, Any]:
+    """A counsellor with key access, logged in through the real login form (password + TOTP)."""
+    from django.test import Client
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from counselling.services import member_create
+
+    member = member_create(
+        actor=None, organisation=ctx.org.organisation, username="bench-counsellor", password=password,
+        email="bench@example.org", org_private_key=ctx.org.private_key,
+    )
+    user = member.membership.user
+    device = TOTPDevice.objects.get(user=user)
+    token = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
+    client = Client()
+    response = client.post("/staff/login/", {"username": user.username, "password": password,
+                                              "otp": f"{token:0{device.digits}d}"})
+    if response.status_code != 302:
+        raise RuntimeError(f"staff login failed: {response.status_code}")
+    return client, member
+
+
+def bench_inbox(ctx: Context) -> dict[str, Any]:
+    """Inbox of an organisation with 100,000 cases; the page of one real (decrypted) case."""
+    from django.utils import timezone
+
+    from reporting.models import Case, CaseGrant
+    from reporting.services import ReportInput, report_submit
+
+    organisation = ctx.org.organisation
+    key_version = organisation.current_key.version
+    today = timezone.localdate()
+    real = report_submit(report=ReportInput(description="Benchmark: shouted at the bus stop.",
+                                            district="03241", motives=["racism"]))
+    started = time.perf_counter()
+    dummy = b"\0" * 600
+    for start in range(0, INBOX_CASES, STATS_BATCH):
+        cases = Case.objects.bulk_create([
+            Case(reference=f"BENCH-{n:07d}", organisation=organisation, received_on=today,
+                 district="03241", motives=["racism"], report_ciphertext=dummy)
+            for n in range(start, min(start + STATS_BATCH, INBOX_CASES))
+        ])
+        CaseGrant.objects.bulk_create([
+            CaseGrant(case=case, organisation=organisation, key_version=key_version,
+                      sealed_case_key=b"\0" * 1200, sealed_internal_key=b"\0" * 1200)
+            for case in cases
+        ])
+    insert_s = time.perf_counter() - started
+    client, _member = _staff_client(ctx, "bench horse battery staple")
+    inbox_p95, inbox_status = _p95_ms(client, "/staff/", 50)
+    case_path = f"/staff/cases/{real.case.pk}/"
+    case_p95, case_status = _p95_ms(client, case_path, 50)
+    return {
+        "cases": Case.objects.filter(organisation=organisation).count(),
+        "insert_s": round(insert_s, 1),
+        "inbox_p95_ms": inbox_p95,
+        "inbox_status": inbox_status,
+        "case_p95_ms": case_p95,
+        "case_status": case_status,
+        "note": "50 GETs each in-process (Django test client), counsellor logged in via password + TOTP; "
+        "case page is the real submission, decrypted on every request",
+    }
+
+
+def bench_page_weight(ctx: Context) -> dict[str, Any]:
+    """Bytes of a first visit to /de/report/: HTML plus every CSS/JS/font/image it pulls in."""
+    import gzip
+    import re
+    from urllib.parse import urljoin, urlsplit
+
+    from django.contrib.staticfiles import finders
+    from django.test import Client
+
+    client = Client()
+    link = re.compile(r"""(?:src|href)\s*=\s*["']([^"'#]+)["']""")
+    css_url = re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)|@import\s+["']([^"']+)["']""")
+    asset_ext = (".css", ".js", ".mjs", ".woff2", ".woff", ".ttf", ".svg", ".png", ".jpg", ".jpeg",
+                 ".webp", ".ico", ".gif", ".avif")
+    compressible = (".css", ".js", ".mjs", ".svg", ".ttf", ".html", ".ico")
+    notes: set[str] = set()
+
+    def fetch(path: str) -> tuple[bytes, int]:
+        """(plain body, bytes on the wire with gzip accepted)."""
+        response = client.get(path, HTTP_ACCEPT_ENCODING="gzip")
+        if response.status_code != 200:
+            raise LookupError(f"{path}: {response.status_code}")
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        if response.get("Content-Encoding") == "gzip":
+            return gzip.decompress(body), len(body)
+        if path.endswith(compressible) or path.startswith("/de/"):
+            notes.add("gzip size computed with the gzip module (level 9) where the server did not compress")
+            return body, len(gzip.compress(body, 9))
+        return body, len(body)
+
+    def static_fallback(path: str) -> tuple[bytes, int]:
+        from django.conf import settings
+
+        name = path.removeprefix(settings.STATIC_URL)
+        found = finders.find(name)
+        if not found:
+            raise LookupError(path)
+        body = Path(found).read_bytes()
+        notes.add("assets not collected (no collectstatic): read via staticfiles finders")
+        wire = len(gzip.compress(body, 9)) if path.endswith(compressible) else len(body)
+        return body, wire
+
+    html, html_wire = fetch("/de/report/")
+    files: dict[str, int] = {"/de/report/": html_wire}
+    missing: list[str] = []
+    queue = [urljoin("/de/report/", u) for u in link.findall(html.decode("utf-8", "replace"))]
+    while queue:
+        url = queue.pop()
+        path = urlsplit(url).path
+        if urlsplit(url).netloc or path in files or not path.lower().endswith(asset_ext):
+            continue
+        try:
+            body, wire = fetch(path)
+        except LookupError:
+            try:
+                body, wire = static_fallback(path)
+            except LookupError:
+                missing.append(path)
+                continue
+        files[path] = wire
+        if path.endswith(".css"):
+            for a, b in css_url.findall(body.decode("utf-8", "replace")):
+                ref = a or b
+                if not ref.startswith("data:"):
+                    queue.append(urljoin(path, ref))
+    total = sum(files.values())
+    return {
+        "form_kb": round(total / 1024, 1),
+        "files": {k: round(v / 1024, 1) for k, v in sorted(files.items(), key=lambda kv: -kv[1])},
+        "missing": missing,
+        "note": "; ".join(sorted(notes)) or "sizes as served (whitenoise gzip)",
+    }
+
+
 @dataclass(frozen=True)
 class Benchmark:
     name: str
@@ -421,6 +644,9 @@ class Benchmark:
 BENCHMARKS: list[Benchmark] = [
     Benchmark("submission", bench_submission),
     Benchmark("attachments", bench_attachments),
+    Benchmark("statistics", bench_statistics),
+    Benchmark("inbox", bench_inbox),
+    Benchmark("page", bench_page_weight),
 ]
 
 

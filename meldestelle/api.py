@@ -7,6 +7,7 @@ from typing import Any
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -48,3 +49,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(message, dict | list):
         message = _("Something went wrong.")
     return error_response(code, str(message), http_status=response.status_code)
+
+
+class SafeJSONParser(JSONParser):
+    """DRF's JSON parser, but a body nested deeper than Python can decode is a 400, not a 500."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise exceptions.ParseError(_("The request is nested too deeply.")) from exc

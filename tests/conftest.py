@@ -79,3 +79,15 @@ def submit(db: None) -> Callable[..., Submitted]:
 @pytest.fixture
 def fallback_org(make_org: Callable[..., NewOrganisation]) -> NewOrganisation:
     return make_org("landesstelle", is_fallback=True)
+
+
+@pytest.fixture
+def client() -> Any:
+    """A test client that prefers English where the URL does not choose the language.
+
+    Tests assert the English source texts; /de/, /ar/… pages still follow their URL prefix,
+    and the catalogues are checked in tests/test_translations.py.
+    """
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")

@@ -36,7 +36,7 @@ def login(client: Client, member: NewMember | Any, password: str = PASSWORD) -> 
 @pytest.fixture
 def staff_client() -> Callable[[NewMember], Client]:
     def make(member: NewMember) -> Client:
-        client = Client()
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
         response = login(client, member)
         assert response.status_code == 302, response.content[:500]
         return client

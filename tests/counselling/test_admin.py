@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _client(member: Any) -> Client:
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert login(client, member).status_code == 302
     return client
 
@@ -54,12 +54,12 @@ def test_invite_grant_then_new_member_reads_a_case(org_admin: tuple[Any, Any], s
     newbie = Membership.objects.get(user__username="newbie")
     assert not newbie.has_key_access
     # Before the grant: logs in, cannot read.
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.post("/staff/login/", {"username": "newbie", "password": password, "otp": totp_code(newbie.user)})
     assert client.get(f"/staff/cases/{case.pk}/")["Location"].startswith("/staff/unlock/")
     assert admin_client.post(f"/staff/admin/members/{newbie.pk}/grant/").status_code == 302
     assert AuditEntry.objects.filter(action="counselling.member.granted").exists()
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.post("/staff/login/", {"username": "newbie", "password": password, "otp": totp_code(newbie.user)})
     page = client.get(f"/staff/cases/{case.pk}/")
     assert page.status_code == 200 and b"Grant-Marker" in page.content
@@ -90,7 +90,7 @@ def test_revoke_leaves_the_member_reading_nothing(org_admin: tuple[Any, Any], ma
     assert not member.membership.has_key_access and not member.membership.user.is_active
     # The running session ends (inactive user) and a new login is refused.
     assert member_client.get(f"/staff/cases/{case.pk}/").status_code == 302
-    assert login(Client(), member).status_code == 400
+    assert login(Client(HTTP_ACCEPT_LANGUAGE="en"), member).status_code == 400
 
 
 def test_reset_password_loses_key_access(org_admin: tuple[Any, Any], make_member: Any, submit: Any) -> None:
@@ -99,7 +99,7 @@ def test_reset_password_loses_key_access(org_admin: tuple[Any, Any], make_member
     case = submit().case
     page = _client(admin).post(f"/staff/admin/members/{member.membership.pk}/reset-password/")
     password = re.search(rb'id="reset-password">([^<]+)<', page.content).group(1).decode()  # type: ignore[union-attr]
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert login(client, member, password=password).status_code == 302
     assert b"partner admin" in client.get("/staff/").content
     assert client.get(f"/staff/cases/{case.pk}/")["Location"].startswith("/staff/unlock/")
@@ -131,6 +131,6 @@ def test_own_password_change_keeps_key_access(make_org: Any, make_member: Any, s
     response = client.post("/staff/password/", {"old_password": PASSWORD, "new_password": "a new long passphrase",
                                                 "new_password_again": "a new long passphrase"})
     assert response.status_code == 302
-    fresh = Client()
+    fresh = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert login(fresh, member, password="a new long passphrase").status_code == 302
     assert fresh.get(f"/staff/cases/{case.pk}/").status_code == 200

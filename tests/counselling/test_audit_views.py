@@ -22,7 +22,7 @@ URL = "/staff/audit/"
 
 
 def staff_client(member: NewMember, *, verified: bool = True) -> Client:
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(member.membership.user)
     if verified:
         session = client.session
@@ -109,7 +109,7 @@ def test_account_without_membership_gets_404(db: None) -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
@@ -119,7 +119,7 @@ def test_account_without_membership_gets_404(db: None) -> None:
 
 
 def test_anonymous_is_sent_to_login(db: None) -> None:
-    response = Client().get(URL)
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").get(URL)
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("counselling:login"))

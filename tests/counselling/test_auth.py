@@ -36,7 +36,7 @@ def test_totp_code_helper_matches_django_otp(make_org: Any, make_member: Any) ->
 
 def test_login_sets_session_half_and_strict_httponly_cookie(make_org: Any, make_member: Any) -> None:
     member = make_member(make_org())
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     response = login(client, member)
     assert response.status_code == 302
     assert response["Location"] == "/staff/"
@@ -55,9 +55,9 @@ def test_login_sets_session_half_and_strict_httponly_cookie(make_org: Any, make_
 
 def test_wrong_password_counts_and_is_refused(make_org: Any, make_member: Any) -> None:
     member = make_member(make_org())
-    response = _post(Client(), member.membership.user.username, "wrong password", totp_code(member.membership.user))
+    response = _post(Client(HTTP_ACCEPT_LANGUAGE="en"), member.membership.user.username, "wrong password", totp_code(member.membership.user))
     assert response.status_code == 400
-    assert SESSION_KEY not in Client().session
+    assert SESSION_KEY not in Client(HTTP_ACCEPT_LANGUAGE="en").session
     member.membership.refresh_from_db()
     assert member.membership.failed_logins == 1
     failed = AuditEntry.objects.get(action="counselling.auth.login_failed")
@@ -67,7 +67,7 @@ def test_wrong_password_counts_and_is_refused(make_org: Any, make_member: Any) -
 
 def test_wrong_totp_is_refused(make_org: Any, make_member: Any) -> None:
     member = make_member(make_org())
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     response = _post(client, member.membership.user.username, PASSWORD, "123456" if totp_code(
         member.membership.user) != "123456" else "654321")
     assert response.status_code == 400
@@ -81,18 +81,18 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(make_org: Any, make_
     member = make_member(make_org())
     username = member.membership.user.username
     for _ in range(settings.LOGIN_MAX_FAILURES):
-        _post(Client(), username, "wrong password")
+        _post(Client(HTTP_ACCEPT_LANGUAGE="en"), username, "wrong password")
     member.membership.refresh_from_db()
     assert member.membership.locked_until is not None
     # Even the right password and code are refused while locked.
-    response = login(Client(), member)
+    response = login(Client(HTTP_ACCEPT_LANGUAGE="en"), member)
     assert response.status_code == 429
     later = timezone.now() + timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS - 30)
     with mock.patch("django.utils.timezone.now", return_value=later):
-        assert login(Client(), member).status_code == 429
+        assert login(Client(HTTP_ACCEPT_LANGUAGE="en"), member).status_code == 429
     after = timezone.now() + timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS + 1)
     with mock.patch("django.utils.timezone.now", return_value=after):
-        assert login(Client(), member).status_code == 302
+        assert login(Client(HTTP_ACCEPT_LANGUAGE="en"), member).status_code == 302
     member.membership.refresh_from_db()
     assert member.membership.failed_logins == 0 and member.membership.locked_until is None
 
@@ -118,7 +118,7 @@ def test_logout_needs_post(make_org: Any, make_member: Any, staff_client: Any) -
 def test_member_without_key_wrap_logs_in_and_sees_why(make_org: Any, make_member: Any, submit: Any) -> None:
     org = make_org(is_fallback=True)
     member = make_member(org, with_key=False)
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     response = login(client, member)
     assert response.status_code == 302
     assert SESSION_KEY not in client.session
@@ -134,7 +134,7 @@ def test_member_without_key_wrap_logs_in_and_sees_why(make_org: Any, make_member
 
 def test_coordinator_logs_in_without_a_key(make_member: Any) -> None:
     coordinator = make_member(None, role=Membership.Role.COORDINATOR)
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert login(client, coordinator).status_code == 302
     page = client.get("/staff/")
     assert page.status_code == 200
@@ -143,7 +143,7 @@ def test_coordinator_logs_in_without_a_key(make_member: Any) -> None:
 
 def test_password_alone_is_not_enough_when_totp_is_required(make_org: Any, make_member: Any) -> None:
     member = make_member(make_org())
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(member.membership.user)
     response = client.get("/staff/")
     assert response.status_code == 302 and response["Location"].startswith("/staff/login/")
@@ -167,7 +167,7 @@ def test_lost_unlock_cookie_asks_for_password_again(make_org: Any, make_member: 
 
 def test_login_redirects_only_to_local_next(make_org: Any, make_member: Any) -> None:
     member = make_member(make_org())
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     response = client.post("/staff/login/?next=https://evil.example/", {
         "username": member.membership.user.username, "password": PASSWORD,
         "otp": totp_code(member.membership.user), "next": "https://evil.example/"})

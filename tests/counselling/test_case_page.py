@@ -46,7 +46,7 @@ def world(make_org: Any, make_member: Any, submit: Any) -> dict[str, Any]:
 
 
 def _client(member: Any) -> Client:
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert login(client, member).status_code == 302
     return client
 
@@ -90,7 +90,7 @@ def test_others_get_404_for_case_and_files(world: dict[str, Any], who: str) -> N
 
 
 def test_anonymous_is_sent_to_login(world: dict[str, Any]) -> None:
-    response = Client().get(f"/staff/cases/{world['case'].pk}/")
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/staff/cases/{world['case'].pk}/")
     assert response.status_code == 302 and response["Location"].startswith("/staff/login/")
 
 

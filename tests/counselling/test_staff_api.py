@@ -45,7 +45,7 @@ def world(make_org: Any, make_member: Any, submit: Any) -> dict[str, Any]:
 
 
 def test_login_returns_session_and_unlock_cookie(world: dict[str, Any]) -> None:
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     user = world["owner"].membership.user
     response = client.post("/api/v1/auth/login/", {"username": user.username, "password": PASSWORD,
                                                    "otp": totp_code(user)}, content_type="application/json")
@@ -58,17 +58,17 @@ def test_login_returns_session_and_unlock_cookie(world: dict[str, Any]) -> None:
 
 def test_login_errors_are_json(world: dict[str, Any]) -> None:
     user = world["owner"].membership.user
-    response = Client().post("/api/v1/auth/login/", {"username": user.username, "password": "nope",
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post("/api/v1/auth/login/", {"username": user.username, "password": "nope",
                                                      "otp": "1"}, content_type="application/json")
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_credentials"
-    response = Client().post("/api/v1/auth/login/", {"username": 5}, content_type="application/json")
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post("/api/v1/auth/login/", {"username": 5}, content_type="application/json")
     assert response.status_code == 400 and "password" in response.json()["error"]["fields"]
 
 
 def test_anonymous_gets_401(world: dict[str, Any]) -> None:
-    response = Client().get("/api/v1/cases/")
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").get("/api/v1/cases/")
     assert response.status_code == 401 and response.json()["error"]["code"] == "not_authenticated"
-    assert Client().get(f"/api/v1/cases/{world['case'].pk}/").status_code == 401
+    assert Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/api/v1/cases/{world['case'].pk}/").status_code == 401
 
 
 def test_list_has_no_content_and_detail_decrypts(world: dict[str, Any]) -> None:
@@ -164,7 +164,7 @@ def test_logout_destroys_both_halves(world: dict[str, Any]) -> None:
 
 
 def test_schema_lists_staff_endpoints() -> None:
-    schema = Client().get("/api/schema/?format=json").json()
+    schema = Client(HTTP_ACCEPT_LANGUAGE="en").get("/api/schema/?format=json").json()
     for path in ("/api/v1/auth/login/", "/api/v1/cases/", "/api/v1/cases/{case_id}/",
                  "/api/v1/cases/{case_id}/transfer/"):
         assert path in schema["paths"]

@@ -96,7 +96,7 @@ def test_submit_multipart_with_files(client: Any, fallback_org: Any) -> None:
 def test_submit_works_without_session_or_csrf(fallback_org: Any) -> None:
     from django.test import Client
 
-    strict = Client(enforce_csrf_checks=True)
+    strict = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
     assert post_json(strict, REPORTS, report()).status_code == 201
     assert "sessionid" not in strict.cookies
 

@@ -159,7 +159,7 @@ def test_page_of_other_organisation_is_404(
     coordinator = make_member(None, role=Membership.Role.COORDINATOR)
     from django.test import Client
 
-    assert login(coordinator, Client()).get(f"/staff/cases/{case.pk}/classify/").status_code == 404
+    assert login(coordinator, Client(HTTP_ACCEPT_LANGUAGE="en")).get(f"/staff/cases/{case.pk}/classify/").status_code == 404
     assert not StatisticsRecord.objects.exists()
 
 

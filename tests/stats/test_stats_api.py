@@ -82,7 +82,7 @@ def test_schema_mentions_statistics(client, db) -> None:
 def test_counsellor_classifies_via_api(fallback_org, make_member, submit, login) -> None:
     case = submit().case
     counsellor = make_member(fallback_org)
-    c = login(counsellor, Client(enforce_csrf_checks=False))
+    c = login(counsellor, Client(enforce_csrf_checks=False, HTTP_ACCEPT_LANGUAGE="en"))
     url = f"/api/v1/cases/{case.pk}/classification/"
     response = c.post(url, CLASSIFICATION, content_type="application/json")
     assert response.status_code == 201, response.content
@@ -94,7 +94,7 @@ def test_counsellor_classifies_via_api(fallback_org, make_member, submit, login)
 
 def test_api_needs_csrf(fallback_org, make_member, submit, login) -> None:
     case = submit().case
-    c = login(make_member(fallback_org), Client(enforce_csrf_checks=True))
+    c = login(make_member(fallback_org), Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en"))
     response = c.post(f"/api/v1/cases/{case.pk}/classification/", CLASSIFICATION,
                       content_type="application/json")
     assert response.status_code == 403
@@ -124,10 +124,10 @@ def test_api_other_org_gets_404_and_anonymous_401(
     response = c.post(f"/api/v1/cases/{case.pk}/classification/", CLASSIFICATION,
                       content_type="application/json")
     assert response.status_code == 404
-    coordinator = login(make_member(None, role=Membership.Role.COORDINATOR), Client())
+    coordinator = login(make_member(None, role=Membership.Role.COORDINATOR), Client(HTTP_ACCEPT_LANGUAGE="en"))
     assert coordinator.post(f"/api/v1/cases/{case.pk}/classification/", CLASSIFICATION,
                             content_type="application/json").status_code == 404
-    anonymous = Client().post(f"/api/v1/cases/{case.pk}/classification/", CLASSIFICATION,
+    anonymous = Client(HTTP_ACCEPT_LANGUAGE="en").post(f"/api/v1/cases/{case.pk}/classification/", CLASSIFICATION,
                               content_type="application/json")
     assert anonymous.status_code == 401
     assert not StatisticsRecord.objects.exists()
