@@ -1,0 +1,450 @@
+"""Access matrix (SPEC §1, §7, §9; issue 6): every URL pattern and API operation × every role.
+
+The endpoints are enumerated from the URL resolver and from the OpenAPI schema; the test fails
+when one of them has no row in TABLE (or a row names an endpoint that no longer exists), so a
+new endpoint cannot be forgotten. Every response body is also scanned for the description
+markers of the cases: a marker may appear only in answers to roles that may read that case.
+
+One test function walks the whole table and collects every mismatch, so a failure lists all.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import LocalePrefixPattern
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from drf_spectacular.generators import SchemaGenerator
+
+from counselling.models import Membership
+from reporting import crypto
+from reporting.services import FileInput, ReportInput, report_submit
+from stats.services import classification_save, statistics_publish
+from tests.conftest import PASSWORD
+from tests.counselling.conftest import totp_code
+
+pytestmark = pytest.mark.django_db
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+MARKER_A = "Matrix-Marker-A-5e1d"  # case A: reporter A, routed to organisation A
+MARKER_B = "Matrix-Marker-B-93c0"  # case B: reporter B, also routed to organisation A
+MARKER_C = "Matrix-Marker-C-2b77"  # case C: manual entry of organisation B ("another case")
+YEAR = 2024  # the published statistics year
+
+ROLES = ("anonymous", "reporter_a", "reporter_b", "counsellor_a", "counsellor_b", "partner_admin_a",
+         "coordinator", "superuser")
+REPORTERS = ("reporter_a", "reporter_b")
+STAFF = ("counsellor_a", "counsellor_b", "partner_admin_a", "coordinator", "superuser")
+MAY_READ = {  # who may ever see a case's description
+    MARKER_A: {"reporter_a", "counsellor_a", "partner_admin_a"},
+    MARKER_B: {"reporter_b", "counsellor_a", "partner_admin_a"},
+    MARKER_C: {"counsellor_b"},
+}
+
+# Expected answers: an int is a status; "302 /path/" a redirect to that path (any query string),
+# "302 /prefix*" one whose path starts so; a tuple is a set of acceptable answers.
+LOGIN = "302 /staff/login/"
+CASE_PAGE = "302 /staff/cases/*"
+INBOX = "302 /staff/"
+ADMIN = "302 /staff/admin/"
+Expected = int | str | tuple[int | str, ...]
+
+
+def roles(default: Expected, **overrides: Expected) -> dict[str, Expected]:
+    unknown = set(overrides) - set(ROLES)
+    assert not unknown, unknown
+    return {role: overrides.get(role, default) for role in ROLES}
+
+
+def everyone(status: Expected) -> dict[str, Expected]:
+    return roles(status)
+
+
+def staff_page(**overrides: Expected) -> dict[str, Expected]:
+    """A staff page: the login page for people without a staff session, 404 unless overridden."""
+    return roles(404, anonymous=LOGIN, reporter_a=LOGIN, reporter_b=LOGIN, **overrides)
+
+
+def staff_api(**overrides: Expected) -> dict[str, Expected]:
+    return roles(404, anonymous=401, reporter_a=401, reporter_b=401, **overrides)
+
+
+def org_a(status: Expected, *, api: bool = False) -> dict[str, Expected]:
+    """Only members of the organisation holding the case (A) get past the 404."""
+    make = staff_api if api else staff_page
+    return make(counsellor_a=status, partner_admin_a=status)
+
+
+def all_staff(status: Expected, *, api: bool = False) -> dict[str, Expected]:
+    make = staff_api if api else staff_page
+    return make(**dict.fromkeys(STAFF, status))
+
+
+def members(status: Expected) -> dict[str, Expected]:
+    """Staff with a membership (the superuser has none)."""
+    return staff_page(**{**dict.fromkeys(STAFF, status), "superuser": 404})
+
+
+def partner_admin(status: Expected) -> dict[str, Expected]:
+    return staff_page(partner_admin_a=status)
+
+
+def receipt_holders(reporter: Expected, others: Expected) -> dict[str, Expected]:
+    return roles(others, reporter_a=reporter, reporter_b=reporter)
+
+
+@dataclass(frozen=True)
+class Row:
+    route: str  # as the resolver spells it, with the /de/ prefix for i18n patterns
+    method: str
+    expect: dict[str, Expected]
+    body: dict[str, Any] = field(default_factory=dict)
+    receipt: bool = False  # reporters send their receipt, everyone else a wrong one
+    json: bool = False
+    probe: bool = False  # a method the endpoint does not offer (not in the schema)
+    fresh: bool = False  # ends the session: run with a separate, freshly logged-in client
+    last: bool = False  # destroys case data: run after everything else
+    # Variant of a case route for case C (organisation B); default: A's members ↔ B's counsellor.
+    expect_case_c: dict[str, Expected] | None = None
+    must_show: tuple[tuple[str, str], ...] = ()  # (role, marker) that must be in a 200 answer
+
+
+def _case_c(row: Row) -> dict[str, Expected]:
+    if row.expect_case_c is not None:
+        return row.expect_case_c
+    expect = dict(row.expect)
+    expect["counsellor_b"] = row.expect["counsellor_a"]
+    expect["counsellor_a"] = expect["partner_admin_a"] = row.expect["counsellor_b"]
+    return expect
+
+
+CASE = "<int:case_id>"
+MEMBER = "<int:member_id>"
+POST_ONLY_PAGE = everyone(405)  # require_POST answers before anything else
+
+TABLE: list[Row] = [
+    # ---------------------------------------------------------------- site, schema, operator
+    Row("/", "GET", everyone("302 /de/")),
+    Row("/healthz", "GET", everyone(200)),
+    Row("/api/schema/", "GET", everyone(200)),
+    Row("/operator/", "GET", roles("302 /operator/login/", superuser=200)),
+    # ---------------------------------------------------------------- reporter pages
+    Row("/de/", "GET", everyone(200)),
+    Row("/de/report/", "GET", everyone(200)),
+    Row("/de/report/", "POST", everyone(400)),
+    Row("/de/privacy/", "GET", everyone(200)),
+    Row("/de/help/", "GET", everyone(200)),
+    Row("/de/followup/", "GET", everyone(200)),
+    Row("/de/followup/", "POST", receipt_holders(200, 400), receipt=True,
+        must_show=(("reporter_a", MARKER_A), ("reporter_b", MARKER_B))),
+    Row("/de/followup/reply/", "POST", receipt_holders(400, 400), receipt=True,
+        must_show=(("reporter_a", MARKER_A),)),
+    Row("/de/followup/reply/", "POST", receipt_holders(200, 400), receipt=True, body={"body": "matrix reply"},
+        must_show=(("reporter_a", MARKER_A), ("reporter_b", MARKER_B))),
+    Row("/de/followup/files/", "POST", receipt_holders(400, 400), receipt=True),
+    Row("/de/followup/delete/", "POST", receipt_holders(200, 400), receipt=True),  # asks to confirm
+    Row("/de/followup/reply/", "GET", POST_ONLY_PAGE, probe=True),
+    Row("/de/followup/files/", "GET", POST_ONLY_PAGE, probe=True),
+    Row("/de/followup/delete/", "GET", POST_ONLY_PAGE, probe=True),
+    # ---------------------------------------------------------------- public statistics
+    Row("/de/statistics/", "GET", everyone(200)),
+    Row("/de/statistics/methodology/", "GET", everyone(200)),
+    Row("/de/statistics/<int:year>/", "GET", everyone(200)),
+    Row("/de/statistics/<int:year>/data.csv", "GET", everyone(200)),
+    Row("/de/statistics/<int:year>/data.json", "GET", everyone(200)),
+    Row("/de/statistics/<int:year>/v<int:version>/", "GET", everyone(200)),
+    Row("/de/statistics/<int:year>/v<int:version>/data.csv", "GET", everyone(200)),
+    Row("/de/statistics/<int:year>/v<int:version>/data.json", "GET", everyone(200)),
+    # ---------------------------------------------------------------- internal statistics (404 to all others)
+    Row("/de/statistics/internal/", "GET", roles(404, coordinator=200, partner_admin_a=200)),
+    Row("/de/statistics/internal/export.csv", "GET", roles(404, coordinator=200, partner_admin_a=200)),
+    Row("/de/statistics/internal/publish/", "GET", roles(404, coordinator=200)),
+    Row("/de/statistics/internal/publish/", "POST", roles(404, coordinator=200)),  # empty form: shown again
+    # ---------------------------------------------------------------- staff: session
+    Row("/staff/login/", "GET", roles(INBOX, anonymous=200, reporter_a=200, reporter_b=200)),
+    Row("/staff/login/", "POST", everyone(200)),  # empty form: shown again
+    Row("/staff/logout/", "POST", roles(LOGIN), fresh=True),
+    Row("/staff/logout/", "GET", POST_ONLY_PAGE, probe=True),
+    Row("/staff/unlock/", "GET", all_staff(200)),
+    Row("/staff/password/", "GET", members(200)),
+    Row("/staff/", "GET", all_staff(200)),
+    Row("/staff/audit/", "GET", staff_page(partner_admin_a=200, coordinator=200)),
+    Row("/staff/cases/new/", "GET", staff_page(counsellor_a=200, counsellor_b=200, partner_admin_a=200)),
+    Row("/staff/cases/new/", "POST", staff_page(counsellor_a=200, counsellor_b=200, partner_admin_a=200)),
+    # ---------------------------------------------------------------- staff: case pages
+    Row(f"/staff/cases/{CASE}/", "GET", org_a(200),
+        must_show=(("counsellor_a", MARKER_A), ("partner_admin_a", MARKER_A), ("counsellor_b", MARKER_C))),
+    Row(f"/staff/cases/{CASE}/take/", "POST", org_a(CASE_PAGE)),
+    Row(f"/staff/cases/{CASE}/assign/", "POST", org_a(CASE_PAGE)),
+    Row(f"/staff/cases/{CASE}/status/", "POST", org_a(CASE_PAGE)),
+    Row(f"/staff/cases/{CASE}/messages/", "POST", org_a(CASE_PAGE)),
+    Row(f"/staff/cases/{CASE}/notes/", "POST", org_a(CASE_PAGE)),
+    Row(f"/staff/cases/{CASE}/duplicate/", "POST", org_a(CASE_PAGE)),
+    Row(f"/staff/cases/{CASE}/transfer/", "POST", org_a(CASE_PAGE)),
+    Row(f"/staff/cases/{CASE}/delete/", "GET", org_a(200)),
+    Row(f"/staff/cases/{CASE}/delete/", "POST", org_a(200)),  # no reason given: asked again, nothing deleted
+    Row(f"/staff/cases/{CASE}/classify/", "GET", org_a(200)),
+    Row(f"/staff/cases/{CASE}/classify/", "POST", org_a(400)),
+    Row(f"/staff/cases/{CASE}/files/<str:attachment_uuid>/", "GET", org_a(200),
+        expect_case_c=staff_page()),  # A's attachment under case C: nobody
+    *(Row(f"/staff/cases/{CASE}/{action}/", "GET", POST_ONLY_PAGE, probe=True, expect_case_c=POST_ONLY_PAGE)
+      for action in ("take", "assign", "status", "messages", "notes", "duplicate", "transfer")),
+    # ---------------------------------------------------------------- staff: partner admin
+    Row("/staff/admin/", "GET", partner_admin(200)),
+    Row("/staff/admin/invite/", "POST", partner_admin(200)),  # empty form: shown again
+    Row("/staff/admin/settings/", "POST", partner_admin(200)),
+    Row(f"/staff/admin/members/{MEMBER}/grant/", "POST", partner_admin(ADMIN)),
+    Row(f"/staff/admin/members/{MEMBER}/revoke/", "POST", partner_admin(ADMIN)),
+    Row(f"/staff/admin/members/{MEMBER}/reset-password/", "POST", partner_admin(200)),
+    *(Row(route, "GET", POST_ONLY_PAGE, probe=True) for route in (
+        "/staff/admin/invite/", "/staff/admin/settings/", f"/staff/admin/members/{MEMBER}/grant/",
+        f"/staff/admin/members/{MEMBER}/revoke/", f"/staff/admin/members/{MEMBER}/reset-password/")),
+    # ---------------------------------------------------------------- public API
+    Row("/api/v1/taxonomy/", "GET", everyone(200), json=True),
+    Row("/api/v1/partners/", "GET", everyone(200), json=True),
+    Row("/api/v1/reports/challenge/", "GET", everyone(200), json=True),
+    Row("/api/v1/reports/", "POST", everyone(400), json=True),
+    Row("/api/v1/followup/", "POST", receipt_holders(200, 404), json=True, receipt=True),
+    Row("/api/v1/followup/messages/", "POST", receipt_holders(201, 404), json=True, receipt=True,
+        body={"body": "matrix api reply"}),
+    Row("/api/v1/followup/delete/", "POST", receipt_holders(200, 404), json=True, receipt=True, last=True),
+    Row("/api/v1/statistics/", "GET", everyone(200), json=True),
+    Row("/api/v1/statistics/<int:year>/", "GET", everyone(200), json=True),
+    *(Row(route, "GET", everyone(405), json=True, probe=True) for route in (
+        "/api/v1/reports/", "/api/v1/followup/", "/api/v1/followup/messages/", "/api/v1/followup/delete/")),
+    Row("/api/v1/statistics/", "POST", everyone(405), json=True, probe=True),
+    # ---------------------------------------------------------------- staff API
+    Row("/api/v1/auth/login/", "POST", everyone(400), json=True),
+    Row("/api/v1/auth/logout/", "POST", all_staff(204, api=True), json=True, fresh=True),
+    Row("/api/v1/cases/", "GET", all_staff(200, api=True), json=True),
+    Row(f"/api/v1/cases/{CASE}/", "GET", org_a(200, api=True), json=True,
+        must_show=(("counsellor_a", MARKER_A), ("partner_admin_a", MARKER_A), ("counsellor_b", MARKER_C))),
+    Row(f"/api/v1/cases/{CASE}/status/", "POST", org_a(400, api=True), json=True),
+    # The page's take (above) gave case A to counsellor A: a no-op for them, 409 for the colleague.
+    Row(f"/api/v1/cases/{CASE}/take/", "POST", staff_api(counsellor_a=200, partner_admin_a=409), json=True,
+        expect_case_c=staff_api(counsellor_b=200)),
+    Row(f"/api/v1/cases/{CASE}/messages/", "POST", org_a(400, api=True), json=True),
+    Row(f"/api/v1/cases/{CASE}/notes/", "POST", org_a(400, api=True), json=True),
+    Row(f"/api/v1/cases/{CASE}/transfer/", "POST", org_a(400, api=True), json=True),
+    Row(f"/api/v1/cases/{CASE}/classification/", "POST",
+        roles(404, anonymous=401, reporter_a=401, reporter_b=401, counsellor_a=400, partner_admin_a=400), json=True),
+    Row("/api/v1/auth/login/", "GET", everyone(405), json=True, probe=True),
+    Row("/api/v1/cases/", "POST", all_staff(405, api=True), json=True, probe=True),
+    *(Row(f"/api/v1/cases/{CASE}/{action}", "GET", all_staff(405, api=True), json=True, probe=True,
+          expect_case_c=all_staff(405, api=True))
+      for action in ("status/", "take/", "messages/", "notes/", "transfer/")),
+]
+
+
+# ------------------------------------------------------------------------------ enumeration
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> Iterator[str]:
+    for pattern in patterns:
+        part = "de/" if isinstance(pattern.pattern, LocalePrefixPattern) else str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + part)
+        elif isinstance(pattern, URLPattern):
+            yield "/" + prefix + part
+
+
+def resolver_routes() -> set[str]:
+    routes = set()
+    for route in _walk(get_resolver().url_patterns):
+        if route.startswith("/operator/") and route != "/operator/":
+            continue  # Django admin internals: only its index is in the matrix
+        if route.startswith(("/static/", "/media/")):
+            continue
+        routes.add(route)
+    return routes
+
+
+def schema_operations() -> set[tuple[str, str]]:
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    methods = {"get", "post", "put", "patch", "delete"}
+    return {(path, method.upper()) for path, item in paths.items() for method in item if method in methods}
+
+
+def as_schema_path(route: str) -> str:
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
+
+
+def test_every_endpoint_has_a_row() -> None:
+    """Every resolver pattern and every schema operation is in TABLE, and nothing else is."""
+    routes = resolver_routes()
+    in_table = {row.route for row in TABLE}
+    assert not routes - in_table, f"URL patterns without a row in the access matrix: {sorted(routes - in_table)}"
+    assert not in_table - routes, f"rows for URL patterns that do not exist: {sorted(in_table - routes)}"
+    operations = schema_operations()
+    api_rows = {(as_schema_path(row.route), row.method) for row in TABLE
+                if row.route.startswith("/api/v1/") and not row.probe}
+    assert not operations - api_rows, f"API operations without a row: {sorted(operations - api_rows)}"
+    assert not api_rows - operations, f"rows for API operations missing from the schema: {sorted(api_rows - operations)}"
+    probes = {(as_schema_path(row.route), row.method) for row in TABLE if row.probe}
+    assert not probes & operations, f"probe rows for operations the schema offers: {sorted(probes & operations)}"
+    rows = [(row.route, row.method, row.body.get("body")) for row in TABLE]
+    assert len(rows) == len(set(rows)), "duplicate rows"
+
+
+# ------------------------------------------------------------------------------ the world
+
+
+@dataclass
+class World:
+    clients: dict[str, Client]
+    fresh: dict[str, Callable[[], Client]]
+    receipts: dict[str, str]
+    case_a: Any
+    case_c: Any
+    attachment_uuid: str
+    member_own: int  # a counsellor of organisation A (victim of the admin actions)
+    member_foreign: int  # a counsellor of organisation B
+
+
+@pytest.fixture
+def world(make_org: Any, make_member: Any, submit: Any, settings: Any) -> World:
+    settings.FOLLOWUP_MAX_FAILURES = 10_000  # every non-reporter role tries a wrong receipt
+    org_a_ = make_org("matrix-a", is_fallback=True)
+    org_b_ = make_org("matrix-b", statewide=False)
+    a = submit(description=f"{MARKER_A} at the bus stop", motives=["racism"],
+               files=(FileInput("beweis.png", PNG, "image/png"),))
+    b = submit(description=f"{MARKER_B} at the station", motives=["racism"])
+    assert a.case.organisation_id == b.case.organisation_id == org_a_.organisation.pk
+    c = report_submit(report=ReportInput(description=f"{MARKER_C} by phone", motives=["racism"], channel="phone"),
+                      organisation=org_b_.organisation)
+    classification_save(actor=None, case=c.case, data={
+        "incident_type": "assault", "motives": ["racism"], "area_of_life": "public_space", "district": "03241",
+        "year": YEAR, "month": 5, "channel": "phone", "people_affected": 1,
+    })
+    statistics_publish(actor=None, year=YEAR)
+
+    users = {
+        "counsellor_a": make_member(org_a_, username="m-counsellor-a").membership.user,
+        "counsellor_b": make_member(org_b_, username="m-counsellor-b").membership.user,
+        "partner_admin_a": make_member(org_a_, username="m-admin-a", role=Membership.Role.PARTNER_ADMIN).membership.user,
+        "coordinator": make_member(None, username="m-coordinator", role=Membership.Role.COORDINATOR).membership.user,
+    }
+    root = get_user_model().objects.create_superuser("m-root", "root@example.org", PASSWORD)
+    TOTPDevice.objects.create(user=root, name="default", confirmed=True)
+    users["superuser"] = root
+
+    clients: dict[str, Client] = {}
+    for number, role in enumerate(ROLES, start=1):
+        client = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR=f"192.0.2.{number}")
+        if role in users:
+            user = users[role]
+            response = client.post("/staff/login/", {"username": user.username, "password": PASSWORD,
+                                                     "otp": totp_code(user)})
+            assert response.status_code == 302, (role, response.content[:300])
+        clients[role] = client
+
+    def fresh_client(role: str) -> Callable[[], Client]:
+        def make() -> Client:
+            client = Client(HTTP_ACCEPT_LANGUAGE="en")
+            if role in users:
+                client.force_login(users[role])
+                session = client.session
+                session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=users[role]).persistent_id
+                session.save()
+            return client
+        return make
+
+    return World(
+        clients=clients, fresh={role: fresh_client(role) for role in ROLES},
+        receipts={"reporter_a": a.receipt_code, "reporter_b": b.receipt_code},
+        case_a=a.case, case_c=c.case, attachment_uuid=a.case.attachments.get().uuid.hex,
+        member_own=make_member(org_a_, username="m-victim-a").membership.pk,
+        member_foreign=make_member(org_b_, username="m-other-b").membership.pk,
+    )
+
+
+# ------------------------------------------------------------------------------ the matrix
+
+
+def _variants(row: Row, world: World) -> list[tuple[str, dict[str, Any], dict[str, Expected]]]:
+    """(label, URL parameters, expected answers) for each object the row is checked with."""
+    base = {"year": YEAR, "version": 1, "attachment_uuid": world.attachment_uuid}
+    if "<int:case_id>" in row.route:
+        return [("case A", {**base, "case_id": world.case_a.pk}, row.expect),
+                ("case C", {**base, "case_id": world.case_c.pk}, _case_c(row))]
+    if "<int:member_id>" in row.route:
+        foreign = dict(row.expect) if row.probe else {**row.expect, "partner_admin_a": 404}
+        return [("own member", {**base, "member_id": world.member_own}, row.expect),
+                ("foreign member", {**base, "member_id": world.member_foreign}, foreign)]
+    return [("", base, row.expect)]
+
+
+def _url(route: str, params: dict[str, Any]) -> str:
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(params[m.group(1)]), route)
+
+
+def _matches(expected: Expected, response: Any) -> bool:
+    if isinstance(expected, tuple):
+        return any(_matches(one, response) for one in expected)
+    if isinstance(expected, int):
+        return response.status_code == expected
+    status, target = expected.split(" ", 1)
+    path = response.get("Location", "").split("?", 1)[0]
+    if target.endswith("*"):
+        return response.status_code == int(status) and path.startswith(target[:-1])
+    return response.status_code == int(status) and path == target
+
+
+def _observed(response: Any) -> str:
+    location = response.get("Location")
+    return f"{response.status_code} {location}" if location else str(response.status_code)
+
+
+def _content(response: Any) -> str:
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    return raw.decode("utf-8", errors="replace")
+
+
+def _request(row: Row, world: World, role: str, url: str) -> Any:
+    client = world.fresh[role]() if row.fresh else world.clients[role]
+    body = dict(row.body)
+    if row.receipt:
+        body["receipt"] = world.receipts.get(role) or crypto.new_receipt_code()  # a wrong code for others
+    if row.method == "GET":
+        return client.get(url)
+    if row.json:
+        return client.generic(row.method, url, json.dumps(body), content_type="application/json")
+    return client.generic(row.method, url, urlencode(body), content_type="application/x-www-form-urlencoded")
+
+
+def test_access_matrix(world: World) -> None:
+    mismatches: list[str] = []
+    checks = 0
+    ordered = [row for row in TABLE if not row.last] + [row for row in TABLE if row.last]
+    for row in ordered:
+        for label, params, expect in _variants(row, world):
+            url = _url(row.route, params)
+            order = [r for r in ROLES if r != "reporter_a"] + ["reporter_a"] if row.last else list(ROLES)
+            for role in order:
+                response = _request(row, world, role, url)
+                checks += 1
+                where = f"{row.method} {url} ({label or row.route}) as {role}"
+                if not _matches(expect[role], response):
+                    mismatches.append(f"{where}: expected {expect[role]}, got {_observed(response)}")
+                content = _content(response)
+                for marker, readers in MAY_READ.items():
+                    if marker in content and role not in readers:
+                        mismatches.append(f"{where}: LEAK of {marker}")
+                relevant = {"case A": {MARKER_A}, "case C": {MARKER_C}}.get(label, {MARKER_A, MARKER_B})
+                for must_role, marker in row.must_show:
+                    if must_role == role and marker in relevant and marker not in content:
+                        mismatches.append(f"{where}: {marker} missing from the answer")
+    assert checks > 500, checks
+    assert not mismatches, f"{len(mismatches)} of {checks} checks failed:\n" + "\n".join(mismatches)
