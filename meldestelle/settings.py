@@ -366,7 +366,7 @@ EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.filebased.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
-EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", BASE_DIR / "var" / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -380,7 +380,9 @@ Q_CLUSTER = {
     "timeout": 60,
     "retry": 120,
     "max_attempts": 5,
-    "ack_failures": True,
+    # A failed task stays unacknowledged: the broker hands it out again after `retry` seconds,
+    # up to `max_attempts` runs; then it stays in the admin as a failed task (django_q Failure).
+    "ack_failures": False,
     "catch_up": False,
     "save_limit": 250,
     "label": "Tasks",

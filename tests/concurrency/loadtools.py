@@ -139,18 +139,23 @@ class Server:
         return time.monotonic() - started
 
 
-def wait_until_serving(server: Server, timeout: float = 30) -> None:
+def wait_until_serving(server: Server, timeout: float = 30, *, healthy: bool = False) -> None:
+    """Until the server answers /healthz (with 200 when `healthy`)."""
     host, port = server.base_url.removeprefix("http://").split(":")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{server.log()}")
+        conn = http.client.HTTPConnection(host, int(port), timeout=5)
         try:
-            conn = http.client.HTTPConnection(host, int(port), timeout=2)
             conn.request("GET", "/healthz")
-            conn.getresponse().read()
-            conn.close()
-            return
+            response = conn.getresponse()
+            response.read()
+            if not healthy or response.status == 200:
+                return
         except OSError:
-            time.sleep(0.1)
+            pass
+        finally:
+            conn.close()
+        time.sleep(0.1)
     raise RuntimeError(f"server did not answer within {timeout}s:\n{server.log()}")
