@@ -9,8 +9,10 @@ pages they never log request data. Errors: {"error": {"code", "message", "fields
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.db import DatabaseError
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -46,6 +48,8 @@ from reporting.taxonomy import (
     ReporterRole,
 )
 from reporting.uploads import BoundedMemoryUploadHandler
+
+logger = logging.getLogger(__name__)
 
 
 class PublicAPIView(APIView):
@@ -316,6 +320,12 @@ class ReportSubmitView(PublicAPIView):
         except ServiceError as exc:
             return error_response(exc.code, _("We cannot receive reports at this moment. Please try again later."),
                                   http_status=503)
+        except DatabaseError as exc:
+            # Rolled back, files removed: nothing is stored. Never log the error's message.
+            logger.error("Report not stored: %s", type(exc).__name__)
+            return error_response("unavailable", _(
+                "Nothing you entered has been stored. Please try again in a few minutes."
+            ), http_status=503)
         return Response({"receipt": submitted.receipt_code, "reference": submitted.case.reference}, status=201)
 
 

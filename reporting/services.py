@@ -398,7 +398,9 @@ def _report_store(
             data={"channel": report.channel, "files": len(files)},
         )
         if not manual:
-            transaction.on_commit(lambda: _notify_new_case(case.pk))
+            # robust: the case is committed; a queue that cannot take the notice is logged and
+            # must not turn the reporter's receipt into an error page (issue 6).
+            transaction.on_commit(lambda: _notify_new_case(case.pk), robust=True)
     return case
 
 
@@ -578,9 +580,9 @@ def message_post(*, case: Case, case_key: bytes, body: str, actor: Any | None) -
             case_id=case.pk, organisation_id=case.organisation_id, data={"message": message.pk},
         )
         if by_reporter:
-            transaction.on_commit(lambda: _notify_new_message(case.pk))
+            transaction.on_commit(lambda: _notify_new_message(case.pk), robust=True)
         elif case.notify_ciphertext:
-            transaction.on_commit(lambda: _notify_reporter(case.pk))
+            transaction.on_commit(lambda: _notify_reporter(case.pk), robust=True)
     return message
 
 
@@ -669,7 +671,7 @@ def case_transfer(
             organisation_id=from_org.pk,
             data={"from": from_org.pk, "to": to_organisation.pk, "kept_copy": keep_copy},
         )
-        transaction.on_commit(lambda: _notify_transfer(case.pk))
+        transaction.on_commit(lambda: _notify_transfer(case.pk), robust=True)
     return case
 
 

@@ -8,10 +8,12 @@ each answer marked `Cache-Control: no-store`. Nothing here logs request data.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -38,6 +40,8 @@ from reporting.services import (
 )
 from reporting.taxonomy import Channel
 from reporting.uploads import BoundedMemoryUploadHandler
+
+logger = logging.getLogger(__name__)
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -149,6 +153,13 @@ def _report(request: HttpRequest) -> HttpResponse:
         return _render_form(request, form, status=503, issued=issued, notice=_(
             "We cannot receive reports at this moment. Your answers are still here: "
             "please try again later, or find help on the “Get help now” page."
+        ))
+    except DatabaseError as exc:
+        # The service rolled back and removed its files: nothing is stored. Only the error's
+        # class is logged, never its message (request data must not reach the log).
+        logger.error("Report not stored: %s", type(exc).__name__)
+        return _render_form(request, form, status=503, issued=issued, notice=_(
+            "Nothing you entered has been stored. Please try again in a few minutes."
         ))
     return _no_store(render(request, "reporting/receipt.html", {
         "receipt": submitted.receipt_code, "reference": submitted.case.reference,
