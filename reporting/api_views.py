@@ -47,7 +47,6 @@ from reporting.taxonomy import (
     Motive,
     ReporterRole,
 )
-from reporting.uploads import BoundedMemoryUploadHandler
 
 logger = logging.getLogger(__name__)
 
@@ -285,8 +284,6 @@ class ReportSubmitView(PublicAPIView):
         },
     )
     def post(self, request: Request) -> Response:
-        # Before the body is read: uploads stay in memory and within the limits.
-        request._request.upload_handlers = [BoundedMemoryUploadHandler(request._request)]
         payload = _parsed(request)
         if isinstance(payload, Response):
             return payload

@@ -17,7 +17,6 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from reporting import abuse
@@ -39,7 +38,6 @@ from reporting.services import (
     report_submit,
 )
 from reporting.taxonomy import Channel
-from reporting.uploads import BoundedMemoryUploadHandler
 
 logger = logging.getLogger(__name__)
 
@@ -49,16 +47,9 @@ def _no_store(response: HttpResponse) -> HttpResponse:
     return response
 
 
-# Under the site's "no-referrer" browsers send `Origin: null` with form posts, which the CSRF
-# origin check refuses; "same-origin" still never lets a referrer leave the site.
-FORM_REFERRER_POLICY = "same-origin"
-
-
 def _form_page(request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
-    """A page with a POST form: not cached, and its forms may be posted (see above)."""
-    response = render(request, template, {**context, "referrer_policy": FORM_REFERRER_POLICY}, status=status)
-    response["Referrer-Policy"] = FORM_REFERRER_POLICY
-    return _no_store(response)
+    """A page with a POST form: never cached (it may carry what the reporter typed)."""
+    return _no_store(render(request, template, context, status=status))
 
 
 def _client(request: HttpRequest) -> str:
@@ -113,17 +104,10 @@ def _render_form(
     return _form_page(request, "reporting/report.html", context, status=status)
 
 
-@csrf_exempt  # the check happens in _report, after the upload handlers are set
+# Uploads go through reporting.uploads.BoundedMemoryUploadHandler (settings): in memory only,
+# within the limits, and never silently dropped.
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        # Must be set before anything reads the body (the CSRF check would).
-        request.upload_handlers = [BoundedMemoryUploadHandler(request)]
-    return _report(request)
-
-
-@csrf_protect
-def _report(request: HttpRequest) -> HttpResponse:
     language = request.LANGUAGE_CODE
     if request.method != "POST":
         return _render_form(request, ReportForm(language=language))
@@ -231,15 +215,8 @@ def followup_reply(request: HttpRequest) -> HttpResponse:
     return _case_page(request, access, receipt, notice=_("Your message has been sent."))
 
 
-@csrf_exempt  # checked in _followup_files, after the upload handlers are set
 @require_POST
 def followup_files(request: HttpRequest) -> HttpResponse:
-    request.upload_handlers = [BoundedMemoryUploadHandler(request)]
-    return _followup_files(request)
-
-
-@csrf_protect
-def _followup_files(request: HttpRequest) -> HttpResponse:
     form = FollowupFilesForm(request.POST, request.FILES)
     access = _open(request, request.POST.get("receipt", ""))
     if isinstance(access, HttpResponse):
