@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from counselling.access import get_case_for_member
+from counselling.api_views import ERROR
 from counselling.decorators import is_staff_session
 from meldestelle.api import error_response
 from reporting.taxonomy import AntisemitismForm, AreaOfLife, Channel, IncidentType, Motive
@@ -61,7 +62,7 @@ class CaseClassificationView(APIView):
             "original's record. Staff session with TOTP and CSRF token."
         ),
         request=ClassificationInput,
-        responses={200: ClassificationOutput, 201: ClassificationOutput},
+        responses={200: ClassificationOutput, 201: ClassificationOutput, 400: ERROR, 401: ERROR, 404: ERROR},
         tags=["cases"],
     )
     def post(self, request: Request, case_id: int) -> Response:

@@ -158,6 +158,14 @@ class OrganisationSettingsForm(forms.Form):
         return {name: getattr(organisation, name) for name in cls.base_fields}
 
 
+class NotifyForm(forms.Form):
+    notify = forms.ChoiceField(
+        label=_("E-mail notices"), choices=Membership.Notify.choices,
+        widget=forms.RadioSelect(attrs={"class": "kern-form-check__radio"}),
+        help_text=_("The e-mails only say that something is new and link to the inbox; they never contain case details."),
+    )
+
+
 class PasswordChangeForm(forms.Form):
     old_password = forms.CharField(label=_("Current password"), strip=False, widget=forms.PasswordInput(
         attrs={**_INPUT, "autocomplete": "current-password"}))

@@ -15,12 +15,21 @@ class Membership(models.Model):
         PARTNER_ADMIN = "partner_admin", _("Partner admin")
         COORDINATOR = "coordinator", _("Coordinator")
 
+    class Notify(models.TextChoices):
+        # reporting.tasks filters on the stored value "immediate" (it must not import this app).
+        IMMEDIATE = "immediate", _("An e-mail for each new report, message and transfer")
+        DIGEST = "digest", _("One summary e-mail a day")
+        NONE = "none", _("No e-mails")
+
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="members"
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.COUNSELLOR)
-    notify = models.BooleanField(default=True)
+    # Content-free e-mail notices: one per event, a daily digest (counselling.digest), or none.
+    notify = models.CharField(max_length=10, choices=Notify.choices, default=Notify.IMMEDIATE)
+    # End of the window the member's last daily digest covered (None: no digest yet).
+    last_digest_at = models.DateTimeField(null=True, blank=True)
     # Per-member keypair: lets an admin grant the organisation key without knowing the
     # member's password (sealed to `member_public_key`, opened at the member's next login).
     kek_salt = models.BinaryField(null=True, blank=True)

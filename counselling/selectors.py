@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from counselling.models import Membership
@@ -76,9 +78,13 @@ class InboxFilters:
         assignee = query.get("assignee", "")
         return cls(
             status=status if status in CaseStatus.values else "",
-            district=str(query.get("district", ""))[:10],
+            # PostgreSQL refuses NUL in text parameters (DataError, a 500 before); no code has one.
+            district=str(query.get("district", ""))[:10].replace("\x00", ""),
             motive=motive if motive in taxonomy.Motive.values else "",
-            assignee=assignee if assignee == "none" or assignee.isdigit() else "",
+            # ASCII digits only: str.isdigit() accepts "²", which int() refuses later.
+            assignee=assignee
+            if assignee == "none" or (assignee.isascii() and assignee.isdigit() and len(assignee) <= 18)
+            else "",
         )
 
 
@@ -116,12 +122,27 @@ def _filtered(organisation: Organisation, filters: InboxFilters) -> QuerySet[Cas
     return queryset
 
 
-def inbox_cases(*, membership: Membership, tab: str, filters: InboxFilters) -> QuerySet[Case]:
+class CountedPaginator(Paginator):
+    """A paginator told its total (the tab's count from ``inbox_counts``, same filters, same
+    cut-off), so it does not run its own ``COUNT(*)`` over the organisation's cases."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+def inbox_cases(
+    *, membership: Membership, tab: str, filters: InboxFilters, cutoff: datetime | None = None
+) -> QuerySet[Case]:
     """Cases of the member's organisation for one tab; plaintext columns only."""
     organisation = membership.organisation
     if organisation is None:
         return Case.objects.none()
-    cutoff = overdue_cutoff(organisation)
+    cutoff = cutoff or overdue_cutoff(organisation)
     return (
         _filtered(organisation, filters)
         .filter(_tab_q(tab if tab in TABS else DEFAULT_TAB, user=membership.user, cutoff=cutoff))
@@ -135,12 +156,14 @@ def inbox_cases(*, membership: Membership, tab: str, filters: InboxFilters) -> Q
     )
 
 
-def inbox_counts(*, membership: Membership, filters: InboxFilters) -> dict[str, int]:
+def inbox_counts(
+    *, membership: Membership, filters: InboxFilters, cutoff: datetime | None = None
+) -> dict[str, int]:
     """Cases per tab, in one aggregate query."""
     organisation = membership.organisation
     if organisation is None:
         return dict.fromkeys(TABS, 0)
-    cutoff = overdue_cutoff(organisation)
+    cutoff = cutoff or overdue_cutoff(organisation)
     aggregates = {
         tab: Count("id", filter=_tab_q(tab, user=membership.user, cutoff=cutoff)) for tab in TABS
     }

@@ -262,3 +262,20 @@ def attachment_downloaded(*, actor: Any, attachment: Attachment) -> None:
             actor=actor, action="counselling.attachment.downloaded", case_id=attachment.case_id,
             organisation_id=attachment.case.organisation_id, data={"attachment": attachment.uuid.hex},
         )
+
+
+def member_set_notify(*, membership: Membership, mode: str) -> Membership:
+    """The member's choice of e-mail notices (Membership.Notify).
+
+    Switching to the digest starts its window now: what was already announced one by one is
+    not counted again in the first summary.
+    """
+    if mode not in Membership.Notify.values:
+        raise ServiceError("bad_notify_mode", "Unknown notification setting.")
+    update = ["notify"]
+    if mode == Membership.Notify.DIGEST and membership.notify != Membership.Notify.DIGEST:
+        membership.last_digest_at = timezone.now()
+        update.append("last_digest_at")
+    membership.notify = mode
+    membership.save(update_fields=update)
+    return membership

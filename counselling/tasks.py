@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from counselling.digest import send_daily_digests as _send_daily_digests
 from counselling.retention import retention_purge
 
 
 def purge_expired_task() -> int:
     """Daily (schedule "retention-purge", created by a migration): shred expired cases."""
     return retention_purge()
+
+
+def send_daily_digests() -> int:
+    """Daily (schedule "staff-digest", created by a migration): content-free summary e-mails."""
+    return _send_daily_digests()

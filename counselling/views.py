@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -181,20 +180,23 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = None
     counts: dict[str, int] = {}
     cutoff = None
+    names = selectors.district_names()
     if membership is not None and membership.organisation is not None:
-        page = Paginator(selectors.inbox_cases(membership=membership, tab=tab, filters=filters),
-                         selectors.PAGE_SIZE).get_page(request.GET.get("page"))
-        names = selectors.district_names()
+        # One cut-off for the counts and the list, and the tab's count doubles as the
+        # paginator's total: one aggregate query instead of an extra COUNT(*).
+        cutoff = selectors.overdue_cutoff(membership.organisation)
+        counts = selectors.inbox_counts(membership=membership, filters=filters, cutoff=cutoff)
+        cases = selectors.inbox_cases(membership=membership, tab=tab, filters=filters, cutoff=cutoff)
+        page = selectors.CountedPaginator(cases, selectors.PAGE_SIZE, count=counts[tab]).get_page(
+            request.GET.get("page"))
         for case in page.object_list:
             case.district_name = names.get(case.district, case.district)
-        counts = selectors.inbox_counts(membership=membership, filters=filters)
-        cutoff = selectors.overdue_cutoff(membership.organisation)
     query = {k: v for k, v in (("status", filters.status), ("district", filters.district),
                                ("motive", filters.motive), ("assignee", filters.assignee)) if v}
     return _page(request, "counselling/inbox.html", {
         "tab": tab, "tabs": [(key, label, counts.get(key, 0)) for key, label in selectors.TABS.items()],
         "page": page, "filters": filters, "filter_query": urlencode(query), "tab_query": urlencode({"tab": tab, **query}),
-        "districts": selectors.district_names(), "statuses": Case._meta.get_field("status").choices,
+        "districts": names, "statuses": Case._meta.get_field("status").choices,
         "motives": selectors.taxonomy.Motive.choices, "colleagues": selectors.colleagues(
             membership.organisation if membership else None),
         "cutoff": cutoff, "unread_count": counts.get("unread", 0),

@@ -23,13 +23,17 @@ from django.utils.translation import gettext as _
 from reporting.models import Case, NoticeSent
 from reporting.services import notify_address
 
+NOTIFY_IMMEDIATE = "immediate"  # counselling.models.Membership.Notify.IMMEDIATE
+
 
 def _staff_addresses(organisation_id: int) -> list[tuple[int, str]]:
-    # Staff membership lives in the counselling app; reporting must not import it.
+    # Staff membership lives in the counselling app; reporting must not import it. Only members
+    # who chose one notice per event (Membership.Notify.IMMEDIATE); "digest" members get the
+    # daily summary (counselling.digest), "none" members nothing.
     user_model = apps.get_model(settings.AUTH_USER_MODEL)
     return list(
         user_model.objects.filter(
-            membership__organisation_id=organisation_id, is_active=True, membership__notify=True
+            membership__organisation_id=organisation_id, is_active=True, membership__notify=NOTIFY_IMMEDIATE
         )
         .exclude(email="")
         .order_by("pk")

@@ -249,7 +249,7 @@ def _publish(*, actor: Any | None, year: int, note: str) -> Publication:
         )
     k = selectors.min_cell()
     counted = selectors.counted_records(year=year)
-    published = tables.build_tables(selectors.record_rows(counted), year=year, k=k)
+    published = tables.publish(selectors.record_counts(counted, year=year), year=year, k=k)
     publication = Publication.objects.create(
         year=year,
         version=last + 1,

@@ -346,6 +346,73 @@ def aggregate(records: Iterable[Any], *, year: int | None = None) -> Counts:
             forms = map(tuple, map(get_forms, chunk)) if get_forms else repeat(())
             combos.update(zip(motives, forms, strict=False))  # repeat() is endless
 
+    return _finish(year, total, dims, combos)
+
+
+# Dimensions counted from pre-grouped rows; "motives" may carry "antisemitism_forms" beside it.
+_WEIGHTED_DIMS: tuple[str, ...] = (
+    "incident_type", "area_of_life", "month", "district", "channel", "motives"
+)
+
+
+def aggregate_weighted(
+    groups: Iterable[Iterable[Mapping[str, Any]]], *, year: int | None = None
+) -> Counts:
+    """``aggregate`` for rows that were counted already (``GROUP BY`` in the database).
+
+    ``groups`` holds one or more sets of weighted rows; a row is a mapping of some of the
+    dimension fields plus ``"n"``, the number of incidents with exactly those values (e.g.
+    ``QuerySet.values(*fields).annotate(n=Count("id"))``).  Each set is a complete
+    count of the same incidents by its own fields, and together the sets name every
+    dimension exactly once; ``antisemitism_forms`` must sit in the set of ``motives``
+    (the forms only count among antisemitic incidents).  A single set with all fields is
+    the same as passing every row ``n`` times to ``aggregate``; splitting the fields over
+    several sets keeps the number of groups small (each table only needs the margin of its
+    own dimension).  With ``year``, rows whose ``"year"`` differs are skipped.
+
+    The result is identical to ``aggregate`` of the incidents, validation included.
+    """
+    dims: dict[str, Counter[Any]] = {name: Counter() for name in PARTITIONS}
+    combos: Counter[tuple[tuple[str, ...], tuple[str, ...]]] = Counter()
+    totals: list[int] = []
+    covered: list[str] = []
+    for rows in groups:
+        total = 0
+        fields: set[str] | None = None
+        for row in rows:
+            if year is not None and row.get("year", year) != year:
+                continue
+            n = row["n"]
+            if type(n) is not int or n < 0:
+                raise ValueError(f"invalid weight {n!r}")
+            if fields is None:
+                fields = {f for f in _WEIGHTED_DIMS if f in row}
+                if "antisemitism_forms" in row and "motives" not in row:
+                    raise ValueError("antisemitism_forms must be grouped with motives")
+                covered.extend(fields)
+            total += n
+            for name in fields:
+                if name == "motives":
+                    combos[tuple(row["motives"]), tuple(row.get("antisemitism_forms") or ())] += n
+                else:
+                    dims[name][row[name]] += n
+        totals.append(total)
+    grand = totals[0] if totals else 0
+    if any(t != grand for t in totals):
+        raise ValueError(f"the row sets count different totals: {totals}")
+    if grand and sorted(covered) != sorted(_WEIGHTED_DIMS):
+        raise ValueError(f"the row sets must cover each of {_WEIGHTED_DIMS} once, got {covered}")
+    return _finish(year, grand, dims, combos)
+
+
+def _finish(
+    year: int | None,
+    total: int,
+    dims: Mapping[str, Counter[Any]],
+    combos: Counter[tuple[tuple[str, ...], tuple[str, ...]]],
+) -> Counts:
+    """Counts from the per-dimension counters and the motive/form combinations; raises
+    ``ValueError`` on codes outside the taxonomy."""
     month: Counter[str] = Counter()
     for m, n in dims["month"].items():
         if type(m) is not int or not 1 <= m <= 12:  # bool is not a month either

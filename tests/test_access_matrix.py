@@ -179,6 +179,8 @@ TABLE: list[Row] = [
     Row("/staff/logout/", "GET", POST_ONLY_PAGE, probe=True),
     Row("/staff/unlock/", "GET", all_staff(200)),
     Row("/staff/password/", "GET", members(200)),
+    Row("/staff/notifications/", "GET", members(200)),
+    Row("/staff/notifications/", "POST", members(200)),  # no choice made: shown again
     Row("/staff/", "GET", all_staff(200)),
     Row("/staff/audit/", "GET", staff_page(partner_admin_a=200, coordinator=200)),
     Row("/staff/cases/new/", "GET", staff_page(counsellor_a=200, counsellor_b=200, partner_admin_a=200)),

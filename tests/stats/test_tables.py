@@ -13,7 +13,7 @@ import itertools
 import json
 import random
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from stats.tables import (
     PARTITIONS,
     IncidentRecord,
     aggregate,
+    aggregate_weighted,
     build_tables,
     build_tables_internal,
     district_keys,
@@ -390,6 +391,67 @@ def test_input_kinds_give_the_same_counts() -> None:
     assert as_short_tuples.antisemitism_form == {}
     assert as_short_tuples.motive == as_records.motive
     assert aggregate(iter([])).total == 0
+
+
+def _grouped(data: list[IncidentRecord], fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    """What ``values(*fields).annotate(n=Count("id"))`` returns for ``data``."""
+    counter: Counter[tuple[Any, ...]] = Counter(
+        tuple(getattr(r, f) for f in fields) for r in data
+    )
+    return [{**dict(zip(fields, key, strict=True)), "n": n} for key, n in counter.items()]
+
+
+ALL_FIELDS = ("year", "month", "district", "incident_type", "motives", "area_of_life", "channel",
+              "antisemitism_forms")
+
+
+def test_weighted_rows_equal_repeated_rows() -> None:
+    rng = random.Random(11)
+    distinct = random_records(rng, 40)
+    weights = [rng.randint(1, 9) for _ in distinct]
+    repeated = [r for r, w in zip(distinct, weights, strict=True) for _ in range(w)]
+    weighted = [
+        {**dataclasses.asdict(r), "n": w} for r, w in zip(distinct, weights, strict=True)
+    ]
+    weighted += [{**dataclasses.asdict(rec(year=YEAR - 1)), "n": 4}]  # another year: skipped
+    assert aggregate_weighted([weighted], year=YEAR) == aggregate(repeated, year=YEAR)
+    assert aggregate_weighted([[]], year=YEAR) == aggregate([], year=YEAR)
+    assert aggregate_weighted([], year=YEAR).total == 0
+
+
+@pytest.mark.parametrize(
+    "groupings",
+    [
+        (ALL_FIELDS,),
+        (("month", "incident_type", "area_of_life", "channel"),
+         ("district", "motives", "antisemitism_forms")),
+        (("month",), ("district",), ("incident_type",), ("area_of_life",), ("channel",),
+         ("motives", "antisemitism_forms")),
+    ],
+)
+def test_grouped_margins_equal_the_row_by_row_count(groupings: tuple[tuple[str, ...], ...]) -> None:
+    rng = random.Random(len(groupings))
+    data = random_records(rng, 500)
+    expected = aggregate(data, year=YEAR)
+    got = aggregate_weighted([_grouped(data, fields) for fields in groupings], year=YEAR)
+    assert got == expected
+    for k in (3, 5):
+        assert publish(got, year=YEAR, k=k) == publish(expected, year=YEAR, k=k)
+
+
+def test_weighted_rows_are_checked() -> None:
+    data = random_records(random.Random(3), 50)
+    margins = _grouped(data, ("month", "incident_type", "area_of_life", "channel"))
+    with pytest.raises(ValueError, match="cover"):  # district and motives missing
+        aggregate_weighted([margins], year=YEAR)
+    with pytest.raises(ValueError, match="totals"):
+        aggregate_weighted([margins, _grouped(data[:10], ("district", "motives"))], year=YEAR)
+    with pytest.raises(ValueError, match="grouped with motives"):
+        aggregate_weighted([_grouped(data, ("antisemitism_forms",))], year=YEAR)
+    with pytest.raises(ValueError, match="weight"):
+        aggregate_weighted([[{**dataclasses.asdict(rec()), "n": -1}]], year=YEAR)
+    with pytest.raises(ValueError, match="district"):
+        aggregate_weighted([[{**dataclasses.asdict(rec(district="09162")), "n": 1}]], year=YEAR)
 
 
 def test_unknown_codes_are_rejected() -> None:

@@ -1,0 +1,126 @@
+"""The optional daily digest (issue 4): one content-free summary e-mail per member.
+
+Members who chose `Membership.Notify.DIGEST` get no per-event notices (reporting.tasks) but,
+once a day, counts of what happened for their organisation since their last digest: new
+reports, new reporter messages, cases transferred in. Nothing else: no district, motive,
+reference or content, only the counts and the inbox link.
+
+Each member's window is (last_digest_at, now]. The member row is locked, the mail sent and
+`last_digest_at` moved on in one transaction: a second run (or a concurrent one, which waits
+on the lock) finds an empty window and sends nothing; a run that crashed before the commit
+leaves the window as it was, so the re-run sends. (As in reporting.tasks, a crash between the
+mail server's "accepted" and the commit can repeat one digest.)
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from counselling.models import Membership
+from reporting.models import AuditEntry, Case, Message
+
+logger = logging.getLogger(__name__)
+
+TRANSFER_ACTION = "counselling.case.transferred"
+# A member who never had a digest (switched without the page, e.g. in the admin) starts here.
+FIRST_WINDOW = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class DigestCounts:
+    new_cases: int
+    new_messages: int
+    transferred_in: int
+
+    def __bool__(self) -> bool:
+        return bool(self.new_cases or self.new_messages or self.transferred_in)
+
+
+def digest_counts(*, organisation_id: int, since: datetime, until: datetime) -> DigestCounts:
+    window = {"created_at__gt": since, "created_at__lte": until}
+    return DigestCounts(
+        new_cases=Case.objects.filter(organisation_id=organisation_id, **window).count(),
+        new_messages=Message.objects.filter(
+            case__organisation_id=organisation_id, direction=Message.Direction.FROM_REPORTER, **window
+        ).count(),
+        transferred_in=AuditEntry.objects.filter(
+            action=TRANSFER_ACTION, data__to=organisation_id, **window
+        ).count(),
+    )
+
+
+def _digest_mail(counts: DigestCounts) -> tuple[str, str]:
+    """Subject and body in the site language: counts and the inbox link, nothing else."""
+    link = settings.SITE_URL.rstrip("/") + reverse("counselling:inbox")
+    with translation.override(settings.LANGUAGE_CODE):
+        lines = []
+        if counts.new_cases:
+            lines.append(_("New reports: {count}").format(count=counts.new_cases))
+        if counts.new_messages:
+            lines.append(_("New messages from reporters: {count}").format(count=counts.new_messages))
+        if counts.transferred_in:
+            lines.append(_("Cases transferred to your organisation: {count}").format(count=counts.transferred_in))
+        subject = _("Your daily summary from Meldestelle")
+        body = _("Since your last summary:\n\n{counts}\n\nOpen the inbox: {link}\n").format(
+            counts="\n".join(f"- {line}" for line in lines), link=link
+        )
+    return str(subject), str(body)
+
+
+def send_digest(membership_id: int) -> bool:
+    """The digest for one member, if anything happened since the last one; True if sent."""
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=membership_id, notify=Membership.Notify.DIGEST)
+            .first()
+        )
+        if membership is None or membership.organisation_id is None:
+            return False
+        now = timezone.now()  # taken under the lock: a run that waited sees the first one's window
+        since = membership.last_digest_at or now - FIRST_WINDOW
+        if since >= now:
+            return False
+        counts = digest_counts(organisation_id=membership.organisation_id, since=since, until=now)
+        user = membership.user
+        sent = bool(counts) and user.is_active and bool(user.email)
+        if sent:
+            subject, body = _digest_mail(counts)
+            send_mail(subject, body, None, [user.email])  # an exception rolls the window back
+        membership.last_digest_at = now
+        membership.save(update_fields=["last_digest_at"])
+    return sent
+
+
+def send_daily_digests() -> int:
+    """Every digest member's summary; returns how many e-mails went out.
+
+    One member's failed mail does not hold up the others; the run then fails so that the
+    broker retries it, and the retry sends only what is still missing.
+    """
+    member_ids = list(
+        Membership.objects.filter(
+            notify=Membership.Notify.DIGEST, organisation__isnull=False, user__is_active=True
+        ).exclude(user__email="").order_by("pk").values_list("pk", flat=True)
+    )
+    sent = 0
+    failure: Exception | None = None
+    for member_id in member_ids:
+        try:
+            sent += send_digest(member_id)
+        except Exception as exc:  # noqa: BLE001 - re-raised below, after the other members
+            logger.exception("digest for membership %s failed", member_id)
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+    return sent
