@@ -26,6 +26,27 @@ def membership_of(user: Any) -> Membership | None:
         return None
 
 
+def oversight_membership(request: HttpRequest) -> Membership:
+    """Coordinator (everything) or partner admin (own organisation); 404 for anyone else.
+
+    For pages that show what an organisation did (audit log, internal statistics).
+    """
+    membership = membership_of(request.user)
+    if membership is not None:
+        if membership.is_coordinator:
+            return membership
+        if membership.is_partner_admin and membership.organisation_id is not None:
+            return membership
+    raise Http404
+
+
+def coordinator_membership(request: HttpRequest) -> Membership:
+    membership = membership_of(request.user)
+    if membership is None or not membership.is_coordinator:
+        raise Http404
+    return membership
+
+
 def get_case_for_member(user: Any, case_id: int, *, for_update: bool = False) -> Case:
     """The case if the user's organisation holds a grant for it; 404 otherwise.
 

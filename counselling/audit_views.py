@@ -11,11 +11,11 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from counselling.access import membership_of
+from counselling.access import oversight_membership
 from counselling.decorators import staff_required
 from counselling.models import Membership
 from reporting.models import AuditEntry, Organisation
@@ -41,20 +41,9 @@ def audit_entries_visible_to(
     return entries
 
 
-def _audit_reader(request: HttpRequest) -> Membership:
-    membership = membership_of(request.user)
-    if membership is None:
-        raise Http404
-    if membership.is_coordinator:
-        return membership
-    if membership.is_partner_admin and membership.organisation_id is not None:
-        return membership
-    raise Http404
-
-
 @staff_required
 def audit_log_view(request: HttpRequest) -> HttpResponse:
-    membership = _audit_reader(request)
+    membership = oversight_membership(request)
     action_prefix = request.GET.get("action", "").strip()[:MAX_ACTION_FILTER]
     raw_case = request.GET.get("case", "").strip()
     case_id: int | None = None

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from counselling import notification_views, views
+from counselling import notification_views, statistics_views, views
 
 app_name = "counselling"
 urlpatterns = [
@@ -29,6 +29,9 @@ urlpatterns = [
     path("admin/members/<int:member_id>/grant/", views.admin_grant, name="admin_grant"),
     path("admin/members/<int:member_id>/revoke/", views.admin_revoke, name="admin_revoke"),
     path("admin/members/<int:member_id>/reset-password/", views.admin_reset_password, name="admin_reset_password"),
+    path("statistics/", statistics_views.dashboard, name="statistics"),
+    path("statistics/export.csv", statistics_views.dashboard_export, name="statistics_export"),
+    path("statistics/publish/", statistics_views.publish, name="statistics_publish"),
     # Classification for statistics (stats colleague) and audit/retention (operations colleague).
     path("", include("counselling.urls_classification")),
     path("", include("counselling.urls_audit")),

@@ -168,10 +168,10 @@ TABLE: list[Row] = [
     Row("/de/statistics/<int:year>/v<int:version>/data.csv", "GET", everyone(200)),
     Row("/de/statistics/<int:year>/v<int:version>/data.json", "GET", everyone(200)),
     # ---------------------------------------------------------------- internal statistics (404 to all others)
-    Row("/de/statistics/internal/", "GET", roles(404, coordinator=200, partner_admin_a=200)),
-    Row("/de/statistics/internal/export.csv", "GET", roles(404, coordinator=200, partner_admin_a=200)),
-    Row("/de/statistics/internal/publish/", "GET", roles(404, coordinator=200)),
-    Row("/de/statistics/internal/publish/", "POST", roles(404, coordinator=200)),  # empty form: shown again
+    Row("/staff/statistics/", "GET", staff_page(coordinator=200, partner_admin_a=200)),
+    Row("/staff/statistics/export.csv", "GET", staff_page(coordinator=200, partner_admin_a=200)),
+    Row("/staff/statistics/publish/", "GET", staff_page(coordinator=200)),
+    Row("/staff/statistics/publish/", "POST", staff_page(coordinator=200)),  # empty form: shown again
     # ---------------------------------------------------------------- staff: session
     Row("/staff/login/", "GET", roles(INBOX, anonymous=200, reporter_a=200, reporter_b=200)),
     Row("/staff/login/", "POST", everyone(200)),  # empty form: shown again

@@ -67,7 +67,7 @@ def test_classify_publish_and_read_public_page(
 
     # The coordinator publishes the year.
     _log_in(page.context, live_server, coordinator)
-    page.goto(f"{live_server.url}/de/statistics/internal/publish/")
+    page.goto(f"{live_server.url}/staff/statistics/publish/")
     page.select_option("#id_year", str(year))
     page.locator("button[name=publish]").click()
     page.wait_for_url(f"**/de/statistics/{year}/")

@@ -12,8 +12,8 @@ from counselling.models import Membership
 from reporting.models import AuditEntry
 from stats.models import Publication
 
-URLS = ("/en/statistics/internal/", "/en/statistics/internal/export.csv?year=2024",
-        "/en/statistics/internal/publish/")
+URLS = ("/staff/statistics/", "/staff/statistics/export.csv?year=2024",
+        "/staff/statistics/publish/")
 
 
 @pytest.fixture
@@ -32,45 +32,49 @@ def two_orgs(make_org, make_member, submit, classify):
     return north, south
 
 
-def test_anonymous_and_counsellor_get_404(two_orgs, make_member, login) -> None:
+def test_anonymous_is_sent_to_login_and_counsellor_gets_404(two_orgs, make_member, login) -> None:
     north, _south = two_orgs
     for url in URLS:
-        assert Client(HTTP_ACCEPT_LANGUAGE="en").get(url).status_code == 404
+        response = Client(HTTP_ACCEPT_LANGUAGE="en").get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/staff/login/")
     c = login(make_member(north))
     for url in URLS:
         assert c.get(url).status_code == 404
 
 
-def test_unverified_coordinator_gets_404(two_orgs, make_member, client) -> None:
+def test_coordinator_without_totp_is_sent_to_login(two_orgs, make_member, client) -> None:
     client.force_login(make_member(None, role=Membership.Role.COORDINATOR).membership.user)
-    assert client.get(URLS[0]).status_code == 404
+    response = client.get(URLS[0])
+    assert response.status_code == 302
+    assert response["Location"].startswith("/staff/login/")
 
 
 def test_coordinator_sees_everything_unsuppressed(two_orgs, make_member, login) -> None:
     c = login(make_member(None, role=Membership.Role.COORDINATOR))
-    html = c.get("/en/statistics/internal/?year=2024").content.decode()
+    html = c.get("/staff/statistics/?year=2024").content.decode()
     assert 'data-total="3"' in html
     assert "fewer than" not in html
     assert 'data-key="threat">' in html
     threat_row = html.split('data-key="threat">', 1)[1].split("</tr>", 1)[0]
     assert 'data-value="1"' in threat_row
-    filtered = c.get(f"/en/statistics/internal/?year=2024&organisation={two_orgs[1].organisation.pk}")
+    filtered = c.get(f"/staff/statistics/?year=2024&organisation={two_orgs[1].organisation.pk}")
     assert 'data-total="2"' in filtered.content.decode()
-    by_type = c.get("/en/statistics/internal/?year=2024&incident_type=threat&motive=racism")
+    by_type = c.get("/staff/statistics/?year=2024&incident_type=threat&motive=racism")
     assert 'data-total="1"' in by_type.content.decode()
 
 
 def test_partner_admin_sees_own_organisation_only(two_orgs, make_member, login) -> None:
     north, south = two_orgs
     c = login(make_member(north, role=Membership.Role.PARTNER_ADMIN))
-    html = c.get(f"/en/statistics/internal/?year=2024&organisation={south.organisation.pk}").content.decode()
+    html = c.get(f"/staff/statistics/?year=2024&organisation={south.organisation.pk}").content.decode()
     assert 'data-total="1"' in html
-    assert c.get("/en/statistics/internal/publish/").status_code == 404
+    assert c.get("/staff/statistics/publish/").status_code == 404
 
 
 def test_export_is_csv_and_audited(two_orgs, make_member, login) -> None:
     c = login(make_member(None, role=Membership.Role.COORDINATOR))
-    response = c.get("/en/statistics/internal/export.csv?year=2024")
+    response = c.get("/staff/statistics/export.csv?year=2024")
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert rows[0]["value"] == "3"
@@ -80,12 +84,12 @@ def test_export_is_csv_and_audited(two_orgs, make_member, login) -> None:
 
 def test_coordinator_publishes_on_the_page(two_orgs, make_member, login) -> None:
     c = login(make_member(None, role=Membership.Role.COORDINATOR))
-    assert c.get("/en/statistics/internal/publish/").status_code == 200
-    response = c.post("/en/statistics/internal/publish/", {"year": "2024", "note": ""})
+    assert c.get("/staff/statistics/publish/").status_code == 200
+    response = c.post("/staff/statistics/publish/", {"year": "2024", "note": ""})
     assert response.status_code == 302
     assert response["Location"] == "/en/statistics/2024/"
     assert Publication.objects.get().tables["total"]["value"] == 3
-    again = c.post("/en/statistics/internal/publish/", {"year": "2024", "note": ""})
+    again = c.post("/staff/statistics/publish/", {"year": "2024", "note": ""})
     assert again.status_code == 200
     assert "needs a note" in again.content.decode()
     assert Publication.objects.count() == 1
