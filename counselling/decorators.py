@@ -33,17 +33,6 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             response = redirect(f"{reverse('counselling:login')}?{urlencode({'next': request.get_full_path()})}")
         else:
             response = view(request, *args, **kwargs)
-        return with_staff_referrer_policy(response)
+        return response
 
     return never_cache(wrapper)
-
-
-# Staff forms POST to their own origin. Under "no-referrer" browsers send `Origin: null`
-# with form posts, which Django's CSRF origin check rightly refuses; "same-origin" keeps
-# referrers from ever leaving the site while letting the check see our own origin.
-STAFF_REFERRER_POLICY = "same-origin"
-
-
-def with_staff_referrer_policy(response: HttpResponse) -> HttpResponse:
-    response["Referrer-Policy"] = STAFF_REFERRER_POLICY
-    return response

@@ -23,10 +23,8 @@ from django.views.decorators.http import require_POST
 from counselling import auth, selectors
 from counselling.access import get_case_for_member, membership_of, org_key_from_request
 from counselling.decorators import (
-    STAFF_REFERRER_POLICY,
     is_staff_session,
     staff_required,
-    with_staff_referrer_policy,
 )
 from counselling.forms import (
     AssignForm,
@@ -73,7 +71,7 @@ from reporting.services import (
     report_submit,
 )
 
-STAFF = {"show_leave_button": False, "referrer_policy": STAFF_REFERRER_POLICY}
+STAFF = {"show_leave_button": False}
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:
@@ -96,7 +94,7 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 
 @never_cache
 def login_view(request: HttpRequest) -> HttpResponse:
-    return with_staff_referrer_policy(_login(request))
+    return _login(request)
 
 
 def _login(request: HttpRequest) -> HttpResponse:
@@ -126,7 +124,7 @@ def _login(request: HttpRequest) -> HttpResponse:
 def logout_view(request: HttpRequest) -> HttpResponse:
     response = redirect("counselling:login")
     auth.session_end(request, response)
-    return with_staff_referrer_policy(response)
+    return response
 
 
 @staff_required

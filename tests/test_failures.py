@@ -84,7 +84,7 @@ def test_service_leaves_nothing_after_a_database_error_once_files_are_written(fa
     files = (FileInput(name="a.png", content=b"x" * 1000, content_type="image/png"),
              FileInput(name="b.pdf", content=b"y" * 1000, content_type="application/pdf"))
     with mock.patch.object(Attachment, "save", save), \
-            mock.patch("reporting.services.audit_log", _broken_audit), \
+            mock.patch("reporting.services.submission.audit_log", _broken_audit), \
             pytest.raises(DatabaseError):
         report_submit(report=ReportInput(description=MARKER), files=files)
     assert len(written) == 2  # both attachments were written before the failure
@@ -92,7 +92,7 @@ def test_service_leaves_nothing_after_a_database_error_once_files_are_written(fa
 
 
 def test_grant_failure_leaves_nothing(fallback_org: Any) -> None:
-    with mock.patch("reporting.services._grant", side_effect=DatabaseError("disk full")), \
+    with mock.patch("reporting.services.submission.grant_case_keys", side_effect=DatabaseError("disk full")), \
             pytest.raises(DatabaseError):
         report_submit(report=ReportInput(description=MARKER))
     _assert_nothing_stored()
@@ -102,7 +102,7 @@ def test_page_shows_a_calm_503_and_keeps_the_answers(
     client: Any, fallback_org: Any, make_member: Any, django_capture_on_commit_callbacks: Any,
 ) -> None:
     make_member(fallback_org)
-    with mock.patch("reporting.services.audit_log", _broken_audit), \
+    with mock.patch("reporting.services.submission.audit_log", _broken_audit), \
             django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post("/en/report/", _form(description=MARKER, files=_files()))
     assert response.status_code == 503
@@ -116,14 +116,14 @@ def test_page_shows_a_calm_503_and_keeps_the_answers(
 
 
 def test_page_error_is_translated(client: Any, fallback_org: Any) -> None:
-    with mock.patch("reporting.services.audit_log", _broken_audit):
+    with mock.patch("reporting.services.submission.audit_log", _broken_audit):
         response = client.post("/de/report/", _form(description=MARKER))
     assert response.status_code == 503
     assert "Von Ihren Eingaben wurde nichts gespeichert." in response.content.decode()
 
 
 def test_api_answers_503_unavailable(client: Any, fallback_org: Any) -> None:
-    with mock.patch("reporting.services.audit_log", _broken_audit):
+    with mock.patch("reporting.services.submission.audit_log", _broken_audit):
         response = client.post("/api/v1/reports/", {
             "description": MARKER, "consent": "true", "district": "online",
             "files": _files(),
@@ -139,7 +139,7 @@ def test_api_answers_503_unavailable(client: Any, fallback_org: Any) -> None:
 def test_database_error_is_logged_without_request_data(
     client: Any, fallback_org: Any, caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with mock.patch("reporting.services.audit_log", _broken_audit):
+    with mock.patch("reporting.services.submission.audit_log", _broken_audit):
         client.post("/en/report/", _form(description=MARKER, place_details=MARKER))
     assert "Report not stored: DatabaseError" in caplog.text
     assert MARKER not in caplog.text and "went away" not in caplog.text

@@ -1,0 +1,83 @@
+"""Writes of the case core: organisations and keys, submission, grants, the mailbox, transfer,
+shredding.
+
+Each service is one transaction, takes `actor=` where a person acts, and writes its audit
+entry itself. Keys arrive as arguments (the caller unlocked them); nothing here keeps them.
+The parts live in submodules; this package is the one place callers import from.
+"""
+
+from __future__ import annotations
+
+from reporting.services.cases import (
+    case_mark_duplicate,
+    case_set_status,
+    case_shred,
+    case_take,
+    case_transfer,
+)
+from reporting.services.common import CaseKeys, ServiceError, case_binding
+from reporting.services.conversation import (
+    ReporterAccess,
+    message_post,
+    message_text,
+    messages_mark_read,
+    note_add,
+    note_text,
+    notify_address,
+    report_decrypt,
+    reporter_open,
+)
+from reporting.services.organisations import (
+    NewOrganisation,
+    RotatedKey,
+    case_keys_for_organisation,
+    organisation_create,
+    organisation_key_rotate,
+    organisation_private_key_from_recovery,
+    organisation_update,
+)
+from reporting.services.submission import (
+    FileInput,
+    ReportInput,
+    Submitted,
+    attachment_add,
+    attachment_meta,
+    attachment_open,
+    coverage_table,
+    report_submit,
+)
+
+__all__ = [
+    "CaseKeys",
+    "FileInput",
+    "NewOrganisation",
+    "ReportInput",
+    "ReporterAccess",
+    "RotatedKey",
+    "ServiceError",
+    "Submitted",
+    "attachment_add",
+    "attachment_meta",
+    "attachment_open",
+    "case_binding",
+    "case_keys_for_organisation",
+    "case_mark_duplicate",
+    "case_set_status",
+    "case_shred",
+    "case_take",
+    "case_transfer",
+    "coverage_table",
+    "message_post",
+    "message_text",
+    "messages_mark_read",
+    "note_add",
+    "note_text",
+    "notify_address",
+    "organisation_create",
+    "organisation_key_rotate",
+    "organisation_private_key_from_recovery",
+    "organisation_update",
+    "report_decrypt",
+    "report_submit",
+    "reporter_open",
+]

@@ -1,0 +1,45 @@
+"""What every part of the case core shares: errors, the case binding, purposes."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from reporting.models import (
+    Case,
+)
+
+logger = logging.getLogger(__name__)
+
+
+
+PURPOSE_REPORT = "report"
+PURPOSE_MESSAGE = "message"
+PURPOSE_NOTE = "note"
+PURPOSE_ATTACHMENT_META = "attachment-meta"
+PURPOSE_NOTIFY = "notify-address"
+PURPOSE_CASE_KEY = "case-key"
+PURPOSE_INTERNAL_KEY = "internal-key"
+PURPOSE_REPORTER_WRAP = "reporter-wrap"
+PURPOSE_RECOVERY_WRAP = "recovery-wrap"
+
+
+
+class ServiceError(Exception):
+    """A request that cannot be carried out; `code` is stable, the message is for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def case_binding(case: Case) -> str:
+    """What every ciphertext of a case is bound to (associated data): its reference."""
+    return case.reference
+
+
+@dataclass(frozen=True)
+class CaseKeys:
+    case_key: bytes
+    internal_key: bytes | None  # None for the reporter, who never holds it

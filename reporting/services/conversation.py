@@ -1,0 +1,175 @@
+"""The reporter's access by receipt, the report itself, the anonymous mailbox and notes."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from reporting import crypto
+from reporting.audit import audit_log
+from reporting.models import (
+    Case,
+    Message,
+    Note,
+)
+from reporting.services.common import (
+    PURPOSE_MESSAGE,
+    PURPOSE_NOTE,
+    PURPOSE_NOTIFY,
+    PURPOSE_REPORT,
+    PURPOSE_REPORTER_WRAP,
+    case_binding,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------------------------
+# Reporter access
+
+
+@dataclass(frozen=True)
+class ReporterAccess:
+    case: Case
+    case_key: bytes
+
+
+def reporter_open(*, receipt: str) -> ReporterAccess | None:
+    """The case for a receipt code, with its key; None for any code that does not open one."""
+    normalised = crypto.normalise_receipt(receipt)
+    if normalised is None:
+        return None
+    case = (
+        Case.objects.select_related("organisation")
+        .filter(receipt_lookup=crypto.receipt_lookup(settings.RECEIPT_PEPPER, normalised))
+        .first()
+    )
+    if case is None or case.reporter_wrapped_key is None:
+        return None
+    binding = case_binding(case)
+    try:
+        case_key = crypto.unwrap_key(
+            crypto.receipt_kek(normalised, case_id=binding), bytes(case.reporter_wrapped_key),
+            owner=binding, purpose=PURPOSE_REPORTER_WRAP,
+        )
+    except crypto.CryptoError:
+        return None
+    return ReporterAccess(case=case, case_key=case_key)
+
+
+def report_decrypt(*, case: Case, case_key: bytes) -> dict[str, Any]:
+    return json.loads(
+        crypto.decrypt(case_key, bytes(case.report_ciphertext), case_id=case_binding(case), purpose=PURPOSE_REPORT)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Messages and notes
+
+
+def touch_reporter_activity(case: Case, *, by_reporter: bool) -> None:
+    if by_reporter:
+        now = timezone.now()
+        Case.objects.filter(pk=case.pk).update(last_reporter_activity_at=now, staff_unread=True)
+        case.last_reporter_activity_at = now
+        case.staff_unread = True
+
+
+def message_post(*, case: Case, case_key: bytes, body: str, actor: Any | None) -> Message:
+    """A message in the anonymous mailbox. `actor=None` means the reporter wrote it."""
+    by_reporter = actor is None
+    with transaction.atomic():
+        message = Message(
+            case=case,
+            direction=Message.Direction.FROM_REPORTER if by_reporter else Message.Direction.TO_REPORTER,
+            author=actor,
+        )
+        message.body_ciphertext = b""
+        message.save()
+        message.body_ciphertext = crypto.encrypt(
+            case_key, body.encode(), case_id=case_binding(case), purpose=f"{PURPOSE_MESSAGE}:{message.pk}"
+        )
+        message.save(update_fields=["body_ciphertext"])
+        if by_reporter:
+            touch_reporter_activity(case, by_reporter=True)
+        else:
+            updates: dict[str, Any] = {"reporter_unread": True}
+            if case.first_reply_at is None:
+                updates["first_reply_at"] = timezone.now()
+            Case.objects.filter(pk=case.pk).update(**updates)
+            for name, value in updates.items():
+                setattr(case, name, value)
+        audit_log(
+            actor=actor,
+            action="reporting.message.from_reporter" if by_reporter else "counselling.message.sent",
+            case_id=case.pk, organisation_id=case.organisation_id, data={"message": message.pk},
+        )
+        if by_reporter:
+            transaction.on_commit(lambda: _notify_new_message(case.pk), robust=True)
+        elif case.notify_ciphertext:
+            transaction.on_commit(lambda: _notify_reporter(case.pk), robust=True)
+    return message
+
+
+def _notify_new_message(case_id: int) -> None:
+    from reporting.notifications import queue_new_message_notice
+
+    queue_new_message_notice(case_id)
+
+
+def _notify_reporter(case_id: int) -> None:
+    from reporting.notifications import queue_reporter_reply_notice
+
+    queue_reporter_reply_notice(case_id)
+
+
+def message_text(*, message: Message, case_key: bytes) -> str:
+    return crypto.decrypt(
+        case_key, bytes(message.body_ciphertext), case_id=case_binding(message.case),
+        purpose=f"{PURPOSE_MESSAGE}:{message.pk}",
+    ).decode()
+
+
+def messages_mark_read(*, case: Case, by_reporter: bool) -> None:
+    """The reporter read the staff's messages, or the staff read the reporter's."""
+    direction = Message.Direction.TO_REPORTER if by_reporter else Message.Direction.FROM_REPORTER
+    with transaction.atomic():
+        Message.objects.filter(case=case, direction=direction, read_at__isnull=True).update(read_at=timezone.now())
+        field_name = "reporter_unread" if by_reporter else "staff_unread"
+        Case.objects.filter(pk=case.pk).update(**{field_name: False})
+        setattr(case, field_name, False)
+
+
+def note_add(*, case: Case, internal_key: bytes, body: str, actor: Any) -> Note:
+    with transaction.atomic():
+        note = Note.objects.create(case=case, author=actor, body_ciphertext=b"")
+        note.body_ciphertext = crypto.encrypt(
+            internal_key, body.encode(), case_id=case_binding(case), purpose=f"{PURPOSE_NOTE}:{note.pk}"
+        )
+        note.save(update_fields=["body_ciphertext"])
+        audit_log(
+            actor=actor, action="counselling.note.added", case_id=case.pk,
+            organisation_id=case.organisation_id, data={"note": note.pk},
+        )
+    return note
+
+
+def note_text(*, note: Note, internal_key: bytes) -> str:
+    return crypto.decrypt(
+        internal_key, bytes(note.body_ciphertext), case_id=case_binding(note.case),
+        purpose=f"{PURPOSE_NOTE}:{note.pk}",
+    ).decode()
+
+
+def notify_address(*, case: Case) -> str | None:
+    if not case.notify_ciphertext:
+        return None
+    return crypto.decrypt(
+        settings.NOTIFICATION_KEY, bytes(case.notify_ciphertext), case_id=case_binding(case), purpose=PURPOSE_NOTIFY
+    ).decode()
