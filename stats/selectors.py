@@ -15,18 +15,8 @@ from reporting.taxonomy import CaseStatus
 from stats import tables
 from stats.models import Publication, StatisticsRecord
 
-# Field order of stats.tables.IncidentRecord: rows in this order feed tables.aggregate.
-ROW_FIELDS = (
-    "year",
-    "month",
-    "district",
-    "incident_type",
-    "motives",
-    "area_of_life",
-    "channel",
-    "people_affected",
-    "antisemitism_forms",
-)
+# Rows in the field order of stats.tables.IncidentRecord feed tables.aggregate.
+ROW_FIELDS = tables.FIELDS
 
 
 def counted_records(*, year: int | None = None) -> QuerySet[StatisticsRecord]:

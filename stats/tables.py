@@ -176,7 +176,8 @@ PARTITIONS: tuple[str, ...] = ("incident_type", "area_of_life", "month", "distri
 
 _DISTRICTS_CSV = Path(__file__).resolve().parent.parent / "reporting" / "data" / "districts.csv"
 
-_FIELDS: tuple[str, ...] = (
+# Field order of IncidentRecord: rows given as tuples follow it (e.g. a DB values_list).
+FIELDS: tuple[str, ...] = (
     "year",
     "month",
     "district",
@@ -301,10 +302,10 @@ def _table_keys(name: str) -> tuple[str, ...]:
 def _getters(first: Any) -> dict[str, Callable[[Any], Any] | None]:
     """Per-field accessors for the row kind of ``first`` (None: field absent)."""
     if isinstance(first, Mapping):
-        return {f: itemgetter(f) if f in first else None for f in _FIELDS}
+        return {f: itemgetter(f) if f in first else None for f in FIELDS}
     if isinstance(first, Sequence) and not isinstance(first, str):
-        return {f: itemgetter(i) if i < len(first) else None for i, f in enumerate(_FIELDS)}
-    return {f: attrgetter(f) if hasattr(first, f) else None for f in _FIELDS}
+        return {f: itemgetter(i) if i < len(first) else None for i, f in enumerate(FIELDS)}
+    return {f: attrgetter(f) if hasattr(first, f) else None for f in FIELDS}
 
 
 def aggregate(records: Iterable[Any], *, year: int | None = None) -> Counts:
