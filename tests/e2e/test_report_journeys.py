@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from reporting.models import Case
 from reporting.services import organisation_create
@@ -31,9 +32,9 @@ def test_report_in_german_with_javascript(live_server: Any, page: Any, fallback:
     page.goto(live_server.url + "/de/report/")
     assert page.locator("html").get_attribute("lang") == "de"
     # enhance.js hides the day and month parts until the person says what they know
-    assert page.locator("#id_occurred_on").is_hidden()
+    expect(page.locator("#id_occurred_on")).to_be_hidden()
     page.locator("#id_date_known_0").check()
-    assert page.locator("#id_occurred_on").is_visible()
+    expect(page.locator("#id_occurred_on")).to_be_visible()
     page.fill("#id_occurred_on", "2025-03-14")
     page.fill("#id_description", "Im Bus wurde ich beleidigt.")
     page.locator("#id_motives_0").check()
@@ -43,7 +44,7 @@ def test_report_in_german_with_javascript(live_server: Any, page: Any, fallback:
     page.locator("#report-form button[type=submit]").click()
     code = page.locator("#receipt-code").inner_text().strip()
     assert len(code) == 19
-    assert page.locator("[data-copy-target]").is_visible()  # receipt.js shows the copy button
+    expect(page.locator("[data-copy-target]")).to_be_visible()  # receipt.js shows the copy button
     case = Case.objects.get()
     assert case.language == "de" and case.district == "03241"
 
@@ -65,7 +66,7 @@ def test_report_in_arabic_without_javascript_with_a_photo(
     page.goto(live_server.url + "/ar/report/")
     assert page.locator("html").get_attribute("dir") == "rtl"
     # without JavaScript every part is there and usable
-    assert page.locator("#id_occurred_on").is_visible()
+    expect(page.locator("#id_occurred_on")).to_be_visible()
     page.fill("#id_description", "شخص صرخ في وجهي في الحافلة")
     page.locator("#id_consent").check()
     page.set_input_files("#id_files", str(photo))
