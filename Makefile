@@ -30,6 +30,7 @@ run: install
 
 lint: $(STAMP)
 	.venv/bin/ruff check .
+	.venv/bin/mypy reporting counselling stats meldestelle
 
 test: install
 	.venv/bin/ruff check .

@@ -6,7 +6,7 @@ only offers the choices and hands the raw values over, so page and API refuse th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -53,7 +53,7 @@ class ClassificationForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["district"].choices = [
+        cast(forms.ChoiceField, self.fields["district"]).choices = [
             (key, presentation.label("district", key)) for key in district_choices()
         ]
         for field in self.fields.values():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -38,7 +38,7 @@ class ClassificationInput(serializers.Serializer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["district"].choices = district_choices()
+        cast(serializers.ChoiceField, self.fields["district"]).choices = district_choices()
 
 
 class ClassificationOutput(serializers.ModelSerializer):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
@@ -64,7 +64,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, members: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", _("Nobody"))] + [
+        cast(forms.TypedChoiceField, self.fields["assignee"]).choices = [("", _("Nobody"))] + [
             (m.user_id, m.user.get_username()) for m in members
         ]
 
@@ -83,7 +83,7 @@ class TransferForm(forms.Form):
     def __init__(self, *args: Any, targets: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if targets is not None:
-            self.fields["organisation"].queryset = targets
+            cast(forms.ModelChoiceField, self.fields["organisation"]).queryset = targets
 
 
 class DeleteForm(forms.Form):
@@ -119,7 +119,7 @@ class ManualEntryForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["district"].choices = district_choices()
+        cast(forms.ChoiceField, self.fields["district"]).choices = district_choices()
 
 
 class InviteForm(forms.Form):
@@ -151,7 +151,7 @@ class OrganisationSettingsForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["districts"].choices = list(District.objects.values_list("ags", "name"))
+        cast(forms.MultipleChoiceField, self.fields["districts"]).choices = list(District.objects.values_list("ags", "name"))
 
     @classmethod
     def initial_for(cls, organisation: Organisation) -> dict[str, Any]:

@@ -289,7 +289,7 @@ _EVENT_SKIP = {
 
 
 def _event_text(entry: AuditEntry, org_names: dict[int, str]) -> str:
-    data = entry.data or {}
+    data: Any = entry.data or {}  # JSON as stored
     if entry.action == "counselling.case.status_changed":
         return str(_("Status: %(old)s → %(new)s") % {
             "old": _label(CaseStatus, data.get("from", "")), "new": _label(CaseStatus, data.get("to", "")),

@@ -139,6 +139,8 @@ def member_unlock(*, membership: Membership, password: str) -> bytes:
     current_version = membership.organisation.current_key.version
     try:
         if membership.pending_org_key and membership.pending_key_version == current_version:
+            # member_grant seals to member_public_key, set together with wrapped_member_key.
+            assert membership.wrapped_member_key is not None
             member_private = crypto.unwrap_key(
                 kek, bytes(membership.wrapped_member_key), owner=_owner(membership), purpose=PURPOSE_MEMBER_KEY
             )

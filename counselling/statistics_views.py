@@ -7,6 +7,8 @@ counselling imports (dependencies point one way, SPEC layout).
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -40,15 +42,15 @@ class DashboardFilterForm(forms.Form):
     def __init__(self, *args: object, all_organisations: bool, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         anything = [("", gettext("All"))]
-        self.fields["year"].choices = [(y, str(y)) for y in selectors.record_years()]
-        self.fields["district"].choices = anything + [
+        cast(forms.TypedChoiceField, self.fields["year"]).choices = [(y, str(y)) for y in selectors.record_years()]
+        cast(forms.ChoiceField, self.fields["district"]).choices = anything + [
             (key, presentation.label("district", key))
             for key in (*tables.district_keys(), "online", "unknown")
         ]
-        self.fields["motive"].choices = anything + list(Motive.choices)
-        self.fields["incident_type"].choices = anything + list(IncidentType.choices)
+        cast(forms.ChoiceField, self.fields["motive"]).choices = anything + list(Motive.choices)
+        cast(forms.ChoiceField, self.fields["incident_type"]).choices = anything + list(IncidentType.choices)
         if all_organisations:
-            self.fields["organisation"].choices = anything + [
+            cast(forms.TypedChoiceField, self.fields["organisation"]).choices = anything + [
                 (org.pk, org.name) for org in Organisation.objects.order_by("name")
             ]
         else:
@@ -130,7 +132,7 @@ class PublishForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["year"].choices = [(y, str(y)) for y in selectors.record_years()]
+        cast(forms.TypedChoiceField, self.fields["year"]).choices = [(y, str(y)) for y in selectors.record_years()]
 
 
 @staff_required

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -158,6 +158,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
         else:
             from django.contrib.auth import update_session_auth_hash
 
+            assert request.user.is_authenticated  # staff_required
             update_session_auth_hash(request, request.user)
             messages.success(request, _("Your password has been changed; your key access moved with it."))
             return redirect("counselling:inbox")
@@ -393,7 +394,7 @@ def case_delete_view(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @staff_required
-def attachment_download(request: HttpRequest, case_id: int, attachment_uuid: str) -> HttpResponse:
+def attachment_download(request: HttpRequest, case_id: int, attachment_uuid: str) -> HttpResponseBase:
     case = get_case_for_member(request.user, case_id)
     attachment = selectors.attachment_for_case(case, attachment_uuid)
     if attachment is None:
@@ -458,6 +459,7 @@ def _admin_membership(request: HttpRequest) -> Membership:
 
 
 def _member_of_org(admin: Membership, member_id: int) -> Membership:
+    assert admin.organisation_id is not None  # admin comes from _admin_membership
     member = Membership.objects.select_related("user", "organisation").filter(
         pk=member_id, organisation_id=admin.organisation_id).first()
     if member is None:
@@ -560,6 +562,7 @@ def admin_settings(request: HttpRequest) -> HttpResponse:
     data = dict(form.cleaned_data)
     data["districts"] = sorted(set(data["districts"]))
     data["motives"] = sorted(set(data["motives"]))
+    assert admin.organisation is not None  # checked by _admin_membership
     organisation_update(actor=request.user, organisation=admin.organisation, **data)
     messages.success(request, _("The organisation's settings have been saved."))
     return redirect("counselling:admin")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import Http404
@@ -54,7 +55,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 class SafeJSONParser(JSONParser):
     """DRF's JSON parser, but a body nested deeper than Python can decode is a 400, not a 500."""
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError as exc:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import base64
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.hashers import BasePasswordHasher, mask_hash
 from django.utils.crypto import constant_time_compare
 
 from reporting import crypto
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Argon2idHasher(BasePasswordHasher):
@@ -28,7 +31,8 @@ class Argon2idHasher(BasePasswordHasher):
         return base64.b64encode(raw).decode().rstrip("=")
 
     def encode(self, password: str, salt: str) -> str:
-        self._check_encode_args(password, salt)
+        # django-stubs omit BasePasswordHasher._check_encode_args (present in Django 5.2).
+        self._check_encode_args(password, salt)  # type: ignore[attr-defined]
         t, m, p = self.time_cost, self.memory_kib, self.lanes
         return f"{self.algorithm}${t}${m}${p}${salt}${self._derive(password, salt, t, m, p)}"
 
@@ -41,7 +45,7 @@ class Argon2idHasher(BasePasswordHasher):
         d = self.decode(encoded)
         return constant_time_compare(self._derive(password, d["salt"], d["t"], d["m"], d["p"]), d["hash"])
 
-    def safe_summary(self, encoded: str) -> dict[str, Any]:
+    def safe_summary(self, encoded: str) -> dict[StrOrPromise, Any]:
         d = self.decode(encoded)
         return {"algorithm": d["algorithm"], "salt": mask_hash(d["salt"]), "hash": mask_hash(d["hash"])}
 

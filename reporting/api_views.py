@@ -61,7 +61,9 @@ class PublicAPIView(APIView):
 class PublicErrorBody(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    # Declared fields are popped from the class by the serializer metaclass; the stubs see the
+    # Serializer.fields property instead.
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]
 
 
 class PublicError(serializers.Serializer):
@@ -117,7 +119,8 @@ def _not_an_object() -> Response:
 
 class CodeLabel(serializers.Serializer):
     code = serializers.CharField()
-    label = serializers.CharField()
+    # A declared field (popped by the serializer metaclass), not Field.label; stubs can't tell.
+    label = serializers.CharField()  # type: ignore[assignment]
 
 
 class IncidentTypeEntry(CodeLabel):
@@ -258,9 +261,9 @@ class ReportOut(serializers.Serializer):
     reference = serializers.CharField()
 
 
-def _form_data(values: dict[str, Any]) -> MultiValueDict:
+def _form_data(values: dict[str, Any]) -> MultiValueDict[str, str]:
     """Typed API values as the form's data (booleans and lists as the form's widgets read them)."""
-    data = MultiValueDict()
+    data: MultiValueDict[str, str] = MultiValueDict()
     for name, value in values.items():
         if name == "files" or value is None:
             continue

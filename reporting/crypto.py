@@ -20,7 +20,7 @@ import secrets
 import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hpke
@@ -371,7 +371,7 @@ def encrypt_stream(
 
 
 def decrypt_stream(
-    case_key: bytes, source: BinaryIO, *, case_id: int | str, attachment_id: str
+    case_key: bytes, source: IO[bytes], *, case_id: int | str, attachment_id: str
 ) -> Iterator[bytes]:
     """Yield plaintext segments; raises CryptoError on any alteration, truncation or extension.
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
 from reporting.files import UnsupportedFileType, safe_download_name, sanitise_upload
@@ -163,7 +165,7 @@ def refusal_status(form: forms.Form) -> int:
 def errors_as_fields(form: forms.Form) -> dict[str, list[str]]:
     """Form errors as the API's `fields` (non-field errors under "non_field")."""
     return {
-        ("non_field" if name == forms.forms.NON_FIELD_ERRORS else name): [str(m) for m in messages]
+        ("non_field" if name == NON_FIELD_ERRORS else name): [str(m) for m in messages]
         for name, messages in form.errors.items()
     }
 
@@ -250,18 +252,20 @@ class ReportForm(UploadsMixin, forms.Form):
         error_messages={"required": _("Please confirm that you agree, so that we may process your report.")},
     )
     keep_metadata = forms.BooleanField(label=_("Keep the original files unchanged"), required=False)
-    files = MultipleFileField(label=_("Photos, screenshots or documents (optional)"), required=False)
+    # The form metaclass moves declared fields into base_fields, so `self.files` stays the
+    # uploaded-files dict at runtime; the stubs do not model that.
+    files = MultipleFileField(label=_("Photos, screenshots or documents (optional)"), required=False)  # type: ignore[assignment]
 
     def __init__(self, *args: Any, language: str = "de", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.default_language = language if language in REPORTER_LANGUAGES else "de"
         self.partners = partner_directory()
-        self.fields["district"].choices = [
+        cast(forms.ChoiceField, self.fields["district"]).choices = [
             (PLACE_UNKNOWN, _("I don't know or would rather not say")),
             (PLACE_ONLINE, _("Online, no physical place")),
             *District.objects.values_list("ags", "name"),
         ]
-        self.fields["partner"].choices = [
+        cast(forms.ChoiceField, self.fields["partner"]).choices = [
             ("", _("Choose for me (recommended)")),
             *((entry.slug, f"{entry.name} – {entry.coverage_text}") for entry in self.partners),
         ]
@@ -331,6 +335,7 @@ class ReportForm(UploadsMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # BaseForm.clean() returns self.cleaned_data
         self._clean_date(data)
         contact = data.get("contact") or "mailbox"
         data["contact"] = contact
@@ -405,7 +410,9 @@ class ReportForm(UploadsMixin, forms.Form):
 
     @property
     def had_files(self) -> bool:
-        return bool(self.is_bound and self.files and self.files.getlist("files"))
+        # `files` is the uploaded-files dict at runtime (see the `files` field above).
+        uploads = cast("MultiValueDict[str, UploadedFile]", self.files)
+        return bool(self.is_bound and uploads and uploads.getlist("files"))
 
 
 class ReceiptForm(forms.Form):
@@ -432,7 +439,8 @@ class ReplyForm(ReceiptForm):
 
 class FollowupFilesForm(UploadsMixin, ReceiptForm):
     keep_metadata = forms.BooleanField(label=_("Keep the original files unchanged"), required=False)
-    files = MultipleFileField(
+    # Declared field, moved to base_fields by the form metaclass (see ReportForm.files).
+    files = MultipleFileField(  # type: ignore[assignment]
         label=_("Photos, screenshots or documents"),
         error_messages={"required": _("Please choose at least one file.")},
     )
@@ -443,5 +451,6 @@ class FollowupFilesForm(UploadsMixin, ReceiptForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # BaseForm.clean() returns self.cleaned_data
         self._clean_uploads()
         return data

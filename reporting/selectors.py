@@ -64,13 +64,14 @@ def partner_directory() -> list[PartnerEntry]:
 
 
 def status_explanation(status: str) -> str:
-    return {
+    explanations: dict[str, str] = {
         CaseStatus.NEW: _("Your report has arrived. A counsellor will read it soon."),
         CaseStatus.IN_PROGRESS: _("A counsellor is working on your report."),
         CaseStatus.CLOSED: _("Your report is closed. You can still write to us here."),
         CaseStatus.REFERRED: _("Your report has been passed on to a service that can help better."),
         CaseStatus.REJECTED: _("The counselling service could not take up this report."),
-    }.get(status, "")
+    }
+    return explanations.get(status, "")
 
 
 @dataclass(frozen=True)

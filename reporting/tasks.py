@@ -68,10 +68,11 @@ def _send_staff(case_id: int, subject: str, body: str, notice_id: str | None) ->
     sent = 0
     with translation.override(settings.LANGUAGE_CODE):
         for user_id, address in recipients:
-            sent += _deliver_once(
-                notice_id, f"user{user_id}",
-                lambda address=address: send_mail(str(subject), str(body).format(link=link), None, [address]),
-            )
+
+            def send(address: str = address) -> int:
+                return send_mail(str(subject), str(body).format(link=link), None, [address])
+
+            sent += _deliver_once(notice_id, f"user{user_id}", send)
     return sent
 
 

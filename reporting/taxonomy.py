@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class IncidentType(models.TextChoices):
@@ -17,7 +22,7 @@ class IncidentType(models.TextChoices):
 
 
 # Plain-words descriptions for the reporter's form: nobody should have to know our categories.
-INCIDENT_TYPE_HELP = {
+INCIDENT_TYPE_HELP: dict[str, StrOrPromise] = {
     IncidentType.EXTREME_VIOLENCE: _(
         "An attack that could have killed or seriously hurt someone, including attempts."
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import HttpResponse
@@ -26,13 +27,13 @@ class CSVRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data: Any, accepted_media_type: str | None = None,
-               renderer_context: dict[str, Any] | None = None) -> bytes:
+               renderer_context: Mapping[str, Any] | None = None) -> bytes:
         if isinstance(data, str):
             return data.encode()
         return tables.to_csv(data).encode() if data and "tables" in data else b""
 
 
-_CELL_FIELDS = {
+_CELL_FIELDS: dict[str, serializers.Field] = {
     "key": serializers.CharField(),
     "value": serializers.IntegerField(allow_null=True),
     "suppressed": serializers.BooleanField(),

@@ -263,7 +263,7 @@ def _attachment_store(case: Case, case_key: bytes, item: FileInput, *, from_repo
     return attachment
 
 
-def remove_blobs(names: Sequence[str]) -> None:
+def remove_blobs(names: Sequence[str | None]) -> None:
     for name in names:
         if name and default_storage.exists(name):
             default_storage.delete(name)

@@ -32,7 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--motives", default="all", help="motive codes, comma-separated, or 'all'")
         parser.add_argument("--languages", default="de")
         parser.add_argument("--fallback", action="store_true", help="receives what nobody else covers")
-        parser.add_argument("--demo", action="store_true", help=Organisation._meta.get_field("is_demo").verbose_name)
+        parser.add_argument("--demo", action="store_true", help=str(Organisation._meta.get_field("is_demo").verbose_name))
 
     def handle(self, *args: Any, **options: Any) -> None:
         if Organisation.objects.filter(slug=options["slug"]).exists():
