@@ -152,6 +152,11 @@ def bench_environment() -> Iterator[Context]:
         LOG_LEVEL="ERROR",
         MELDESTELLE_LOCAL_DIR=str(workdir / "local"),
     )
+    # The cache (rate-limit counters) is the shipped one-host default, the database cache,
+    # unless BENCH_REDIS_URL names a Redis database to use as REDIS_URL (as with several
+    # hosts, docs/deployment.md), e.g. BENCH_REDIS_URL=redis://127.0.0.1:6379/13.
+    if os.environ.get("BENCH_REDIS_URL"):
+        env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
     pg_name = ""
     if _postgres_reachable():
         pg_name = f"meldestelle_bench_{secrets.token_hex(4)}"
@@ -289,6 +294,7 @@ def bench_submission(ctx: Context) -> dict[str, Any]:
     return {
         "server": "gunicorn gthread, 2 workers × 8 threads",
         "database": ctx.database,
+        "cache": "redis" if ctx.env.get("REDIS_URL") else "database",
         "levels": levels,
         "profile": profile_submission(ctx),
     }

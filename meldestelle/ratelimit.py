@@ -24,14 +24,21 @@ def client_hash(address: str) -> str:
 def hit(scope: str, ident: str, *, limit: int, window_seconds: int) -> bool:
     """Count one event; True while the count stays within the limit."""
     key = f"rl:{scope}:{ident}:{int(time.time() // window_seconds)}"
-    if cache.add(key, 1, timeout=window_seconds):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=window_seconds)
+    # incr first (issue 7): only the first event of a window finds no key, so the common case
+    # is one cache operation (one INCR on Redis, where it is atomic) instead of add + incr.
+    # The window is in the key, so a counter never outlives its window (the timeout is set by
+    # whoever creates it).
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        if cache.add(key, 1, timeout=window_seconds):
             count = 1
+        else:  # someone else created it between our incr and add
+            try:
+                count = cache.incr(key)
+            except ValueError:  # and it expired or was culled at once: start again
+                cache.set(key, 1, timeout=window_seconds)
+                count = 1
     return count <= limit
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from reporting import crypto
@@ -46,12 +46,24 @@ logger = logging.getLogger(__name__)
 
 
 def _next_reference(year: int) -> str:
-    """Allocate NI-<year>-<number> under a row lock: concurrent submissions never collide."""
-    CaseSequence.objects.bulk_create([CaseSequence(year=year, last_number=0)], ignore_conflicts=True)
-    seq = CaseSequence.objects.select_for_update().get(year=year)
-    seq.last_number += 1
-    seq.save(update_fields=["last_number"])
-    return f"{settings.CASE_REFERENCE_PREFIX}-{year}-{seq.last_number:05d}"
+    """Allocate NI-<year>-<number> under a row lock: concurrent submissions never collide.
+
+    One upsert (issue 7; it was insert-if-missing, SELECT … FOR UPDATE, UPDATE): the
+    `ON CONFLICT … DO UPDATE` increments atomically and keeps the row locked (PostgreSQL) or
+    the database write-locked (SQLite) until commit, so numbers stay unique and gap-free: a
+    rolled-back submission rolls its increment back too. Both databases support RETURNING
+    (SQLite 3.35+).
+    """
+    table = connection.ops.quote_name(CaseSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (year, last_number) VALUES (%s, 1) "  # noqa: S608 (our own table name)
+            f"ON CONFLICT (year) DO UPDATE SET last_number = {table}.last_number + 1 "
+            "RETURNING last_number",
+            [year],
+        )
+        number = int(cursor.fetchone()[0])
+    return f"{settings.CASE_REFERENCE_PREFIX}-{year}-{number:05d}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -115,21 +127,22 @@ class Submitted:
     receipt_code: str | None
 
 
+def _coverage(org: Organisation) -> Coverage:
+    return Coverage(
+        organisation_id=org.pk,
+        statewide=org.statewide,
+        districts=frozenset(org.districts),
+        all_motives=org.all_motives,
+        motives=frozenset(org.motives),
+        languages=frozenset(org.languages),
+        active=org.active,
+        is_fallback=org.is_fallback,
+        last_received_at=org.last_received_at,
+    )
+
+
 def coverage_table() -> list[Coverage]:
-    return [
-        Coverage(
-            organisation_id=org.pk,
-            statewide=org.statewide,
-            districts=frozenset(org.districts),
-            all_motives=org.all_motives,
-            motives=frozenset(org.motives),
-            languages=frozenset(org.languages),
-            active=org.active,
-            is_fallback=org.is_fallback,
-            last_received_at=org.last_received_at,
-        )
-        for org in Organisation.objects.all()
-    ]
+    return [_coverage(org) for org in Organisation.objects.all()]
 
 
 def report_submit(
@@ -216,19 +229,22 @@ def _report_store(
 
 
 def _route(report: ReportInput) -> Organisation:
+    # Lock the coverage rows so the least-recently-served tie-break holds under concurrency,
+    # and route on exactly the rows just locked: one query (issue 7) instead of the lock, a
+    # second read for the coverage table, one for the reporter's choice and one for the
+    # winner. The lock order (the model's default ordering) is unchanged.
+    organisations = list(Organisation.objects.select_for_update())
+    by_pk = {org.pk: org for org in organisations}
     chosen = None
     if report.partner:
-        chosen_org = Organisation.objects.filter(slug=report.partner).first()
-        chosen = chosen_org.pk if chosen_org else None
-    # Lock the coverage rows so the least-recently-served tie-break holds under concurrency.
-    list(Organisation.objects.select_for_update().values_list("pk", flat=True))
+        chosen = next((org.pk for org in organisations if org.slug == report.partner), None)
     org_id = route_report(
         district=report.district, motives=frozenset(report.motives), language=report.language,
-        chosen=chosen, coverage=coverage_table(),
+        chosen=chosen, coverage=[_coverage(org) for org in organisations],
     )
     if org_id is None:
         raise ServiceError("no_organisation", "No organisation can receive reports at the moment.")
-    return Organisation.objects.get(pk=org_id)
+    return by_pk[org_id]
 
 
 def _notify_new_case(case_id: int) -> None:
