@@ -12,7 +12,10 @@ def site(request: HttpRequest) -> dict[str, Any]:
     links = []
     path = request.get_full_path()
     current = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
-    for code, _name in settings.LANGUAGES:
+    # Only pages whose address carries the language can switch it by link; the staff area
+    # follows the browser's language.
+    prefixed = any(path.startswith(f"/{code}/") for code, _name in settings.LANGUAGES)
+    for code, _name in settings.LANGUAGES if prefixed else ():
         info = get_language_info(code)
         links.append(
             {"code": code, "name": info["name_local"], "url": translate_url(path, code), "current": code == current}

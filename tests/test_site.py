@@ -48,3 +48,15 @@ def test_unknown_api_path_is_json_404(client: Any) -> None:
 def test_health_reports_database_and_queue(client: Any) -> None:
     response = client.get("/healthz")
     assert response.json()["checks"]["database"] == "ok"
+
+
+def test_language_switcher_links_every_language_on_reporter_pages(client: Any) -> None:
+    html = client.get("/de/report/").content.decode()
+    assert 'class="lang-switch"' in html
+    for code in ("en", "ar", "tr", "uk", "ru", "fa"):
+        assert f'href="/{code}/report/"' in html
+
+
+def test_staff_pages_follow_the_browser_language_without_a_switcher(client: Any) -> None:
+    html = client.get("/staff/login/").content.decode()
+    assert 'class="lang-switch"' not in html
