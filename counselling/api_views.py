@@ -5,9 +5,11 @@ One view per operation with its serializers beside it. Anything the caller may n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Paginator
+from django.db.models import Model
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils.translation import gettext as _
@@ -295,35 +297,43 @@ class CreatedOutput(serializers.Serializer):
     id = serializers.IntegerField()
 
 
+def _create_from_body(request: Request, case_id: int,
+                      create: Callable[[Case, CaseKeys, str], Model]) -> Response:
+    """Find the case, validate the body, open the case keys, then let `create` write; 201 with its id.
+
+    The steps run in this order, so a caller who may not see the case gets 404 before any
+    validation, and an invalid body is refused before the session's keys are looked at.
+    """
+    case = get_case_for_member(request.user, case_id)
+    data = BodyInput(data=request.data)
+    data.is_valid(raise_exception=True)
+    try:
+        keys = _keys(request, case)
+    except NotUnlockedError:
+        return _not_unlocked()
+    created = create(case, keys, data.validated_data["body"])
+    return Response({"id": created.pk}, status=201)
+
+
 class CaseMessageView(StaffAPIView):
     @extend_schema(request=BodyInput, responses={201: CreatedOutput, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR},
                    tags=["staff"], summary="Message the reporter")
     def post(self, request: Request, case_id: int) -> Response:
-        case = get_case_for_member(request.user, case_id)
-        data = BodyInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            keys = _keys(request, case)
-        except NotUnlockedError:
-            return _not_unlocked()
-        message = message_post(case=case, case_key=keys.case_key, body=data.validated_data["body"], actor=request.user)
-        return Response({"id": message.pk}, status=201)
+        def post_message(case: Case, keys: CaseKeys, body: str) -> Model:
+            return message_post(case=case, case_key=keys.case_key, body=body, actor=request.user)
+
+        return _create_from_body(request, case_id, post_message)
 
 
 class CaseNoteView(StaffAPIView):
     @extend_schema(request=BodyInput, responses={201: CreatedOutput, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR},
                    tags=["staff"], summary="Add an internal note")
     def post(self, request: Request, case_id: int) -> Response:
-        case = get_case_for_member(request.user, case_id)
-        data = BodyInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            keys = _keys(request, case)
-        except NotUnlockedError:
-            return _not_unlocked()
-        assert keys.internal_key is not None
-        note = note_add(case=case, internal_key=keys.internal_key, body=data.validated_data["body"], actor=request.user)
-        return Response({"id": note.pk}, status=201)
+        def add_note(case: Case, keys: CaseKeys, body: str) -> Model:
+            assert keys.internal_key is not None
+            return note_add(case=case, internal_key=keys.internal_key, body=body, actor=request.user)
+
+        return _create_from_body(request, case_id, add_note)
 
 
 class TransferInput(serializers.Serializer):

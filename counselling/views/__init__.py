@@ -1,0 +1,62 @@
+"""Staff pages (SPEC §5): login and unlock, inbox, case work, manual entry, partner admin.
+
+Views parse input, check access (404 for anything not visible), call one service, render.
+Every POST is a CSRF-protected form that works without JavaScript.
+
+One module per concern; this package re-exports the views `counselling.urls` names, and
+`_page`, which the notification settings page renders with.
+"""
+
+from __future__ import annotations
+
+from counselling.views.admin import (
+    admin_grant,
+    admin_home,
+    admin_invite,
+    admin_reset_password,
+    admin_revoke,
+    admin_settings,
+)
+from counselling.views.auth import login_view, logout_view, password_change, unlock_view
+from counselling.views.cases import (
+    attachment_download,
+    case_assign_view,
+    case_delete_view,
+    case_detail,
+    case_duplicate_view,
+    case_message_view,
+    case_note_view,
+    case_status_view,
+    case_take_view,
+    case_transfer_view,
+)
+from counselling.views.common import STAFF, _page, _safe_next
+from counselling.views.inbox import inbox, manual_entry
+
+__all__ = [
+    "STAFF",
+    "_page",
+    "_safe_next",
+    "admin_grant",
+    "admin_home",
+    "admin_invite",
+    "admin_reset_password",
+    "admin_revoke",
+    "admin_settings",
+    "attachment_download",
+    "case_assign_view",
+    "case_delete_view",
+    "case_detail",
+    "case_duplicate_view",
+    "case_message_view",
+    "case_note_view",
+    "case_status_view",
+    "case_take_view",
+    "case_transfer_view",
+    "inbox",
+    "login_view",
+    "logout_view",
+    "manual_entry",
+    "password_change",
+    "unlock_view",
+]

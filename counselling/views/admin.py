@@ -1,0 +1,139 @@
+"""Partner admin: members, key grants and organisation settings (SPEC §5)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from counselling.access import membership_of, org_key_from_request
+from counselling.decorators import staff_required
+from counselling.forms import InviteForm, OrganisationSettingsForm
+from counselling.models import Membership
+from counselling.services import member_create, member_grant, member_reset_password, member_revoke
+from counselling.views.common import _page
+from reporting.services import ServiceError, organisation_update
+
+
+def _admin_membership(request: HttpRequest) -> Membership:
+    membership = membership_of(request.user)
+    if membership is None or not membership.is_partner_admin or membership.organisation is None:
+        raise Http404
+    return membership
+
+
+def _member_of_org(admin: Membership, member_id: int) -> Membership:
+    assert admin.organisation_id is not None  # admin comes from _admin_membership
+    member = Membership.objects.select_related("user", "organisation").filter(
+        pk=member_id, organisation_id=admin.organisation_id).first()
+    if member is None:
+        raise Http404
+    return member
+
+
+def _admin_page(request: HttpRequest, admin: Membership, **extra: Any) -> HttpResponse:
+    organisation = admin.organisation
+    assert organisation is not None
+    members = Membership.objects.filter(organisation=organisation).select_related("user").order_by("user__username")
+    return _page(request, "counselling/admin.html", {
+        "organisation": organisation, "members": members, "unlocked": org_key_from_request(request) is not None,
+        "invite_form": extra.pop("invite_form", InviteForm()),
+        "settings_form": extra.pop("settings_form", OrganisationSettingsForm(
+            initial=OrganisationSettingsForm.initial_for(organisation))),
+        **extra,
+    })
+
+
+@staff_required
+def admin_home(request: HttpRequest) -> HttpResponse:
+    return _admin_page(request, _admin_membership(request))
+
+
+def _initial_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+@require_POST
+@staff_required
+def admin_invite(request: HttpRequest) -> HttpResponse:
+    admin = _admin_membership(request)
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        return _admin_page(request, admin, invite_form=form)
+    password = _initial_password()
+    try:
+        created = member_create(actor=request.user, organisation=admin.organisation,
+                                username=form.cleaned_data["username"], password=password,
+                                email=form.cleaned_data["email"], role=form.cleaned_data["role"])
+    except ServiceError:
+        form.add_error("username", _("This username is taken."))
+        return _admin_page(request, admin, invite_form=form)
+    # Shown once, in this response only; never stored in plaintext.
+    return _admin_page(request, admin, new_member={
+        "username": created.membership.user.get_username(), "password": password,
+        "totp_uri": created.totp_device.config_url,
+    })
+
+
+@require_POST
+@staff_required
+def admin_grant(request: HttpRequest, member_id: int) -> HttpResponse:
+    admin = _admin_membership(request)
+    member = _member_of_org(admin, member_id)
+    org_private_key = org_key_from_request(request)
+    if org_private_key is None:
+        return redirect(f"{reverse('counselling:unlock')}?{urlencode({'next': reverse('counselling:admin')})}")
+    try:
+        member_grant(actor=request.user, membership=member, org_private_key=org_private_key)
+    except ServiceError:
+        messages.error(request, _("This account cannot hold the organisation key."))
+    else:
+        messages.success(request, _("%(name)s gets access to the cases at their next login.")
+                         % {"name": member.user.get_username()})
+    return redirect("counselling:admin")
+
+
+@require_POST
+@staff_required
+def admin_revoke(request: HttpRequest, member_id: int) -> HttpResponse:
+    admin = _admin_membership(request)
+    member = _member_of_org(admin, member_id)
+    if member.pk == admin.pk:
+        messages.error(request, _("You cannot revoke your own access."))
+        return redirect("counselling:admin")
+    member_revoke(actor=request.user, membership=member, deactivate=True)
+    messages.success(request, _("%(name)s has no access any more.") % {"name": member.user.get_username()})
+    return redirect("counselling:admin")
+
+
+@require_POST
+@staff_required
+def admin_reset_password(request: HttpRequest, member_id: int) -> HttpResponse:
+    admin = _admin_membership(request)
+    member = _member_of_org(admin, member_id)
+    password = _initial_password()
+    member_reset_password(actor=request.user, membership=member, new_password=password)
+    return _admin_page(request, admin, reset_member={"username": member.user.get_username(), "password": password})
+
+
+@require_POST
+@staff_required
+def admin_settings(request: HttpRequest) -> HttpResponse:
+    admin = _admin_membership(request)
+    form = OrganisationSettingsForm(request.POST)
+    if not form.is_valid():
+        return _admin_page(request, admin, settings_form=form)
+    data = dict(form.cleaned_data)
+    data["districts"] = sorted(set(data["districts"]))
+    data["motives"] = sorted(set(data["motives"]))
+    assert admin.organisation is not None  # checked by _admin_membership
+    organisation_update(actor=request.user, organisation=admin.organisation, **data)
+    messages.success(request, _("The organisation's settings have been saved."))
+    return redirect("counselling:admin")

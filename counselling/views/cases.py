@@ -1,0 +1,260 @@
+"""The case page, its actions and attachment download (SPEC §5).
+
+Actions that need the case content go through `_case_keys`; without a usable organisation key
+the staff member is sent to the unlock page and brought back afterwards.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from counselling import selectors
+from counselling.access import get_case_for_member, membership_of, org_key_from_request
+from counselling.decorators import staff_required
+from counselling.forms import (
+    AssignForm,
+    DeleteForm,
+    DuplicateForm,
+    MessageForm,
+    NoteForm,
+    StatusForm,
+    TransferForm,
+)
+from counselling.services import attachment_downloaded, case_assign, case_opened
+from counselling.views.common import _case_url, _page
+from reporting import files
+from reporting.models import Case
+from reporting.services import (
+    CaseKeys,
+    ServiceError,
+    attachment_open,
+    case_keys_for_organisation,
+    case_mark_duplicate,
+    case_set_status,
+    case_shred,
+    case_take,
+    case_transfer,
+    message_post,
+    note_add,
+)
+
+
+class NotUnlocked(Exception):
+    """The session holds no usable organisation key."""
+
+
+def _unlock_redirect(request: HttpRequest) -> HttpResponse:
+    target = request.get_full_path() if request.method == "GET" else request.path
+    return redirect(f"{reverse('counselling:unlock')}?{urlencode({'next': target})}")
+
+
+def _case_keys(request: HttpRequest, case: Case) -> CaseKeys:
+    org_private_key = org_key_from_request(request)
+    if org_private_key is None:
+        raise NotUnlocked
+    membership = membership_of(request.user)
+    assert membership is not None and membership.organisation is not None
+    try:
+        return case_keys_for_organisation(case=case, organisation=membership.organisation,
+                                          org_private_key=org_private_key)
+    except ServiceError as exc:
+        # Our grant exists (get_case_for_member) but this key does not open it: a stale unlock.
+        raise NotUnlocked from exc
+
+
+def _classify_url(case: Case) -> str | None:
+    try:
+        return reverse("counselling:classify", args=[case.pk])
+    except NoReverseMatch:
+        return None
+
+
+@staff_required
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_member(request.user, case_id)
+    try:
+        keys = _case_keys(request, case)
+    except NotUnlocked:
+        return _unlock_redirect(request)
+    case_opened(actor=request.user, case=case)
+    content = selectors.case_content(case=case, keys=keys)
+    membership = membership_of(request.user)
+    members = selectors.colleagues(membership.organisation if membership else None)
+    return _page(request, "counselling/case.html", {
+        "case": case, "content": content, "classify_url": _classify_url(case),
+        "message_form": MessageForm(), "note_form": NoteForm(),
+        "status_form": StatusForm(initial={"status": case.status}),
+        "assign_form": AssignForm(members=members, initial={"assignee": case.assignee_id}),
+        "duplicate_form": DuplicateForm(), "transfer_form": TransferForm(targets=selectors.transfer_targets(case)),
+        "own_case": case.organisation_id == (membership.organisation_id if membership else None),
+    })
+
+
+def _done(request: HttpRequest, case: Case, text: str) -> HttpResponse:
+    messages.success(request, text)
+    return redirect(_case_url(case))
+
+
+def _refused(request: HttpRequest, case: Case, text: str) -> HttpResponse:
+    messages.error(request, text)
+    return redirect(_case_url(case))
+
+
+@require_POST
+@staff_required
+def case_take_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_member(request.user, case_id)
+    try:
+        case_take(actor=request.user, case=case)
+    except ServiceError:
+        return _refused(request, case, _("Someone else has already taken this case."))
+    return _done(request, case, _("You have taken the case."))
+
+
+@require_POST
+@staff_required
+def case_assign_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_member(request.user, case_id)
+    membership = membership_of(request.user)
+    members = selectors.colleagues(membership.organisation if membership else None)
+    form = AssignForm(request.POST, members=members)
+    if not form.is_valid():
+        return _refused(request, case, _("Choose a colleague from the list."))
+    assignee = next((m.user for m in members if m.user_id == form.cleaned_data["assignee"]), None)
+    try:
+        case_assign(actor=request.user, case=case, assignee=assignee)
+    except ServiceError:
+        return _refused(request, case, _("Choose a colleague from the list."))
+    return _done(request, case, _("The case has been assigned."))
+
+
+@require_POST
+@staff_required
+def case_status_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_member(request.user, case_id)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, case, _("Choose a status from the list."))
+    case_set_status(actor=request.user, case=case, status=form.cleaned_data["status"])
+    return _done(request, case, _("The status has been changed."))
+
+
+@require_POST
+@staff_required
+def case_message_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_member(request.user, case_id)
+    try:
+        keys = _case_keys(request, case)
+    except NotUnlocked:
+        return _unlock_redirect(request)
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, case, _("Write a message first."))
+    message_post(case=case, case_key=keys.case_key, body=form.cleaned_data["body"], actor=request.user)
+    return _done(request, case, _("Your message has been sent to the reporter's mailbox."))
+
+
+@require_POST
+@staff_required
+def case_note_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_member(request.user, case_id)
+    try:
+        keys = _case_keys(request, case)
+    except NotUnlocked:
+        return _unlock_redirect(request)
+    form = NoteForm(request.POST)
+    if not form.is_valid() or keys.internal_key is None:
+        return _refused(request, case, _("Write a note first."))
+    note_add(case=case, internal_key=keys.internal_key, body=form.cleaned_data["body"], actor=request.user)
+    return _done(request, case, _("The note has been saved. The reporter never sees it."))
+
+
+@require_POST
+@staff_required
+def case_duplicate_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_member(request.user, case_id)
+    form = DuplicateForm(request.POST)
+    not_found = _("No case of your organisation has this reference.")
+    if not form.is_valid():
+        return _refused(request, case, not_found)
+    original = Case.objects.filter(reference__iexact=form.cleaned_data["original"].strip(),
+                                   organisation_id=case.organisation_id).first()
+    if original is None:
+        return _refused(request, case, not_found)
+    try:
+        case_mark_duplicate(actor=request.user, case=case, original=original)
+    except ServiceError:
+        return _refused(request, case, _("This case cannot be marked as a duplicate of that one."))
+    return _done(request, case, _("Marked as a duplicate of %(reference)s.") % {"reference": original.reference})
+
+
+@require_POST
+@staff_required
+def case_transfer_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_member(request.user, case_id)
+    org_private_key = org_key_from_request(request)
+    if org_private_key is None:
+        return _unlock_redirect(request)
+    form = TransferForm(request.POST, targets=selectors.transfer_targets(case))
+    if not form.is_valid():
+        return _refused(request, case, _("Choose an organisation from the list."))
+    try:
+        case_transfer(actor=request.user, case=case, to_organisation=form.cleaned_data["organisation"],
+                      org_private_key=org_private_key, keep_copy=form.cleaned_data["keep_copy"])
+    except ServiceError:
+        return _refused(request, case, _("The case could not be transferred."))
+    text = _("The case has been transferred to %(name)s.") % {"name": form.cleaned_data["organisation"].name}
+    if form.cleaned_data["keep_copy"]:
+        return _done(request, case, text)
+    messages.success(request, text)
+    return redirect("counselling:inbox")
+
+
+@staff_required
+def case_delete_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_member(request.user, case_id)
+    form = DeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reference = case.reference
+        case_shred(actor=request.user, case=case, reason=form.cleaned_data["reason"])
+        messages.success(request, _("Case %(reference)s has been deleted for good.") % {"reference": reference})
+        return redirect("counselling:inbox")
+    return _page(request, "counselling/case_delete.html", {"case": case, "form": form})
+
+
+@staff_required
+def attachment_download(request: HttpRequest, case_id: int, attachment_uuid: str) -> HttpResponseBase:
+    case = get_case_for_member(request.user, case_id)
+    attachment = selectors.attachment_for_case(case, attachment_uuid)
+    if attachment is None:
+        raise Http404
+    try:
+        keys = _case_keys(request, case)
+    except NotUnlocked:
+        return _unlock_redirect(request)
+    from reporting.services import attachment_meta
+
+    meta = attachment_meta(attachment=attachment, case_key=keys.case_key)
+    content_type = str(meta.get("content_type", ""))
+    extension = files.EXTENSIONS.get(content_type)
+    if extension is None:
+        content_type, name = "application/octet-stream", "attachment.bin"
+    else:
+        name = files.safe_download_name(str(meta.get("name", "")), extension)
+    attachment_downloaded(actor=request.user, attachment=attachment)
+    response = StreamingHttpResponse(attachment_open(attachment=attachment, case_key=keys.case_key),
+                                     content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    if meta.get("size") is not None:
+        response["Content-Length"] = str(int(meta["size"]))
+    return response
