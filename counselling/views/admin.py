@@ -18,6 +18,7 @@ from counselling.decorators import staff_required
 from counselling.forms import InviteForm, OrganisationSettingsForm
 from counselling.models import Membership
 from counselling.services import member_create, member_grant, member_reset_password, member_revoke
+from counselling.totp import provisioning_qr_svg
 from counselling.views.common import _page
 from reporting.services import ServiceError, organisation_update
 
@@ -79,6 +80,9 @@ def admin_invite(request: HttpRequest) -> HttpResponse:
     return _admin_page(request, admin, new_member={
         "username": created.membership.user.get_username(), "password": password,
         "totp_uri": created.totp_device.config_url,
+        "totp_qr": provisioning_qr_svg(
+            created.totp_device.config_url, label=_("Set-up code for the authenticator app")
+        ),
     })
 
 

@@ -134,3 +134,20 @@ def test_own_password_change_keeps_key_access(make_org: Any, make_member: Any, s
     fresh = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert login(fresh, member, password="a new long passphrase").status_code == 302
     assert fresh.get(f"/staff/cases/{case.pk}/").status_code == 200
+
+
+def test_invite_shows_the_authenticator_code_as_a_qr_image(org_admin: tuple[Any, Any]) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from counselling.totp import provisioning_qr_svg
+
+    _org, admin = org_admin
+    page = _client(admin).post("/staff/admin/invite/", {"username": "scanner", "email": "s@example.org",
+                                                        "role": "counsellor"}).content.decode()
+    device = TOTPDevice.objects.get(user__username="scanner")
+    drawn = re.search(r'id="new-totp-qr">\s*(<svg.*?</svg>)', page, re.S).group(1)  # type: ignore[union-attr]
+    expected = provisioning_qr_svg(device.config_url, label="x")
+    # The same modules as the code for this member's own device, accessible, without inline style.
+    assert re.search(r' d="([^"]+)"', drawn).group(1) == re.search(r' d="([^"]+)"', expected).group(1)  # type: ignore[union-attr]
+    assert 'role="img"' in drawn and "aria-label=" in drawn
+    assert "style=" not in drawn
