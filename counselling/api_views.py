@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.db.models import Model
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
@@ -157,6 +156,8 @@ class CaseListItem(serializers.Serializer):
     first_reply_at = serializers.DateTimeField(allow_null=True)
     duplicate_of = serializers.IntegerField(source="duplicate_of_id", allow_null=True)
     created_at = serializers.DateTimeField()
+    # The responsible organisation: not the caller's for cases in the "copies" tab.
+    organisation = serializers.CharField(source="organisation.slug")
 
     def get_assignee(self, case: Case) -> str | None:
         return case.assignee.get_username() if case.assignee else None
@@ -173,13 +174,15 @@ class CaseListOutput(serializers.Serializer):
 class CaseListView(StaffAPIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("tab", str, enum=list(selectors.TABS)),
+            OpenApiParameter("tab", str, enum=list(selectors.TABS), description=(
+                "'copies': cases another organisation is responsible for, of which mine kept a copy")),
             OpenApiParameter("status", str, enum=CaseStatus.values),
             OpenApiParameter("district", str), OpenApiParameter("motive", str),
             OpenApiParameter("assignee", str, description="user id or 'none'"),
             OpenApiParameter("page", int),
         ],
-        responses={200: CaseListOutput, 401: ERROR}, tags=["staff"], summary="Cases of my organisation",
+        responses={200: CaseListOutput, 401: ERROR}, tags=["staff"],
+        summary="Cases of my organisation (or, with tab=copies, copies it kept)",
         operation_id="staff_cases_list",
     )
     def get(self, request: Request) -> Response:
@@ -187,12 +190,17 @@ class CaseListView(StaffAPIView):
         if membership is None or membership.organisation is None:
             return Response({"count": 0, "page": 1, "pages": 1, "counts": {}, "results": []})
         tab = request.query_params.get("tab", selectors.DEFAULT_TAB)
+        if tab not in selectors.TABS:
+            tab = selectors.DEFAULT_TAB
         filters = selectors.InboxFilters.from_query(request.query_params)
-        page = Paginator(selectors.inbox_cases(membership=membership, tab=tab, filters=filters),
-                         selectors.PAGE_SIZE).get_page(request.query_params.get("page"))
+        cutoff = selectors.overdue_cutoff(membership.organisation)
+        counts = selectors.inbox_counts(membership=membership, filters=filters, cutoff=cutoff)
+        cases = selectors.inbox_cases(membership=membership, tab=tab, filters=filters, cutoff=cutoff)
+        page = selectors.CountedPaginator(cases, selectors.PAGE_SIZE, count=counts[tab]).get_page(
+            request.query_params.get("page"))
         return Response(CaseListOutput({
             "count": page.paginator.count, "page": page.number, "pages": page.paginator.num_pages,
-            "counts": selectors.inbox_counts(membership=membership, filters=filters),
+            "counts": counts,
             "results": list(page.object_list),
         }).data)
 
@@ -223,7 +231,6 @@ class AttachmentOutput(serializers.Serializer):
 
 
 class CaseDetailOutput(CaseListItem):
-    organisation = serializers.CharField(source="organisation.slug")
     report = serializers.DictField()
     messages = MessageOutput(many=True, source="message_views")
     notes = NoteOutput(many=True, source="note_views")

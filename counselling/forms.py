@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from counselling.models import Membership
 from reporting import taxonomy
+from reporting.forms import ACCEPTED_TYPES, MultipleFileField, UploadsMixin
 from reporting.models import District, Organisation
 from reporting.taxonomy import CaseStatus, Channel
 
@@ -84,6 +85,33 @@ class TransferForm(forms.Form):
         super().__init__(*args, **kwargs)
         if targets is not None:
             cast(forms.ModelChoiceField, self.fields["organisation"]).queryset = targets
+
+
+class CaseFileForm(UploadsMixin, forms.Form):
+    """A file a counsellor adds to a case (e.g. a scan of a letter brought in person).
+
+    The checks are the reporter's (reporting.forms.UploadsMixin): size, type by content,
+    sanitising; the error codes give the status (reporting.forms.refusal_status). Metadata is
+    removed unless the counsellor asks to keep the original file.
+    """
+
+    keep_metadata = forms.BooleanField(
+        label=_("Keep the original file unchanged (with its metadata)"), required=False,
+        widget=forms.CheckboxInput(attrs={"class": "kern-form-check__checkbox"}),
+    )
+    # One file at a time; the field name is the one UploadsMixin checks. Declared fields move to
+    # base_fields, so `self.files` stays the uploaded-files dict at runtime (see ReportForm.files).
+    files = MultipleFileField(  # type: ignore[assignment]
+        label=_("File (photo, scan or PDF)"),
+        widget=forms.FileInput(attrs={**_INPUT, "accept": ACCEPTED_TYPES}),
+        error_messages={"required": _("Please choose a file first.")},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        assert data is not None  # BaseForm.clean() returns self.cleaned_data
+        self._clean_uploads()
+        return data
 
 
 class DeleteForm(forms.Form):

@@ -1,7 +1,9 @@
 """Reads of the staff side: the inbox (no decryption) and the decrypted case view.
 
 The inbox is built on `Case.organisation` so the (organisation, status, -created_at) and
-(organisation, -created_at) indexes carry it; the assignee comes in the same query.
+(organisation, -created_at) indexes carry it; the assignee comes in the same query. The
+"copies" tab lists the cases another organisation is responsible for but of which the
+member's organisation kept a copy (a `CaseGrant`, see `case_transfer(keep_copy=True)`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from counselling.models import Membership
 from reporting import taxonomy
-from reporting.models import Attachment, AuditEntry, Case, District, Organisation
+from reporting.models import Attachment, AuditEntry, Case, CaseGrant, District, Organisation
 from reporting.services import (
     CaseKeys,
     attachment_meta,
@@ -38,7 +40,10 @@ TABS: dict[str, Any] = {
     "open": _("Open"),
     "overdue": _("Overdue"),
     "closed": _("Closed"),
+    # Cases another organisation is responsible for; we kept a copy when transferring them.
+    "copies": _("Copies"),
 }
+COPIES_TAB = "copies"
 DEFAULT_TAB = "open"
 PAGE_SIZE = 50
 
@@ -107,8 +112,24 @@ def _tab_q(tab: str, *, user: Any, cutoff: datetime) -> Q:
     return Q(status__in=OPEN_STATUSES)
 
 
-def _filtered(organisation: Organisation, filters: InboxFilters) -> QuerySet[Case]:
-    queryset = Case.objects.filter(organisation=organisation)
+def _copies_of(organisation: Organisation) -> QuerySet[Case]:
+    """Cases of other organisations this one kept a copy of (a grant left after a transfer).
+
+    Driven from the organisation's grants (indexed), not by probing every case.
+    """
+    held = CaseGrant.objects.filter(organisation=organisation).values("case_id")
+    return Case.objects.filter(pk__in=held).exclude(organisation=organisation)
+
+
+def _filtered(organisation: Organisation, filters: InboxFilters, *, copies: bool = False) -> QuerySet[Case]:
+    if copies:
+        queryset = _copies_of(organisation)
+    else:
+        queryset = Case.objects.filter(organisation=organisation)
+    return _apply_filters(queryset, filters)
+
+
+def _apply_filters(queryset: QuerySet[Case], filters: InboxFilters) -> QuerySet[Case]:
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     if filters.district:
@@ -138,19 +159,27 @@ class CountedPaginator(Paginator):
 def inbox_cases(
     *, membership: Membership, tab: str, filters: InboxFilters, cutoff: datetime | None = None
 ) -> QuerySet[Case]:
-    """Cases of the member's organisation for one tab; plaintext columns only."""
+    """Cases of the member's organisation for one tab; plaintext columns only.
+
+    The "copies" tab instead lists cases of other organisations the member's organisation
+    holds a grant for (a copy kept on transfer).
+    """
     organisation = membership.organisation
     if organisation is None:
         return Case.objects.none()
-    cutoff = cutoff or overdue_cutoff(organisation)
+    tab = tab if tab in TABS else DEFAULT_TAB
+    if tab == COPIES_TAB:
+        queryset = _filtered(organisation, filters, copies=True)
+    else:
+        cutoff = cutoff or overdue_cutoff(organisation)
+        queryset = _filtered(organisation, filters).filter(_tab_q(tab, user=membership.user, cutoff=cutoff))
     return (
-        _filtered(organisation, filters)
-        .filter(_tab_q(tab if tab in TABS else DEFAULT_TAB, user=membership.user, cutoff=cutoff))
-        .select_related("assignee")
+        queryset
+        .select_related("assignee", "organisation")
         .only(
             "id", "reference", "status", "assignee__id", "assignee__username", "channel", "received_on",
             "district", "incident_type", "motives", "staff_unread", "reporter_unread", "first_reply_at",
-            "created_at", "organisation_id", "duplicate_of_id",
+            "created_at", "organisation__id", "organisation__slug", "organisation__name", "duplicate_of_id",
         )
         .order_by("-created_at", "-id")
     )
@@ -159,16 +188,20 @@ def inbox_cases(
 def inbox_counts(
     *, membership: Membership, filters: InboxFilters, cutoff: datetime | None = None
 ) -> dict[str, int]:
-    """Cases per tab, in one aggregate query."""
+    """Cases per tab: one aggregate query over the organisation's own cases (its index serves
+    it), and one count of the copies it kept."""
     organisation = membership.organisation
     if organisation is None:
         return dict.fromkeys(TABS, 0)
     cutoff = cutoff or overdue_cutoff(organisation)
     aggregates = {
-        tab: Count("id", filter=_tab_q(tab, user=membership.user, cutoff=cutoff)) for tab in TABS
+        tab: Count("id", filter=_tab_q(tab, user=membership.user, cutoff=cutoff))
+        for tab in TABS if tab != COPIES_TAB
     }
     aggregates["unread"] = Count("id", filter=Q(staff_unread=True, status__in=OPEN_STATUSES))
-    return _filtered(organisation, filters).aggregate(**aggregates)
+    counts = _filtered(organisation, filters).aggregate(**aggregates)
+    counts[COPIES_TAB] = _filtered(organisation, filters, copies=True).count()
+    return counts
 
 
 def district_names() -> dict[str, str]:

@@ -22,6 +22,7 @@ urlpatterns = [
     path("cases/<int:case_id>/duplicate/", views.case_duplicate_view, name="case_duplicate"),
     path("cases/<int:case_id>/transfer/", views.case_transfer_view, name="case_transfer"),
     path("cases/<int:case_id>/delete/", views.case_delete_view, name="case_delete"),
+    path("cases/<int:case_id>/files/", views.case_file_add_view, name="case_file_add"),
     path("cases/<int:case_id>/files/<str:attachment_uuid>/", views.attachment_download, name="attachment"),
     path("admin/", views.admin_home, name="admin"),
     path("admin/invite/", views.admin_invite, name="admin_invite"),

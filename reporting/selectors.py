@@ -107,9 +107,13 @@ def reporter_case_view(access: ReporterAccess) -> ReporterCaseView:
         )
         for message in case.messages.select_related("case").order_by("created_at", "id")
     ]
+    # Only the reporter's own files: what counsellors add (scans, internal documents) stays
+    # with the counselling service.
     attachments = [
         str(attachment_meta(attachment=attachment, case_key=access.case_key).get("name", ""))
-        for attachment in case.attachments.select_related("case").order_by("created_at", "id")
+        for attachment in case.attachments.filter(from_reporter=True)
+        .select_related("case")
+        .order_by("created_at", "id")
     ]
     return ReporterCaseView(
         reference=case.reference,

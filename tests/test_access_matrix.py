@@ -195,6 +195,7 @@ TABLE: list[Row] = [
     Row(f"/staff/cases/{CASE}/notes/", "POST", org_a(CASE_PAGE)),
     Row(f"/staff/cases/{CASE}/duplicate/", "POST", org_a(CASE_PAGE)),
     Row(f"/staff/cases/{CASE}/transfer/", "POST", org_a(CASE_PAGE)),
+    Row(f"/staff/cases/{CASE}/files/", "POST", org_a(400)),  # no file chosen: the case page again, nothing stored
     Row(f"/staff/cases/{CASE}/delete/", "GET", org_a(200)),
     Row(f"/staff/cases/{CASE}/delete/", "POST", org_a(200)),  # no reason given: asked again, nothing deleted
     Row(f"/staff/cases/{CASE}/classify/", "GET", org_a(200)),
@@ -202,7 +203,7 @@ TABLE: list[Row] = [
     Row(f"/staff/cases/{CASE}/files/<str:attachment_uuid>/", "GET", org_a(200),
         expect_case_c=staff_page()),  # A's attachment under case C: nobody
     *(Row(f"/staff/cases/{CASE}/{action}/", "GET", POST_ONLY_PAGE, probe=True, expect_case_c=POST_ONLY_PAGE)
-      for action in ("take", "assign", "status", "messages", "notes", "duplicate", "transfer")),
+      for action in ("take", "assign", "status", "messages", "notes", "duplicate", "transfer", "files")),
     # ---------------------------------------------------------------- staff: partner admin
     Row("/staff/admin/", "GET", partner_admin(200)),
     Row("/staff/admin/invite/", "POST", partner_admin(200)),  # empty form: shown again

@@ -21,6 +21,7 @@ from counselling.access import get_case_for_member, membership_of, org_key_from_
 from counselling.decorators import staff_required
 from counselling.forms import (
     AssignForm,
+    CaseFileForm,
     DeleteForm,
     DuplicateForm,
     MessageForm,
@@ -31,10 +32,12 @@ from counselling.forms import (
 from counselling.services import attachment_downloaded, case_assign, case_opened
 from counselling.views.common import _case_url, _page
 from reporting import files
+from reporting.forms import refusal_status
 from reporting.models import Case
 from reporting.services import (
     CaseKeys,
     ServiceError,
+    attachment_add,
     attachment_open,
     case_keys_for_organisation,
     case_mark_duplicate,
@@ -85,17 +88,23 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     except NotUnlocked:
         return _unlock_redirect(request)
     case_opened(actor=request.user, case=case)
+    return _case_page(request, case, keys)
+
+
+def _case_page(request: HttpRequest, case: Case, keys: CaseKeys, *, status: int = 200,
+               file_form: CaseFileForm | None = None) -> HttpResponse:
     content = selectors.case_content(case=case, keys=keys)
     membership = membership_of(request.user)
     members = selectors.colleagues(membership.organisation if membership else None)
     return _page(request, "counselling/case.html", {
         "case": case, "content": content, "classify_url": _classify_url(case),
         "message_form": MessageForm(), "note_form": NoteForm(),
+        "file_form": file_form or CaseFileForm(),
         "status_form": StatusForm(initial={"status": case.status}),
         "assign_form": AssignForm(members=members, initial={"assignee": case.assignee_id}),
         "duplicate_form": DuplicateForm(), "transfer_form": TransferForm(targets=selectors.transfer_targets(case)),
         "own_case": case.organisation_id == (membership.organisation_id if membership else None),
-    })
+    }, status=status)
 
 
 def _done(request: HttpRequest, case: Case, text: str) -> HttpResponse:
@@ -175,6 +184,27 @@ def case_note_view(request: HttpRequest, case_id: int) -> HttpResponse:
         return _refused(request, case, _("Write a note first."))
     note_add(case=case, internal_key=keys.internal_key, body=form.cleaned_data["body"], actor=request.user)
     return _done(request, case, _("The note has been saved. The reporter never sees it."))
+
+
+@require_POST
+@staff_required
+def case_file_add_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Add a file to the case (from_reporter=False, audited), checked like a reporter's upload.
+
+    A refused file re-renders the case page with the reason: 413 too large, 415 wrong type,
+    400 no file; nothing is stored then.
+    """
+    case = get_case_for_member(request.user, case_id)
+    try:
+        keys = _case_keys(request, case)
+    except NotUnlocked:
+        return _unlock_redirect(request)
+    form = CaseFileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _case_page(request, case, keys, status=refusal_status(form), file_form=form)
+    for item in form.cleaned_files:
+        attachment_add(case=case, case_key=keys.case_key, item=item, actor=request.user)
+    return _done(request, case, _("The file has been added to the case."))
 
 
 @require_POST

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from counselling.selectors import working_days_before
 from reporting.models import Case
-from reporting.services import case_set_status, case_take
+from reporting.services import case_set_status, case_take, case_transfer
 from tests.counselling.conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def test_tabs_filters_and_counts(make_org: Any, make_member: Any, submit: Any) -
     assert _refs(client.get(f"/staff/?tab=open&assignee={colleague.membership.user.pk}")) == {theirs.pk}
     assert _refs(client.get("/staff/?tab=closed&status=closed")) == {closed.pk}
     counts = {key: count for key, _label, count in client.get("/staff/").context["tabs"]}
-    assert counts == {"new": 3, "mine": 1, "open": 4, "overdue": 1, "closed": 1}
+    assert counts == {"new": 3, "mine": 1, "open": 4, "overdue": 1, "closed": 1, "copies": 0}
     # Answering the reporter takes a case off the overdue list.
     Case.objects.filter(pk=old.pk).update(first_reply_at=datetime(2026, 1, 6, 9, 0, tzinfo=BERLIN))
     assert _refs(client.get("/staff/?tab=overdue")) == set()
@@ -79,6 +79,66 @@ def test_inbox_shows_only_own_organisation_and_decrypts_nothing(make_org: Any, m
     assert len(_refs(own.get("/staff/"))) == 1
     assert b"Inbox-Marker" not in own.get("/staff/").content
     assert _refs(foreign.get("/staff/")) == set()
+
+
+def _counts(client: Client, query: str = "") -> dict[str, int]:
+    return {key: count for key, _label, count in client.get(f"/staff/?{query}").context["tabs"]}
+
+
+@pytest.mark.parametrize("keep_copy", [True, False])
+def test_copies_tab_lists_cases_transferred_with_a_copy(make_org: Any, make_member: Any, submit: Any,
+                                                        keep_copy: bool) -> None:
+    home = make_org("home", is_fallback=True)
+    other = make_org("other", name="Other Counselling", statewide=False)
+    sender, receiver = make_member(home), make_member(other)
+    stays = submit(district="03241").case
+    moved = submit(district="03241").case
+    case_transfer(actor=sender.membership.user, case=moved, to_organisation=other.organisation,
+                  org_private_key=home.private_key, keep_copy=keep_copy)
+    case_take(actor=receiver.membership.user, case=moved)
+    own, new_owner = _client(sender), _client(receiver)
+
+    copies = {moved.pk} if keep_copy else set()
+    assert _refs(own.get("/staff/?tab=copies")) == copies
+    for tab in ("new", "mine", "open", "overdue", "closed"):
+        assert _refs(own.get(f"/staff/?tab={tab}")) <= {stays.pk}
+    assert _counts(own) == {"new": 1, "mine": 0, "open": 1, "overdue": 0, "closed": 0, "copies": len(copies)}
+    # Filters narrow the copies like any tab.
+    assert _refs(own.get("/staff/?tab=copies&district=03241")) == copies
+    assert _refs(own.get("/staff/?tab=copies&district=01001")) == set()
+    assert _counts(own, "district=01001")["copies"] == 0
+
+    # The receiver has it among its own cases, not as a copy.
+    assert _refs(new_owner.get("/staff/?tab=open")) == {moved.pk}
+    assert _refs(new_owner.get("/staff/?tab=mine")) == {moved.pk}
+    assert _refs(new_owner.get("/staff/?tab=copies")) == set()
+    assert _counts(new_owner) == {"new": 1, "mine": 1, "open": 1, "overdue": 0, "closed": 0, "copies": 0}
+
+    page = own.get("/staff/?tab=copies")
+    if keep_copy:
+        # The responsible organisation, not its assignee; the copy opens.
+        assert b"Other Counselling" in page.content and b"Responsible organisation" in page.content
+        assert receiver.membership.user.username.encode() not in page.content
+        assert own.get(f"/staff/cases/{moved.pk}/").status_code == 200
+    else:
+        assert b"No cases here." in page.content
+
+
+def test_copies_tab_in_staff_api(make_org: Any, make_member: Any, submit: Any) -> None:
+    from tests.counselling.test_staff_api import api_login
+
+    home = make_org("home", is_fallback=True)
+    other = make_org("other", statewide=False)
+    sender = make_member(home)
+    moved = submit().case
+    case_transfer(actor=sender.membership.user, case=moved, to_organisation=other.organisation,
+                  org_private_key=home.private_key, keep_copy=True)
+    client = api_login(sender)
+    listing = client.get("/api/v1/cases/?tab=copies").json()
+    assert [item["id"] for item in listing["results"]] == [moved.pk]
+    assert listing["count"] == 1 and listing["counts"]["copies"] == 1 and listing["counts"]["open"] == 0
+    assert listing["results"][0]["organisation"] == "other"
+    assert client.get("/api/v1/cases/?tab=open").json()["results"] == []
 
 
 def test_inbox_queries_do_not_grow_with_cases(make_org: Any, make_member: Any, submit: Any) -> None:
