@@ -11,6 +11,7 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from counselling.models import Membership
 from counselling.services import NewMember
 from tests.conftest import PASSWORD
 
@@ -33,12 +34,32 @@ def login(client: Client, member: NewMember | Any, password: str = PASSWORD) -> 
     return client.post("/staff/login/", {"username": user.username, "password": password, "otp": totp_code(user)})
 
 
+def logged_in(member: NewMember | Any) -> Client:
+    """A test client with a staff session (password, TOTP and unlock) for `member`."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    response = login(client, member)
+    assert response.status_code == 302, response.content[:500]
+    return client
+
+
 @pytest.fixture
 def staff_client() -> Callable[[NewMember], Client]:
-    def make(member: NewMember) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        response = login(client, member)
-        assert response.status_code == 302, response.content[:500]
-        return client
+    return logged_in
 
-    return make
+
+def case_world(make_org: Any, make_member: Any, submit: Any, **report: Any) -> dict[str, Any]:
+    """One case of organisation "home" and everyone who may or may not see it."""
+    home = make_org("home", is_fallback=True)
+    other = make_org("other", statewide=False)
+    submitted = submit(motives=["racism"], **report)
+    superuser = make_member(home, username="root", role=Membership.Role.COORDINATOR)
+    superuser.membership.user.is_superuser = True
+    superuser.membership.user.is_staff = True
+    superuser.membership.user.save()
+    return {
+        "home": home, "other": other, "case": submitted.case, "receipt": submitted.receipt_code,
+        "owner": make_member(home, username="owner"), "colleague": make_member(home, username="colleague"),
+        "outsider": make_member(other, username="outsider"),
+        "coordinator": make_member(None, username="coord", role=Membership.Role.COORDINATOR),
+        "superuser": superuser,
+    }

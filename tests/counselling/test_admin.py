@@ -11,15 +11,10 @@ from django.test import Client
 from counselling.models import Membership
 from reporting.models import AuditEntry
 from tests.conftest import PASSWORD
+from tests.counselling.conftest import logged_in as _client
 from tests.counselling.conftest import login, totp_code
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(member: Any) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    assert login(client, member).status_code == 302
-    return client
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from counselling.models import Membership
 from reporting.models import Attachment, AuditEntry
 from reporting.selectors import reporter_case_view
 from reporting.services import reporter_open
 from tests.canary import scan_database, scan_media
-from tests.counselling.conftest import login
+from tests.counselling.conftest import case_world
+from tests.counselling.conftest import logged_in as _client
 
 pytestmark = pytest.mark.django_db
 
@@ -31,26 +31,7 @@ def _jpeg(comment: str = MARKER) -> bytes:
 
 @pytest.fixture
 def world(make_org: Any, make_member: Any, submit: Any) -> dict[str, Any]:
-    home = make_org("home", is_fallback=True)
-    other = make_org("other", statewide=False)
-    submitted = submit(description="Case-Files-Description", motives=["racism"])
-    superuser = make_member(home, username="root", role=Membership.Role.COORDINATOR)
-    superuser.membership.user.is_superuser = True
-    superuser.membership.user.is_staff = True
-    superuser.membership.user.save()
-    return {
-        "case": submitted.case, "receipt": submitted.receipt_code,
-        "owner": make_member(home, username="owner"), "colleague": make_member(home, username="colleague"),
-        "outsider": make_member(other, username="outsider"),
-        "coordinator": make_member(None, username="coord", role=Membership.Role.COORDINATOR),
-        "superuser": superuser,
-    }
-
-
-def _client(member: Any) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    assert login(client, member).status_code == 302
-    return client
+    return case_world(make_org, make_member, submit, description="Case-Files-Description")
 
 
 def _upload(client: Client, case: Any, data: bytes, name: str = f"{MARKER}.jpg", **extra: str) -> Any:

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from counselling.models import Membership
 from reporting.models import AuditEntry, Case, CaseGrant, Note
 from reporting.services import (
     FileInput,
@@ -18,7 +17,8 @@ from reporting.services import (
     report_submit,
     reporter_open,
 )
-from tests.counselling.conftest import login
+from tests.counselling.conftest import case_world, login
+from tests.counselling.conftest import logged_in as _client
 
 pytestmark = pytest.mark.django_db
 
@@ -28,27 +28,8 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 
 @pytest.fixture
 def world(make_org: Any, make_member: Any, submit: Any) -> dict[str, Any]:
-    home = make_org("home", is_fallback=True)
-    other = make_org("other", statewide=False)
-    submitted = submit(description="Marker-Description 4711", motives=["racism"],
-                       files=(FileInput("beweis.png", PNG, "image/png"),))
-    superuser = make_member(home, username="root", role=Membership.Role.COORDINATOR)
-    superuser.membership.user.is_superuser = True
-    superuser.membership.user.is_staff = True
-    superuser.membership.user.save()
-    return {
-        "home": home, "other": other, "case": submitted.case, "receipt": submitted.receipt_code,
-        "owner": make_member(home, username="owner"), "colleague": make_member(home, username="colleague"),
-        "outsider": make_member(other, username="outsider"),
-        "coordinator": make_member(None, username="coord", role=Membership.Role.COORDINATOR),
-        "superuser": superuser,
-    }
-
-
-def _client(member: Any) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    assert login(client, member).status_code == 302
-    return client
+    return case_world(make_org, make_member, submit, description="Marker-Description 4711",
+                      files=(FileInput("beweis.png", PNG, "image/png"),))
 
 
 def test_owner_reads_report_files_and_labels(world: dict[str, Any]) -> None:

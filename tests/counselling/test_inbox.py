@@ -14,16 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from counselling.selectors import working_days_before
 from reporting.models import Case
 from reporting.services import case_set_status, case_take, case_transfer
-from tests.counselling.conftest import login
+from tests.counselling.conftest import logged_in as _client
 
 pytestmark = pytest.mark.django_db
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def _client(member: Any) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    assert login(client, member).status_code == 302
-    return client
 
 
 def _refs(response: Any) -> set[int]:
