@@ -7,6 +7,7 @@ cannot be tied to an address later; the cache entries expire with their window.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,6 +20,11 @@ ROTATION_SECONDS = 3600
 def client_hash(address: str) -> str:
     bucket = int(time.time() // ROTATION_SECONDS)
     return crypto.keyed_hash(settings.ADDRESS_HASH_KEY, address or "-", context=f"addr:{bucket}")[:32]
+
+
+def request_client(request: Any) -> str:
+    """The hashed client address the middleware put on the request ("-" if there is none)."""
+    return str(getattr(request, "client_hash", "") or "-")
 
 
 def hit(scope: str, ident: str, *, limit: int, window_seconds: int) -> bool:

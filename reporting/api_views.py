@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from meldestelle.api import error_response
+from meldestelle.ratelimit import request_client
 from reporting import abuse
 from reporting.forms import ReplyForm, ReportForm, errors_as_fields, refusal_status
 from reporting.models import District
@@ -43,6 +44,7 @@ from reporting.taxonomy import (
     PLACE_UNKNOWN,
     REPORTER_LANGUAGES,
     AreaOfLife,
+    Channel,
     IncidentType,
     Motive,
     ReporterRole,
@@ -311,12 +313,12 @@ class ReportSubmitView(PublicAPIView):
         if proof is abuse.Pow.INVALID or not abuse.pow_consume(challenge):
             return error_response("pow_invalid", _("The challenge was not solved, has expired or was used before."),
                                   http_status=400, fields={"nonce": [_("Please solve a new challenge.")]})
-        if not abuse.submission_allowed(str(getattr(request, "client_hash", "-")), solved_pow=True):
+        if not abuse.submission_allowed(request_client(request), solved_pow=True):
             return error_response("throttled", _(
                 "We are receiving very many reports right now. Nothing was stored; please try again later."
             ), http_status=429)
         try:
-            submitted = report_submit(report=form.report_input(channel="api"), files=form.cleaned_files)
+            submitted = report_submit(report=form.report_input(channel=Channel.API), files=form.cleaned_files)
         except ServiceError as exc:
             return error_response(exc.code, _("We cannot receive reports at this moment. Please try again later."),
                                   http_status=503)
@@ -380,7 +382,7 @@ def _open(request: Request, serializer_class: type[serializers.Serializer]) -> t
     if not shape.is_valid():
         return _type_error(shape), None
     try:
-        access = abuse.followup_open(str(getattr(request, "client_hash", "-")), shape.validated_data["receipt"])
+        access = abuse.followup_open(request_client(request), shape.validated_data["receipt"])
     except abuse.FollowupBlocked:
         return error_response("throttled", _(
             "Too many codes were tried from here. Please wait ten minutes and try again."

@@ -19,6 +19,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from meldestelle.ratelimit import request_client
 from reporting import abuse
 from reporting.forms import (
     FollowupFilesForm,
@@ -50,10 +51,6 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 def _form_page(request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
     """A page with a POST form: never cached (it may carry what the reporter typed)."""
     return _no_store(render(request, template, context, status=status))
-
-
-def _client(request: HttpRequest) -> str:
-    return str(getattr(request, "client_hash", "") or "-")
 
 
 def start(request: HttpRequest) -> HttpResponse:
@@ -126,7 +123,7 @@ def report(request: HttpRequest) -> HttpResponse:
         return _render_form(request, form, status=refusal_status(form), issued=issued)
     challenge = request.POST.get("challenge") or ""
     solved = abuse.pow_check(challenge, request.POST.get("nonce")) is abuse.Pow.SOLVED and abuse.pow_consume(challenge)
-    if not abuse.submission_allowed(_client(request), solved_pow=solved):
+    if not abuse.submission_allowed(request_client(request), solved_pow=solved):
         return _render_form(request, form, status=429, issued=issued, notice=_(
             "Right now we are receiving very many reports, so we could not accept yours yet. "
             "Nothing is lost: your answers are still here. Please wait a little while and send it again."
@@ -159,7 +156,7 @@ def _enter_code(request: HttpRequest, form: ReceiptForm, *, status: int = 200, n
 
 def _open(request: HttpRequest, receipt: Any) -> ReporterAccess | HttpResponse:
     try:
-        access = abuse.followup_open(_client(request), receipt)
+        access = abuse.followup_open(request_client(request), receipt)
     except abuse.FollowupBlocked:
         return _enter_code(request, ReceiptForm(), status=429, notice=_(
             "Too many codes were tried from here. Please wait ten minutes and try again."

@@ -43,7 +43,6 @@ from reporting.services.submission import (
     attachment_add,
     attachment_meta,
     attachment_open,
-    coverage_table,
     report_submit,
 )
 
@@ -66,7 +65,6 @@ __all__ = [
     "case_shred",
     "case_take",
     "case_transfer",
-    "coverage_table",
     "message_post",
     "message_text",
     "messages_mark_read",

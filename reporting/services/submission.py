@@ -141,10 +141,6 @@ def _coverage(org: Organisation) -> Coverage:
     )
 
 
-def coverage_table() -> list[Coverage]:
-    return [_coverage(org) for org in Organisation.objects.all()]
-
-
 def report_submit(
     *, report: ReportInput, files: Sequence[FileInput] = (), actor: Any | None = None,
     organisation: Organisation | None = None,
