@@ -15,5 +15,7 @@ urlpatterns: list = [
     path("cases/<int:case_id>/messages/", api_views.CaseMessageView.as_view(), name="case_messages"),
     path("cases/<int:case_id>/notes/", api_views.CaseNoteView.as_view(), name="case_notes"),
     path("cases/<int:case_id>/transfer/", api_views.CaseTransferView.as_view(), name="case_transfer"),
+    path("cases/<int:case_id>/duplicate/", api_views.CaseDuplicateView.as_view(), name="case_duplicate"),
+    path("cases/<int:case_id>/delete/", api_views.CaseDeleteView.as_view(), name="case_delete"),
     path("", include("counselling.api_urls_classification")),
 ]

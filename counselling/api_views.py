@@ -28,13 +28,16 @@ from reporting.services import (
     CaseKeys,
     ServiceError,
     case_keys_for_organisation,
+    case_mark_duplicate,
     case_set_status,
+    case_shred,
     case_take,
     case_transfer,
+    case_unmark_duplicate,
     message_post,
     note_add,
 )
-from reporting.taxonomy import CaseStatus
+from reporting.taxonomy import CaseStatus, DeleteReason
 
 ERROR = inline_serializer("Error", {"error": inline_serializer("ErrorBody", {
     "code": serializers.CharField(), "message": serializers.CharField(), "fields": serializers.DictField(),
@@ -369,3 +372,60 @@ class CaseTransferView(StaffAPIView):
         except ServiceError as exc:
             return _service_error(exc)
         return Response(CaseStateOutput(case).data)
+
+
+class DuplicateInput(serializers.Serializer):
+    original = serializers.CharField(
+        max_length=32, allow_null=True,
+        help_text="reference of the original case of the same organisation; null unmarks",
+    )
+
+
+class DuplicateOutput(CaseStateOutput):
+    duplicate_of = serializers.CharField(source="duplicate_of.reference", allow_null=True, default=None)
+
+
+class CaseDuplicateView(StaffAPIView):
+    @extend_schema(request=DuplicateInput, responses={200: DuplicateOutput, 400: ERROR, 401: ERROR, 404: ERROR},
+                   tags=["staff"], summary="Mark as a duplicate of another case, or unmark")
+    def post(self, request: Request, case_id: int) -> Response:
+        case = get_case_for_member(request.user, case_id)
+        data = DuplicateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        reference = data.validated_data["original"]
+        try:
+            if reference is None:
+                case = case_unmark_duplicate(actor=request.user, case=case)
+            else:
+                original = Case.objects.filter(reference__iexact=reference.strip(),
+                                               organisation_id=case.organisation_id).first()
+                if original is None:
+                    return error_response(
+                        "invalid", _("Some answers need another look."), http_status=400,
+                        fields={"original": [_("No case of your organisation has this reference.")]},
+                    )
+                case = case_mark_duplicate(actor=request.user, case=case, original=original)
+        except ServiceError as exc:
+            return _service_error(exc)
+        return Response(DuplicateOutput(case).data)
+
+
+class DeleteInput(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=DeleteReason.choices)
+    confirm = serializers.BooleanField(help_text="must be true: the case is destroyed for good")
+
+
+class CaseDeleteView(StaffAPIView):
+    @extend_schema(request=DeleteInput, responses={204: None, 400: ERROR, 401: ERROR, 404: ERROR},
+                   tags=["staff"], summary="Delete the case now (crypto-shred)")
+    def post(self, request: Request, case_id: int) -> Response:
+        case = get_case_for_member(request.user, case_id)
+        data = DeleteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not data.validated_data["confirm"]:
+            return error_response(
+                "invalid", _("Some answers need another look."), http_status=400,
+                fields={"confirm": [_("Confirm that the case is to be destroyed for good.")]},
+            )
+        case_shred(actor=request.user, case=case, reason=data.validated_data["reason"])
+        return Response(status=204)

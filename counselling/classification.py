@@ -22,7 +22,7 @@ from counselling.decorators import staff_required
 from reporting.models import Case
 from reporting.taxonomy import AntisemitismForm, AreaOfLife, Channel, IncidentType, Motive
 from stats import presentation
-from stats.models import StatisticsRecord
+from stats.selectors import record_for_case
 from stats.services import ClassificationInvalid, classification_save, district_choices
 
 MONTH_CHOICES = [(m, presentation.label("month", str(m))) for m in range(1, 13)]
@@ -66,7 +66,7 @@ class ClassificationForm(forms.Form):
 
 def initial_for(case: Case) -> dict[str, Any]:
     """Prefill from the existing record, else from the case's plaintext codes."""
-    record = StatisticsRecord.objects.filter(case=case).first()
+    record = record_for_case(case)
     if record is not None:
         return {
             "incident_type": record.incident_type, "motives": record.motives,
@@ -115,7 +115,7 @@ def classify(request: HttpRequest, case_id: int) -> HttpResponse:
             "form": form,
             "original": original,
             "rejected": case.status == "rejected",
-            "classified": StatisticsRecord.objects.filter(case=case).exists(),
+            "classified": record_for_case(case) is not None,
         },
         status=400 if request.method == "POST" else 200,
     )

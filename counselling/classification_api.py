@@ -17,6 +17,7 @@ from counselling.decorators import is_staff_session
 from meldestelle.api import error_response
 from reporting.taxonomy import AntisemitismForm, AreaOfLife, Channel, IncidentType, Motive
 from stats.models import StatisticsRecord
+from stats.selectors import record_for_case
 from stats.services import ClassificationInvalid, classification_save, district_choices
 
 
@@ -42,14 +43,14 @@ class ClassificationInput(serializers.Serializer):
 
 
 class ClassificationOutput(serializers.ModelSerializer):
-    incident_case = serializers.IntegerField(source="case_id", allow_null=True)
+    counts = serializers.BooleanField(source="incident.counts", read_only=True)
 
     class Meta:
         model = StatisticsRecord
         fields = [
-            "incident_key", "incident_case", "year", "month", "district", "incident_type",
+            "incident_key", "year", "month", "district", "incident_type",
             "motives", "antisemitism_forms", "area_of_life", "channel", "people_affected",
-            "excluded", "classified_at",
+            "counts", "classified_at",
         ]
 
 
@@ -73,10 +74,7 @@ class CaseClassificationView(APIView):
         case = get_case_for_member(request.user, case_id)
         serializer = ClassificationInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        existed = StatisticsRecord.objects.filter(case=case).exists() or (
-            case.duplicate_of_id is not None
-            and StatisticsRecord.objects.filter(case_id=case.duplicate_of_id).exists()
-        )
+        existed = record_for_case(case) is not None
         try:
             record = classification_save(actor=request.user, case=case, data=serializer.validated_data)
         except ClassificationInvalid as exc:

@@ -12,7 +12,7 @@ from counselling.models import Membership
 from reporting import taxonomy
 from reporting.forms import ACCEPTED_TYPES, MultipleFileField, UploadsMixin
 from reporting.models import District, Organisation
-from reporting.taxonomy import CaseStatus, Channel
+from reporting.taxonomy import CaseStatus, Channel, DeleteReason
 
 _INPUT = {"class": "kern-form-input__input"}
 _SELECT = {"class": "kern-form-input__select"}
@@ -115,7 +115,8 @@ class CaseFileForm(UploadsMixin, forms.Form):
 
 
 class DeleteForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for deleting"), max_length=500, widget=forms.TextInput(attrs=_INPUT))
+    reason = forms.ChoiceField(label=_("Reason for deleting"), choices=DeleteReason.choices,
+                               widget=forms.Select(attrs=_SELECT))
     confirm = forms.BooleanField(
         label=_("I understand that the case, its messages, notes and files are destroyed for good."),
         widget=forms.CheckboxInput(attrs={"class": "kern-form-check__checkbox"}),

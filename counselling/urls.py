@@ -20,6 +20,7 @@ urlpatterns = [
     path("cases/<int:case_id>/messages/", views.case_message_view, name="case_message"),
     path("cases/<int:case_id>/notes/", views.case_note_view, name="case_note"),
     path("cases/<int:case_id>/duplicate/", views.case_duplicate_view, name="case_duplicate"),
+    path("cases/<int:case_id>/duplicate/remove/", views.case_unmark_duplicate_view, name="case_unmark_duplicate"),
     path("cases/<int:case_id>/transfer/", views.case_transfer_view, name="case_transfer"),
     path("cases/<int:case_id>/delete/", views.case_delete_view, name="case_delete"),
     path("cases/<int:case_id>/files/", views.case_file_add_view, name="case_file_add"),

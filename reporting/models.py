@@ -90,6 +90,24 @@ class CaseSequence(models.Model):
         return f"{self.year}: {self.last_number}"
 
 
+class Incident(models.Model):
+    """One real-world incident (SPEC §6): every case belongs to exactly one, and duplicate
+    reports of the same incident share it.  The statistics record hangs off the incident, so
+    deleting, shredding or purging a case never loses or doubles a classified incident.
+
+    ``counts``: whether the incident counts in the statistics.  True while any of its cases is
+    not rejected; when its last case is gone it keeps its last value.  Written only by the
+    case services (``reporting.services.cases``), in the transaction of the change.
+    No content and no link to content: once its cases are gone, nothing leads back.
+    """
+
+    counts = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"incident {self.pk}"
+
+
 class Case(models.Model):
     reference = models.CharField(max_length=32, unique=True)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases")
@@ -104,6 +122,9 @@ class Case(models.Model):
     motives = models.JSONField(default=list)
     language = models.CharField(max_length=8, default="de")
     wants_counselling = models.BooleanField(default=False)
+    # The incident this report describes; shared by duplicates.  Never NULL after migration.
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="cases")
+    # What the counsellor marked (shown on the case page); the incident decides the counting.
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
     )

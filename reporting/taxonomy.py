@@ -102,6 +102,21 @@ class CaseStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+class DeleteReason(models.TextChoices):
+    """Why a counsellor deletes a case now (a code, so the audit log holds no free text)."""
+
+    PERSON_ASKED = "person_asked", _("The person asked us to delete it")
+    SPAM = "spam", _("Spam or abuse of the form")
+    NOT_RELEVANT = "not_relevant", _("Not an incident this service records")
+    ENTERED_BY_MISTAKE = "entered_by_mistake", _("Entered by mistake")
+    DUPLICATE_CONTENT = "duplicate_content", _("A second copy of a report we keep")
+    OTHER = "other", _("Another reason")
+
+
+# Reasons the system itself gives (retention, the reporter's own deletion).
+SYSTEM_DELETE_REASONS = ("retention", "reporter")
+
+
 PLACE_ONLINE = "online"
 PLACE_UNKNOWN = "unknown"
 UNKNOWN = "unknown"  # "I don't know" for optional answers

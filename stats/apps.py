@@ -8,4 +8,4 @@ class StatsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from stats import signals  # noqa: F401  (registers the receiver)
+        from stats import signals  # noqa: F401  (registers the incident_merged receiver)

@@ -1,13 +1,13 @@
 """Demo statistics for `make run`: two earlier years of invented, plausible incidents.
 
-Generated with a fixed seed, flagged ``is_demo`` (the pages say so), linked to no case, and
-published.  Idempotent: a year that already has demo records is left alone.
+Generated with a fixed seed, flagged ``is_demo`` (the pages say so), recorded as incidents of
+their own through ``incident_records_import`` (no case behind them), and published through
+the audited release path.  Idempotent: a year that already has demo records is left alone.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.utils import timezone
 from reporting.models import Organisation
 from stats import tables
 from stats.models import Publication, StatisticsRecord
-from stats.services import statistics_publish
+from stats.services import Classification, incident_records_import, statistics_publish
 
 SEED = 20240611
 
@@ -46,12 +46,13 @@ def _pick(rng: random.Random, weighted: tuple[tuple[str, int], ...]) -> str:
     return rng.choices(codes, weights=weights)[0]
 
 
-def _records(year: int, count: int, rng: random.Random, org_ids: list[int]) -> list[StatisticsRecord]:
+def _records(
+    year: int, count: int, rng: random.Random, org_ids: list[int]
+) -> list[tuple[Classification, int | None]]:
     districts = [(key, _BIG.get(key, 1)) for key in tables.district_keys()]
     districts += [("online", 16), ("unknown", 3)]
     district_table = tuple(districts)
-    now = timezone.now()
-    out = []
+    out: list[tuple[Classification, int | None]] = []
     for _ in range(count):
         motives = {_pick(rng, _MOTIVES)}
         if rng.random() < 0.15:
@@ -61,23 +62,21 @@ def _records(year: int, count: int, rng: random.Random, org_ids: list[int]) -> l
             forms = sorted(set(rng.sample(_FORMS, k=rng.choice((1, 1, 2)))))
         district = _pick(rng, district_table)
         area = "online" if district == "online" else _pick(rng, _AREAS)
-        out.append(
-            StatisticsRecord(
-                case=None,
-                organisation_id=rng.choice(org_ids) if org_ids else None,
+        organisation_id = rng.choice(org_ids) if org_ids else None
+        out.append((
+            Classification(
                 year=year,
                 month=rng.randint(1, 12),
                 district=district,
                 incident_type=_pick(rng, _TYPES),
-                motives=sorted(motives),
-                antisemitism_forms=forms,
+                motives=tuple(sorted(motives)),
+                antisemitism_forms=tuple(forms),
                 area_of_life=area,
                 channel=_pick(rng, _CHANNELS),
                 people_affected=rng.choice((1, 1, 1, 2, 3, None)),
-                is_demo=True,
-                classified_at=now - timedelta(days=rng.randint(30, 600)),
-            )
-        )
+            ),
+            organisation_id,
+        ))
     return out
 
 
@@ -93,7 +92,7 @@ def load_demo_statistics() -> list[int]:
         batch = _records(year, count, rng, org_ids)  # drawn always, so each year stays stable
         with transaction.atomic():
             if not StatisticsRecord.objects.filter(year=year, is_demo=True).exists():
-                StatisticsRecord.objects.bulk_create(batch)
+                incident_records_import(actor=None, rows=batch, is_demo=True)
                 created.append(year)
         if not Publication.objects.filter(year=year).exists():
             statistics_publish(actor=None, year=year, note="")

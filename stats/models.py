@@ -1,10 +1,10 @@
 """Statistics records and publications (SPEC §6).
 
-A ``StatisticsRecord`` is one classified *incident*: plain codes only, no content.  The link
-to the case (``case``) is an id while the case lives and becomes NULL when the case is
-shredded; the record itself stays, because the statistics must not shrink when cases are
-deleted under the retention rules.  Duplicate reports of one incident share one record (the
-original case's).
+A ``StatisticsRecord`` is the classification of one *incident* (``reporting.Incident``): plain
+codes only, no content.  The incident, not a case, owns it: duplicate reports share the
+incident and so the record, and the record stays when the incident's cases are shredded,
+because the statistics must not shrink when cases are deleted under the retention rules.
+Whether it counts is the incident's ``counts`` flag, kept by the case services.
 
 A ``Publication`` is a frozen, versioned snapshot of one year's public tables (already
 disclosure-controlled) with the methodology text that applied.  Corrections are new versions.
@@ -21,13 +21,9 @@ from django.utils.translation import gettext_lazy as _
 class StatisticsRecord(models.Model):
     # A random key for the incident: never the case id, so exports cannot be joined to cases.
     incident_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    # Only an id while the case exists; NULL after shredding (the record survives).
-    case = models.OneToOneField(
-        "reporting.Case",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="statistics_record",
+    # PROTECT: an incident is only deleted after its record moved on (``incident_merged``).
+    incident = models.OneToOneField(
+        "reporting.Incident", on_delete=models.PROTECT, related_name="statistics_record"
     )
     organisation = models.ForeignKey(
         "reporting.Organisation",
@@ -45,14 +41,12 @@ class StatisticsRecord(models.Model):
     area_of_life = models.CharField(max_length=30)
     channel = models.CharField(max_length=30)
     people_affected = models.PositiveIntegerField(null=True, blank=True)
-    # Set when a rejected case is classified; such records never count.
-    excluded = models.BooleanField(default=False)
     is_demo = models.BooleanField(default=False)
     classified_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["year", "excluded"])]
+        indexes = [models.Index(fields=["year"], name="stats_record_year_idx")]
 
     def __str__(self) -> str:
         return f"incident {self.incident_key} ({self.year}-{self.month:02d})"
@@ -69,6 +63,17 @@ class Publication(models.Model):
     # The output of stats.tables.publish(): suppressed cells are already null here.
     tables = models.JSONField()
     contains_demo_data = models.BooleanField(default=False)
+    # A scheduled snapshot of a year still running, not the coordinator's annual release.
+    provisional = models.BooleanField(default=False)
+    # "district" or "region": fixed by the year's first release (SPEC §6).
+    geography = models.CharField(max_length=10, default="district")
+    # The integer-programming audit over every release of the year (stats.disclosure).
+    audit = models.JSONField(default=dict, blank=True)
+    # Incidents added, removed and reclassified against the previous version.
+    change = models.JSONField(default=dict, blank=True)
+    # Internal, never shown: (incident id, classification digest) of each counted incident,
+    # packed and compressed, so the next release knows the size of its change.
+    incident_digests = models.BinaryField(default=b"", editable=False)
 
     class Meta:
         ordering = ["-year", "-version"]

@@ -11,7 +11,6 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from reporting.models import Case
-from reporting.taxonomy import CaseStatus
 from stats import tables
 from stats.models import Publication, StatisticsRecord
 
@@ -20,23 +19,17 @@ ROW_FIELDS = tables.FIELDS
 
 
 def counted_records(*, year: int | None = None) -> QuerySet[StatisticsRecord]:
-    """Records that count (SPEC §6): classified, not excluded, not of a rejected case, not of
-    a case that has meanwhile been marked as a duplicate (its original carries the incident).
-
-    The flag ``excluded`` decides for records whose case was shredded; while the case lives,
-    its current status decides too (belt and braces for status changes that bypass the
-    flag, such as queryset updates).
-    """
-    # An anti-join on the (few) rejected or duplicate cases as a hashed subquery, not a LEFT
-    # JOIN filtered on the case columns: PostgreSQL misestimates that filter by orders of
-    # magnitude (2,000 rows for 1,000,000), plans a sort for the GROUP BY and spills it to disk.
-    not_counting = Case.objects.filter(
-        Q(status=CaseStatus.REJECTED) | Q(duplicate_of__isnull=False)
-    ).values("pk")
-    qs = StatisticsRecord.objects.filter(excluded=False).exclude(case_id__in=not_counting)
+    """Records that count (SPEC §6): one per classified incident whose incident counts (any of
+    its cases not rejected, or, with its cases gone, its last state)."""
+    qs = StatisticsRecord.objects.filter(incident__counts=True)
     if year is not None:
         qs = qs.filter(year=year)
     return qs
+
+
+def record_for_case(case: Case) -> StatisticsRecord | None:
+    """The statistics record of the case's incident, if it is classified."""
+    return StatisticsRecord.objects.filter(incident_id=case.incident_id).first()
 
 
 def record_rows(qs: QuerySet[StatisticsRecord]) -> Iterator[tuple[Any, ...]]:

@@ -5,7 +5,7 @@ Each service is one transaction and writes its audit entry itself (ids and codes
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,14 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reporting.audit import audit_log
-from reporting.models import Case
+from reporting.models import Case, Incident
 from reporting.services import ServiceError
 from reporting.taxonomy import (
     PLACE_ONLINE,
     PLACE_UNKNOWN,
     AntisemitismForm,
     AreaOfLife,
-    CaseStatus,
     Channel,
     IncidentType,
     Motive,
@@ -137,41 +136,23 @@ def classification_clean(data: Mapping[str, Any]) -> Classification:
     )
 
 
-def _incident_case(case: Case) -> Case:
-    """The original case of an incident: follow ``duplicate_of`` (cycle-safe)."""
-    seen = {case.pk}
-    root = case
-    while root.duplicate_of_id is not None and root.duplicate_of_id not in seen:
-        seen.add(root.duplicate_of_id)
-        parent = Case.objects.filter(pk=root.duplicate_of_id).first()
-        if parent is None:
-            break
-        root = parent
-    return root
-
-
 def classification_save(
     *, actor: Any, case: Case, data: Mapping[str, Any] | Classification, is_demo: bool = False
 ) -> StatisticsRecord:
-    """Write or update the incident's statistics record from a counsellor's classification.
+    """Write or update the statistics record of the case's incident from a counsellor's
+    classification (last classification wins; duplicates share the incident and its record).
 
-    The caller has checked that ``actor`` may work ``case``.  A duplicate updates its
-    original's record and keeps none of its own.  Classifying a rejected case stores the
-    record excluded (rejected cases never count); counsellors should reject before
-    classifying, and a later status change is followed by ``record_sync_case``.
+    The caller has checked that ``actor`` may work ``case``.  Whether the record counts is the
+    incident's business (``Incident.counts``), not the record's.
     """
     clean = data if isinstance(data, Classification) else classification_clean(data)
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
-        incident = _incident_case(case)
-        merged = 0
-        if incident.pk != case.pk:
-            merged, _counts = StatisticsRecord.objects.filter(case=case).delete()
-        record = StatisticsRecord.objects.select_for_update().filter(case=incident).first()
+        record = StatisticsRecord.objects.select_for_update().filter(incident_id=case.incident_id).first()
         created = record is None
         if record is None:
-            record = StatisticsRecord(case=incident, classified_at=timezone.now())
-        record.organisation_id = incident.organisation_id
+            record = StatisticsRecord(incident_id=case.incident_id, classified_at=timezone.now())
+        record.organisation_id = case.organisation_id
         record.year = clean.year
         record.month = clean.month
         record.district = clean.district
@@ -181,7 +162,6 @@ def classification_save(
         record.area_of_life = clean.area_of_life
         record.channel = clean.channel
         record.people_affected = clean.people_affected
-        record.excluded = incident.status == CaseStatus.REJECTED
         record.is_demo = is_demo
         if not created:
             record.classified_at = timezone.now()
@@ -191,35 +171,47 @@ def classification_save(
             action="counselling.case.classified",
             case_id=case.pk,
             organisation_id=case.organisation_id,
-            data={
-                "record": record.pk,
-                "incident_case": incident.pk,
-                "created": created,
-                "merged_duplicate_record": bool(merged),
-                "excluded": record.excluded,
-            },
+            data={"record": record.pk, "incident": case.incident_id, "created": created},
         )
     return record
 
 
-def record_sync_case(*, case: Case) -> int:
-    """Keep ``excluded`` in step with the case: rejected cases and cases marked as duplicates
-    never count.  Needed before a case is shredded, when the link becomes NULL and the flag
-    alone decides.  Returns the number of records updated."""
-    excluded = case.status == CaseStatus.REJECTED or case.duplicate_of_id is not None
-    return StatisticsRecord.objects.filter(case_id=case.pk).exclude(excluded=excluded).update(
-        excluded=excluded
-    )
+def incident_records_import(
+    *, actor: Any | None, rows: Sequence[tuple[Classification, int | None]], is_demo: bool
+) -> int:
+    """Record incidents that never were cases here (the demo's invented years, figures taken over
+    from elsewhere): each row is a classification and its organisation id; each gets an incident
+    of its own, counted, with its record.  One transaction, one audit entry."""
+    now = timezone.now()
+    with transaction.atomic():
+        incidents = Incident.objects.bulk_create([Incident(counts=True) for _ in rows])
+        StatisticsRecord.objects.bulk_create(
+            StatisticsRecord(
+                incident=incident, organisation_id=organisation_id, year=clean.year,
+                month=clean.month, district=clean.district, incident_type=clean.incident_type,
+                motives=list(clean.motives), antisemitism_forms=list(clean.antisemitism_forms),
+                area_of_life=clean.area_of_life, channel=clean.channel,
+                people_affected=clean.people_affected, is_demo=is_demo, classified_at=now,
+            )
+            for incident, (clean, organisation_id) in zip(incidents, rows, strict=True)
+        )
+        audit_log(actor=actor, action="stats.records_imported",
+                  data={"count": len(rows), "is_demo": is_demo})
+    return len(rows)
 
 
-def _sync_all_exclusions(year: int) -> None:
-    stale = StatisticsRecord.objects.filter(year=year, case__isnull=False, excluded=False).filter(
-        case__status=CaseStatus.REJECTED
-    )
-    stale.update(excluded=True)
-    StatisticsRecord.objects.filter(
-        year=year, case__isnull=False, excluded=False, case__duplicate_of__isnull=False
-    ).update(excluded=True)
+def record_merge(*, source_incident_id: int, target_incident_id: int) -> None:
+    """Two incidents became one (``incident_merged``): the source's record moves to the target
+    unless the target has one, whose classification then stays.  Runs in the caller's
+    transaction; audited there."""
+    source = StatisticsRecord.objects.select_for_update().filter(incident_id=source_incident_id).first()
+    if source is None:
+        return
+    if StatisticsRecord.objects.filter(incident_id=target_incident_id).exists():
+        source.delete()
+    else:
+        source.incident_id = target_incident_id
+        source.save(update_fields=["incident", "updated_at"])
 
 
 def statistics_publish(*, actor: Any | None, year: int, note: str = "") -> Publication:
@@ -241,7 +233,6 @@ def statistics_publish(*, actor: Any | None, year: int, note: str = "") -> Publi
 
 
 def _publish(*, actor: Any | None, year: int, note: str) -> Publication:
-    _sync_all_exclusions(year)
     last = Publication.objects.filter(year=year).aggregate(v=Max("version"))["v"] or 0
     if last and not note:
         raise ServiceError(

@@ -1,26 +1,22 @@
-"""Keep statistics records in step with their case's status.
+"""What the statistics do when the case core announces a change (``reporting.signals``).
 
-Why a signal: the case services live in ``reporting``, which must not import ``stats`` (the
-dependency points the other way).  A record whose case is rejected, or marked as a duplicate,
-must stop counting *before* the case can be shredded - after shredding the link is NULL and
-only the record's own ``excluded`` flag is left to decide.  The receiver is one conditional
-UPDATE inside the caller's transaction.
+Only declared signals sent by the case services inside their transaction; no model signals.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from reporting.models import Case
+from reporting.models import Incident
+from reporting.signals import incident_merged
 
 
-@receiver(post_save, sender=Case, dispatch_uid="stats_record_sync_case")
-def _case_saved(sender: type[Case], instance: Case, created: bool, **kwargs: Any) -> None:
-    if created:
-        return
-    from stats.services import record_sync_case
+@receiver(incident_merged, sender=Incident, dispatch_uid="stats_incident_merged")
+def _incident_merged(sender: type[Incident], source_id: int, target_id: int, **kwargs: Any) -> None:
+    """The source incident is about to go: its record moves to the target, unless the target
+    is classified already (then the target's classification stays, SPEC §6)."""
+    from stats.services import record_merge
 
-    record_sync_case(case=instance)
+    record_merge(source_incident_id=source_id, target_incident_id=target_id)

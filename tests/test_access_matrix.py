@@ -194,6 +194,7 @@ TABLE: list[Row] = [
     Row(f"/staff/cases/{CASE}/messages/", "POST", org_a(CASE_PAGE)),
     Row(f"/staff/cases/{CASE}/notes/", "POST", org_a(CASE_PAGE)),
     Row(f"/staff/cases/{CASE}/duplicate/", "POST", org_a(CASE_PAGE)),
+    Row(f"/staff/cases/{CASE}/duplicate/remove/", "POST", org_a(CASE_PAGE)),  # not a duplicate: refused
     Row(f"/staff/cases/{CASE}/transfer/", "POST", org_a(CASE_PAGE)),
     Row(f"/staff/cases/{CASE}/files/", "POST", org_a(400)),  # no file chosen: the case page again, nothing stored
     Row(f"/staff/cases/{CASE}/delete/", "GET", org_a(200)),
@@ -203,7 +204,8 @@ TABLE: list[Row] = [
     Row(f"/staff/cases/{CASE}/files/<str:attachment_uuid>/", "GET", org_a(200),
         expect_case_c=staff_page()),  # A's attachment under case C: nobody
     *(Row(f"/staff/cases/{CASE}/{action}/", "GET", POST_ONLY_PAGE, probe=True, expect_case_c=POST_ONLY_PAGE)
-      for action in ("take", "assign", "status", "messages", "notes", "duplicate", "transfer", "files")),
+      for action in ("take", "assign", "status", "messages", "notes", "duplicate", "duplicate/remove",
+                     "transfer", "files")),
     # ---------------------------------------------------------------- staff: partner admin
     Row("/staff/admin/", "GET", partner_admin(200)),
     Row("/staff/admin/invite/", "POST", partner_admin(200)),  # empty form: shown again
@@ -241,13 +243,15 @@ TABLE: list[Row] = [
     Row(f"/api/v1/cases/{CASE}/messages/", "POST", org_a(400, api=True), json=True),
     Row(f"/api/v1/cases/{CASE}/notes/", "POST", org_a(400, api=True), json=True),
     Row(f"/api/v1/cases/{CASE}/transfer/", "POST", org_a(400, api=True), json=True),
+    Row(f"/api/v1/cases/{CASE}/duplicate/", "POST", org_a(400, api=True), json=True),
+    Row(f"/api/v1/cases/{CASE}/delete/", "POST", org_a(400, api=True), json=True),  # no reason: nothing deleted
     Row(f"/api/v1/cases/{CASE}/classification/", "POST",
         roles(404, anonymous=401, reporter_a=401, reporter_b=401, counsellor_a=400, partner_admin_a=400), json=True),
     Row("/api/v1/auth/login/", "GET", everyone(405), json=True, probe=True),
     Row("/api/v1/cases/", "POST", all_staff(405, api=True), json=True, probe=True),
     *(Row(f"/api/v1/cases/{CASE}/{action}", "GET", all_staff(405, api=True), json=True, probe=True,
           expect_case_c=all_staff(405, api=True))
-      for action in ("status/", "take/", "messages/", "notes/", "transfer/")),
+      for action in ("status/", "take/", "messages/", "notes/", "transfer/", "duplicate/", "delete/")),
 ]
 
 

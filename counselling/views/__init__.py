@@ -30,6 +30,7 @@ from counselling.views.cases import (
     case_status_view,
     case_take_view,
     case_transfer_view,
+    case_unmark_duplicate_view,
 )
 from counselling.views.common import STAFF, _page, _safe_next
 from counselling.views.inbox import inbox, manual_entry
@@ -49,6 +50,7 @@ __all__ = [
     "case_delete_view",
     "case_detail",
     "case_duplicate_view",
+    "case_unmark_duplicate_view",
     "case_file_add_view",
     "case_message_view",
     "case_note_view",

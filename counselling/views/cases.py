@@ -45,6 +45,7 @@ from reporting.services import (
     case_shred,
     case_take,
     case_transfer,
+    case_unmark_duplicate,
     message_post,
     note_add,
 )
@@ -224,6 +225,17 @@ def case_duplicate_view(request: HttpRequest, case_id: int) -> HttpResponse:
     except ServiceError:
         return _refused(request, case, _("This case cannot be marked as a duplicate of that one."))
     return _done(request, case, _("Marked as a duplicate of %(reference)s.") % {"reference": original.reference})
+
+
+@require_POST
+@staff_required
+def case_unmark_duplicate_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_member(request.user, case_id)
+    try:
+        case_unmark_duplicate(actor=request.user, case=case)
+    except ServiceError:
+        return _refused(request, case, _("This case is not marked as a duplicate."))
+    return _done(request, case, _("The case is no longer a duplicate; it counts as an incident of its own."))
 
 
 @require_POST

@@ -14,6 +14,7 @@ from reporting.services.cases import (
     case_shred,
     case_take,
     case_transfer,
+    case_unmark_duplicate,
 )
 from reporting.services.common import CaseKeys, ServiceError, case_binding
 from reporting.services.conversation import (
@@ -65,6 +66,7 @@ __all__ = [
     "case_shred",
     "case_take",
     "case_transfer",
+    "case_unmark_duplicate",
     "message_post",
     "message_text",
     "messages_mark_read",

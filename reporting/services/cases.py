@@ -8,19 +8,37 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from reporting.audit import audit_log
 from reporting.models import (
     Case,
     CaseGrant,
+    Incident,
     Organisation,
 )
 from reporting.services.common import ServiceError
 from reporting.services.organisations import case_keys_for_organisation, grant_case_keys
 from reporting.services.submission import remove_blobs
-from reporting.taxonomy import CaseStatus
+from reporting.signals import incident_merged
+from reporting.taxonomy import SYSTEM_DELETE_REASONS, CaseStatus, DeleteReason
 
 logger = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------------------------
+# Incidents (SPEC §6): every change of a case's status or incident goes through here
+
+
+def _incident_refresh(incident_id: int, *, without: int | None = None) -> None:
+    """Recompute whether the incident counts: while any of its cases (apart from ``without``,
+    a case about to go) is not rejected.  With no case left it keeps its last value."""
+    statuses = set(
+        Case.objects.filter(incident_id=incident_id).exclude(pk=without).values_list("status", flat=True)
+    )
+    if statuses:
+        counts = statuses != {CaseStatus.REJECTED.value}
+        Incident.objects.filter(pk=incident_id).exclude(counts=counts).update(counts=counts)
 
 
 # --------------------------------------------------------------------------------------------
@@ -63,8 +81,12 @@ def _notify_transfer(case_id: int) -> None:
 def case_shred(*, actor: Any | None, case: Case, reason: str) -> None:
     """Crypto-shred: every sealed and wrapped key copy, all ciphertext and files are deleted.
 
-    What remains is the audit trail (ids only) and any statistics record (no content).
+    ``reason`` is a ``DeleteReason`` code, or ``"retention"``/``"reporter"`` when the system
+    deletes.  What remains is the audit trail (ids and the reason code) and the case's
+    incident with any statistics record (no content).
     """
+    if reason not in DeleteReason.values and reason not in SYSTEM_DELETE_REASONS:
+        raise ServiceError("invalid_reason", str(_("Choose a reason for deleting.")))
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
         blob_names = [a.blob.name for a in case.attachments.all()]
@@ -73,6 +95,8 @@ def case_shred(*, actor: Any | None, case: Case, reason: str) -> None:
         case.messages.all().delete()
         case.notes.all().delete()
         case.attachments.all().delete()
+        # The incident stays: its other cases, or its last state, keep the statistics right.
+        _incident_refresh(case.incident_id, without=case.pk)
         Case.objects.filter(duplicate_of=case).update(duplicate_of=None)
         case.delete()
         audit_log(
@@ -102,6 +126,7 @@ def case_set_status(*, actor: Any, case: Case, status: str) -> Case:
             case.closed_at = None
             update.append("closed_at")
         case.save(update_fields=update)
+        _incident_refresh(case.incident_id)
         audit_log(
             actor=actor, action="counselling.case.status_changed", case_id=case.pk,
             organisation_id=case.organisation_id, data={"from": old, "to": status},
@@ -134,18 +159,61 @@ def case_take(*, actor: Any, case: Case) -> Case:
 
 
 def case_mark_duplicate(*, actor: Any, case: Case, original: Case) -> Case:
-    """Record that `case` reports the same incident as `original` (same organisation only)."""
+    """Record that ``case`` reports the same incident as ``original`` (same organisation only):
+    the case moves into the original's incident.  When it was the last case of its incident,
+    that incident is merged away (``incident_merged``: its statistics record moves over unless
+    the original's incident is classified already)."""
     if original.pk == case.pk:
-        raise ServiceError("same_case", "A case cannot duplicate itself.")
+        raise ServiceError("same_case", str(_("A case cannot duplicate itself.")))
     if original.organisation_id != case.organisation_id:
-        raise ServiceError("other_organisation", "Only a case of the same organisation can be the original.")
-    if original.duplicate_of_id == case.pk:
-        raise ServiceError("cycle", "That case is already marked as a duplicate of this one.")
+        raise ServiceError(
+            "other_organisation", str(_("Only a case of the same organisation can be the original."))
+        )
     with transaction.atomic():
-        Case.objects.filter(pk=case.pk).update(duplicate_of=original, updated_at=timezone.now())
+        # Lock both in id order, so two marks of the same pair cannot deadlock.
+        locked = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=[case.pk, original.pk]).order_by("pk")}
+        if len(locked) != 2:
+            raise ServiceError("not_found", str(_("That case no longer exists.")))
+        case, original = locked[case.pk], locked[original.pk]
+        if original.duplicate_of_id == case.pk:
+            raise ServiceError("cycle", str(_("That case is already marked as a duplicate of this one.")))
+        source_id, target_id = case.incident_id, original.incident_id
         case.duplicate_of = original
+        case.incident_id = target_id
+        case.save(update_fields=["duplicate_of", "incident", "updated_at"])
+        merged = False
+        if source_id != target_id:
+            if not Case.objects.filter(incident_id=source_id).exists():
+                incident_merged.send(sender=Incident, source_id=source_id, target_id=target_id)
+                Incident.objects.filter(pk=source_id).delete()
+                merged = True
+            else:
+                _incident_refresh(source_id)
+            _incident_refresh(target_id)
         audit_log(
             actor=actor, action="counselling.case.marked_duplicate", case_id=case.pk,
-            organisation_id=case.organisation_id, data={"original": original.pk},
+            organisation_id=case.organisation_id,
+            data={"original": original.pk, "incident": target_id, "merged_incident": merged},
+        )
+    return case
+
+
+def case_unmark_duplicate(*, actor: Any, case: Case) -> Case:
+    """The case is not a duplicate after all: it gets an incident of its own, unclassified.
+    The original's incident keeps its classification."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if case.duplicate_of_id is None:
+            raise ServiceError("not_duplicate", str(_("This case is not marked as a duplicate.")))
+        old_incident = case.incident_id
+        incident = Incident.objects.create(counts=case.status != CaseStatus.REJECTED)
+        case.duplicate_of = None
+        case.incident = incident
+        case.save(update_fields=["duplicate_of", "incident", "updated_at"])
+        _incident_refresh(old_incident)
+        audit_log(
+            actor=actor, action="counselling.case.unmarked_duplicate", case_id=case.pk,
+            organisation_id=case.organisation_id,
+            data={"incident": incident.pk, "previous_incident": old_incident},
         )
     return case

@@ -22,6 +22,7 @@ from reporting.models import (
     Attachment,
     Case,
     CaseSequence,
+    Incident,
     Organisation,
 )
 from reporting.routing import Coverage, route_report
@@ -178,6 +179,7 @@ def _report_store(
             organisation = _route(report)
         reference = _next_reference(timezone.localdate(now).year)
         case = Case(
+            incident=Incident.objects.create(),
             reference=reference,
             organisation=organisation,
             channel=report.channel,

@@ -268,14 +268,14 @@ def test_statistics_records_survive_retention(
             district="03241", year=2026, month=2, channel="online_form",
         ),
     )
-    record_id = StatisticsRecord.objects.get(case_id=submitted.case.pk).pk
+    record_id = StatisticsRecord.objects.get(incident_id=submitted.case.incident_id).pk
 
     assert retention_purge(now=CLOSED_AT + timedelta(days=365)) == 1
 
     assert not exists(submitted)
     record = StatisticsRecord.objects.get(pk=record_id)
-    assert record.case_id is None
-    assert (record.incident_type, record.motives, record.excluded) == ("offensive_behaviour", ["racism"], False)
+    assert not record.incident.cases.exists()
+    assert (record.incident_type, record.motives, record.incident.counts) == ("offensive_behaviour", ["racism"], True)
 
 
 def test_command_purges_and_reports_the_count(closed_case: Callable[..., Submitted]) -> None:

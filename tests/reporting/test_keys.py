@@ -181,7 +181,7 @@ def test_shredding_leaves_nothing_that_decrypts(
     blob_name = Attachment.objects.get(case=case).blob.name
     assert default_storage.exists(blob_name)
     with django_capture_on_commit_callbacks(execute=True):
-        case_shred(actor=actor, case=case, reason="requested")
+        case_shred(actor=actor, case=case, reason="person_asked")
     assert not Case.objects.filter(pk=case.pk).exists()
     assert not CaseGrant.objects.filter(case_id=case.pk).exists()
     assert not Message.objects.filter(case_id=case.pk).exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reporting.models import AuditEntry
-from reporting.services import case_shred
+from reporting.services import case_mark_duplicate, case_shred
 from stats.models import StatisticsRecord
 from stats.services import ClassificationInvalid, classification_clean
 
@@ -13,7 +13,7 @@ from stats.services import ClassificationInvalid, classification_clean
 def test_classifying_writes_a_record_with_codes_only(fallback_org, submit, classify) -> None:
     case = submit().case
     record = classify(case, motives=["antisemitism"], antisemitism_forms=["modern"])
-    assert record.case_id == case.pk
+    assert record.incident_id == case.incident_id
     assert record.organisation_id == case.organisation_id
     assert record.motives == ["antisemitism"]
     assert record.antisemitism_forms == ["modern"]
@@ -34,13 +34,12 @@ def test_reclassifying_updates_the_same_record(fallback_org, submit, classify) -
 def test_duplicates_share_the_original_record(fallback_org, submit, classify) -> None:
     original = submit().case
     duplicate = submit().case
-    duplicate.duplicate_of = original
-    duplicate.save()
+    case_mark_duplicate(actor=None, case=duplicate, original=original)
     record = classify(duplicate, incident_type="threat")
-    assert record.case_id == original.pk
+    assert record.incident_id == original.incident_id
     assert StatisticsRecord.objects.count() == 1
     classify(original, incident_type="assault")
-    assert StatisticsRecord.objects.count() == 1
+    assert StatisticsRecord.objects.get().incident_type == "assault"
 
 
 def test_duplicate_marked_after_classification_merges_into_original(
@@ -48,22 +47,23 @@ def test_duplicate_marked_after_classification_merges_into_original(
 ) -> None:
     original = submit().case
     later_duplicate = submit().case
-    classify(original)
-    classify(later_duplicate)
-    later_duplicate.duplicate_of = original
-    later_duplicate.save()
-    classify(later_duplicate)
-    assert list(StatisticsRecord.objects.values_list("case_id", flat=True)) == [original.pk]
+    classify(original, incident_type="assault")
+    classify(later_duplicate, incident_type="threat")
+    case_mark_duplicate(actor=None, case=later_duplicate, original=original)
+    # The original's classification stays; the duplicate's record goes with its incident.
+    assert list(StatisticsRecord.objects.values_list("incident_id", "incident_type")) == [
+        (original.incident_id, "assault")
+    ]
 
 
-def test_record_survives_shredding_without_case_link(fallback_org, submit, classify) -> None:
+def test_record_survives_shredding_of_its_only_case(fallback_org, submit, classify) -> None:
     case = submit().case
     record = classify(case)
-    case_shred(actor=None, case=case, reason="reporter asked")
+    case_shred(actor=None, case=case, reason="reporter")
     record.refresh_from_db()
-    assert record.case_id is None
+    assert record.incident.cases.count() == 0
     assert record.incident_type == "assault"
-    assert not record.excluded
+    assert record.incident.counts
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,15 @@
+"""Signals the case core declares for the apps built on it (CONVENTIONS: sent by a service,
+inside its transaction; never ``post_save``, which ``QuerySet.update()`` skips).
+
+``incident_merged(source_id, target_id)``
+    Sent by ``case_mark_duplicate`` when the marked case was the last case of its incident:
+    the now empty incident ``source_id`` is deleted right after the signal, and whatever
+    hangs off it must move to ``target_id`` or go.  ``stats`` moves the incident's statistics
+    record (the target keeps its own if it has one).  A receiver that raises aborts the mark.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+incident_merged = Signal()
