@@ -6,30 +6,25 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.utils import timezone
-from django_otp import DEVICE_ID_SESSION_KEY
 
 from counselling.models import Membership
 from stats.models import StatisticsRecord
 from stats.services import classification_save
+from tests.counselling.conftest import logged_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _log_in(context: Any, live_server: Any, member: Any) -> None:
-    """Staff session with verified TOTP, handed to the browser as its session cookie."""
-    client = Client()
-    client.force_login(member.membership.user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = member.totp_device.persistent_id
-    session.save()
+    """A staff session from the real login (TOTP, and the organisation key unlocked: the
+    classification page shows the decrypted report), handed to the browser as its cookies."""
+    client = logged_in(member)
     context.clear_cookies()
-    context.add_cookies([{
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }])
+    context.add_cookies([
+        {"name": name, "value": client.cookies[name].value, "url": live_server.url}
+        for name in (settings.SESSION_COOKIE_NAME, settings.UNLOCK_COOKIE_NAME) if name in client.cookies
+    ])
 
 
 def test_classify_publish_and_read_public_page(
