@@ -318,7 +318,9 @@ TOTP_REQUIRED = env_bool("TOTP_REQUIRED", default=not DEBUG or TESTING)
 STATS_MIN_CELL = env_int("STATS_MIN_CELL", 3)
 # Provisional figures are scheduled, frozen releases of the running year (SPEC §6), on the
 # first day of each quarter or month (stats.selectors.next_provisional_release), or never.
-STATS_PROVISIONAL_SCHEDULE = (os.environ.get("STATS_PROVISIONAL_SCHEDULE") or "quarterly").strip().lower()
+STATS_PROVISIONAL_SCHEDULE = (
+    os.environ.get("STATS_PROVISIONAL_SCHEDULE") or "quarterly"
+).strip().lower()
 if STATS_PROVISIONAL_SCHEDULE not in ("quarterly", "monthly", "off"):
     raise ImproperlyConfigured(
         "STATS_PROVISIONAL_SCHEDULE must be quarterly, monthly or off, "

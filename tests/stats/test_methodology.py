@@ -16,8 +16,16 @@ from stats.services import statistics_publish
 
 REGIONS = tables.region_names()
 SCHEDULE_WORDS = {
-    "en": {"quarterly": "every quarter", "monthly": "every month", "off": "do not publish provisional"},
-    "de": {"quarterly": "jedes Quartal", "monthly": "jeden Monat", "off": "keine vorläufigen Zahlen"},
+    "en": {
+        "quarterly": "every quarter",
+        "monthly": "every month",
+        "off": "do not publish provisional",
+    },
+    "de": {
+        "quarterly": "jedes Quartal",
+        "monthly": "jeden Monat",
+        "off": "keine vorläufigen Zahlen",
+    },
 }
 
 
@@ -48,12 +56,20 @@ def test_text_names_the_districts_and_regions_from_the_tables() -> None:
 @pytest.mark.parametrize(
     ("schedule", "sentence"),
     [
-        ("quarterly", "provisional figures are published every quarter, on the first day of the quarter."),
-        ("monthly", "provisional figures are published every month, on the first day of the month."),
+        (
+            "quarterly",
+            "provisional figures are published every quarter, on the first day of the quarter.",
+        ),
+        (
+            "monthly",
+            "provisional figures are published every month, on the first day of the month.",
+        ),
         ("off", "At present no provisional figures are published while a year is running."),
     ],
 )
-def test_text_states_the_provisional_schedule_from_the_settings(settings, schedule, sentence) -> None:
+def test_text_states_the_provisional_schedule_from_the_settings(
+    settings, schedule, sentence
+) -> None:
     settings.STATS_PROVISIONAL_SCHEDULE = schedule
     text = " ".join(methodology_text(k=3).split())
     assert sentence in text
@@ -95,8 +111,10 @@ def test_page_renders_the_same_facts(client, db, settings, lang, schedule) -> No
     facts = dict(re.findall(r'data-fact="(\w+)">(.*?)</li>', section))
     one_to = {"en": "1 to 3", "de": "1 bis 3"}[lang]
     at_least = {"en": "at least 4 possible values", "de": "mindestens 4 mögliche Werte"}[lang]
-    neutral = {"en": "not published to protect individuals",
-               "de": "zum Schutz von Personen nicht veröffentlicht"}[lang]
+    neutral = {
+        "en": "not published to protect individuals",
+        "de": "zum Schutz von Personen nicht veröffentlicht",
+    }[lang]
     assert one_to in facts["threshold"]
     assert neutral in facts["label"] and "•" in facts["label"]
     assert one_to in facts["zeros"] and " 4 " in facts["zeros"]
@@ -127,7 +145,9 @@ def test_page_renders_the_same_facts(client, db, settings, lang, schedule) -> No
         (date(2026, 12, 31), date(2027, 1, 1), date(2027, 1, 1)),
     ],
 )
-def test_next_provisional_release_is_the_next_first_day(settings, today, quarterly, monthly) -> None:
+def test_next_provisional_release_is_the_next_first_day(
+    settings, today, quarterly, monthly
+) -> None:
     settings.STATS_PROVISIONAL_SCHEDULE = "quarterly"
     assert next_provisional_release(today) == quarterly
     settings.STATS_PROVISIONAL_SCHEDULE = "monthly"

@@ -19,11 +19,22 @@ from stats.models import Publication
 from stats.selectors import next_provisional_release
 from stats.services import statistics_publish
 
-NEUTRAL = {"en": "not published to protect individuals", "de": "zum Schutz von Personen nicht veröffentlicht"}
+NEUTRAL = {
+    "en": "not published to protect individuals",
+    "de": "zum Schutz von Personen nicht veröffentlicht",
+}
 # What a suppressed cell must never be called: a complementary cell can hold any number >= k.
 SIZE_CLAIMS = re.compile(r"fewer than|weniger als|less than|&lt;\s*\d", re.IGNORECASE)
 CSV_COLUMNS = [
-    "year", "version", "published_on", "provisional", "demo", "table", "code", "label", "value",
+    "year",
+    "version",
+    "published_on",
+    "provisional",
+    "demo",
+    "table",
+    "code",
+    "label",
+    "value",
     "suppressed",
 ]
 
@@ -32,8 +43,9 @@ CSV_COLUMNS = [
 def published_2024(fallback_org, submit, classify) -> Any:
     for _ in range(5):
         classify(submit().case, motives=["racism"], district="03241")
-    classify(submit().case, motives=["antisemitism", "racism"], incident_type="threat",
-             district="03241")
+    classify(
+        submit().case, motives=["antisemitism", "racism"], incident_type="threat", district="03241"
+    )
     return statistics_publish(actor=None, year=2024)
 
 
@@ -44,8 +56,9 @@ def published_2023(fallback_org, submit, classify) -> Any:
     for district, n in (("03241", 5), ("03101", 4), ("03102", 3)):
         for _ in range(n):
             classify(submit().case, year=2023, district=district)
-    classify(submit().case, year=2023, district="03103", incident_type="threat",
-             motives=["antisemitism"])
+    classify(
+        submit().case, year=2023, district="03103", incident_type="threat", motives=["antisemitism"]
+    )
     return statistics_publish(actor=None, year=2023)
 
 
@@ -56,7 +69,8 @@ def page_cells(html: str, table: str) -> dict[str, tuple[str, str]]:
         key: (value, suppressed)
         for key, value, suppressed in re.findall(
             r'data-key="([^"]+)">.*?data-value="([^"]*)" data-suppressed="(true|false)"',
-            block, flags=re.S,
+            block,
+            flags=re.S,
         )
     }
 
@@ -116,7 +130,10 @@ def test_every_suppressed_cell_reads_the_same_neutral_label(client, published_20
     assert cells["threat"] == ("", "true")  # 1: a small figure
     assert cells["assault"] == ("", "true")  # 12: hidden with it, far above k
     assert page_cells(html, "district")["03102"] == ("", "true")  # 3 = k: hidden with 03103
-    threat, assault = cell_html(html, "incident_type", "threat"), cell_html(html, "incident_type", "assault")
+    threat, assault = (
+        cell_html(html, "incident_type", "threat"),
+        cell_html(html, "incident_type", "assault"),
+    )
     for cell in (threat, assault):
         assert NEUTRAL[lang] in cell  # read out by screen readers
         assert f'<span aria-hidden="true">{presentation.SUPPRESSED_MARK}</span>' in cell
@@ -159,9 +176,13 @@ def test_json_download_marks_suppressed_cells_null_without_a_size(client, publis
 # ------------------------------------------------------------------------------ downloads
 
 
-@pytest.mark.parametrize(("lang", "assault", "total"), [("en", "Physical attack", "All incidents"),
-                                                         ("de", "Körperlicher Angriff", "Alle Vorfälle")])
-def test_csv_has_release_columns_code_and_label(client, published_2023, lang, assault, total) -> None:
+@pytest.mark.parametrize(
+    ("lang", "assault", "total"),
+    [("en", "Physical attack", "All incidents"), ("de", "Körperlicher Angriff", "Alle Vorfälle")],
+)
+def test_csv_has_release_columns_code_and_label(
+    client, published_2023, lang, assault, total
+) -> None:
     response = client.get(f"/{lang}/statistics/2023/data.csv")
     assert response["Content-Disposition"] == 'attachment; filename="statistics-2023-v1.csv"'
     text = response.content.decode()
@@ -171,14 +192,24 @@ def test_csv_has_release_columns_code_and_label(client, published_2023, lang, as
     for row in rows:
         assert (row["year"], row["version"], row["published_on"]) == ("2023", "1", published_on)
         assert (row["provisional"], row["demo"]) == ("false", "false")
-    assert rows[0] == {**rows[0], "table": "total", "code": "all", "label": total, "value": "13",
-                       "suppressed": "false"}
+    assert rows[0] == {
+        **rows[0],
+        "table": "total",
+        "code": "all",
+        "label": total,
+        "value": "13",
+        "suppressed": "false",
+    }
     by_code = {(r["table"], r["code"]): r for r in rows}
     assert by_code[("incident_type", "assault")]["label"] == assault
-    assert (by_code[("incident_type", "assault")]["value"],
-            by_code[("incident_type", "assault")]["suppressed"]) == ("", "true")
+    assert (
+        by_code[("incident_type", "assault")]["value"],
+        by_code[("incident_type", "assault")]["suppressed"],
+    ) == ("", "true")
     assert (by_code[("district", "03241")]["label"], by_code[("district", "03241")]["value"]) == (
-        "Region Hannover", "5")
+        "Region Hannover",
+        "5",
+    )
     assert by_code[("month", "5")]["value"] == "13"
     assert not SIZE_CLAIMS.search(text)
 
@@ -307,8 +338,12 @@ def test_provisional_release_has_a_banner_with_the_next_release_date(
         assert "Vorläufige Zahlen, Stand" in banner
     index = client.get(f"/{lang}/statistics/").content.decode()
     assert f'<li data-year="{today.year}">' in index and "kern-badge--warning" in index
-    assert json.loads(client.get(f"/{lang}/statistics/{today.year}/data.json").content)["provisional"]
-    assert {r["provisional"] for r in csv_rows(client.get(f"/{lang}/statistics/{today.year}/data.csv"))} == {"true"}
+    assert json.loads(client.get(f"/{lang}/statistics/{today.year}/data.json").content)[
+        "provisional"
+    ]
+    assert {
+        r["provisional"] for r in csv_rows(client.get(f"/{lang}/statistics/{today.year}/data.csv"))
+    } == {"true"}
     api = client.get("/api/v1/statistics/").json()["years"][0]
     assert api["year"] == today.year and api["provisional"] is True
 
@@ -331,7 +366,9 @@ def test_annual_release_has_no_provisional_banner(client, published_2024) -> Non
     assert "data-provisional" not in html and "Provisional figures as of" not in html
 
 
-def test_audit_summary_is_shown_when_the_release_carries_one(client, published_2024, monkeypatch) -> None:
+def test_audit_summary_is_shown_when_the_release_carries_one(
+    client, published_2024, monkeypatch
+) -> None:
     summary = {"cells_audited": 7, "min_values": 4, "failures": 0, "seconds": 0.3}
     if has_field("audit"):
         Publication.objects.filter(pk=published_2024.pk).update(audit={"summary": summary})
