@@ -273,6 +273,9 @@ def test_year_list_starts_with_the_latest_published_year(
     html = client.get("/en/statistics/").content.decode()
     years = re.findall(r'<li data-year="(\d+)">', html)
     assert years == ["2024", "2023"]
+    # 2023's motive cells are hidden in the comparison too, with the same legend.
+    comparison = html.split('data-table="comparison"', 1)[1].split("</section>", 1)[0]
+    assert 'data-legend="suppressed"' in comparison and not SIZE_CLAIMS.search(comparison)
     assert f"/en/statistics/{running}/" not in html
 
 
