@@ -75,8 +75,15 @@ def test_classify_publish_and_read_public_page(
     assert page.get_by_text("© GeoBasis-DE / BKG 2021 (Daten verändert)").is_visible()
     motive_row = page.locator('table[data-table="motive"] tr[data-key="racism"] td')
     assert motive_row.inner_text().strip() == "4"
-    # Antisemitism (1) is hidden, and xenophobia (3, the next smallest) with it.
+    # Antisemitism (1) is hidden, and xenophobia (3, the next smallest) with it: both read the
+    # same neutral way, with the mark explained by the legend under the table.
     for hidden in ("antisemitism", "xenophobia"):
         cell = page.locator(f'table[data-table="motive"] tr[data-key="{hidden}"] td')
-        assert cell.inner_text().strip() == "fewer than 3"
+        assert cell.get_attribute("data-suppressed") == "true"
+        assert cell.locator("[aria-hidden=true]").inner_text() == "•"
+        assert cell.locator(".kern-sr-only").inner_text() == "not published to protect individuals"
+    legend = page.locator('#table-motive [data-legend="suppressed"]')
+    assert legend.is_visible()
+    assert "not published to protect individuals" in legend.inner_text()
+    assert page.get_by_text("fewer than").count() == 0
     page.screenshot(path=str(settings.BASE_DIR / "var" / "statistics-journey.png"), full_page=True)
