@@ -80,16 +80,31 @@ Release path (``publish_release``)
    failing cell of the new release, suppress the smallest published non-zero cell (all
    ties) of the same table in the new release; for a failing cell of an earlier release,
    suppress the same cell in the new release if it is published, else the smallest
-   published non-zero cell of that table.  A table with nothing left to hide is
-   suppressed as a whole.  At most ``max_rounds`` rounds.
-5. If cells still fail, or the audit ran out of time or found the model infeasible,
-   ``ReleaseRefused`` is raised with the audit result (which cells could not be
-   protected).  Nothing is returned to publish.
+   published non-zero cell of that table.  A table with nothing left to hide behind is
+   suppressed as a whole.  Cells that cannot help are never chosen: a cell the last
+   release published lies within ``x - removed - modified .. x + added + modified`` once
+   hidden, so when that window holds fewer than ``k`` values hiding it only adds a
+   failure.  At most ``max_rounds`` rounds.
+5. ``ReleaseRefused`` is raised with the audit result (which cells could not be
+   protected) if cells still fail, if no round can add a useful cell, if a failing cell of
+   the new release is beyond repair (the last release published it and, hidden now, its
+   window ``max(1, x - removed - modified) .. x + added + modified`` holds fewer than
+   ``k`` values: a late report in a cell published as 0, with ``k = 3``), or
+   if the audit ran out of time or found the model infeasible.  Nothing is returned to
+   publish then.
 
-Complementary cells are still chosen as the smallest cells (all ties) by rule 3; the
-sticky and audit-driven cells of later releases do not follow that order.  Nothing here
-hides the year's total change: with published totals and known change sizes, a suppressed
-small-year total of an earlier release is pinned, and such a release is refused.
+What the release path cannot do: with the change sizes known, a cell published as 0
+that receives incidents lies in ``1 .. added + modified`` in the next release, so if
+``added + modified < k`` (with ``k = 3``: one or two late reports or reclassifications)
+the new small cell cannot be protected short of hiding its whole table, and the release
+is refused; such corrections need to be batched until the change is larger.
+Hiding the total change is out of scope too: with published totals and known change
+sizes, a suppressed small-year total of an earlier release is pinned, and the release is
+refused.  Complementary cells of rule 3 are still
+the smallest cells (all ties), so a rule-aware attacker knows every cell hidden by rules
+1 and 3 lies below the smallest published non-zero cell of its table; the audit models
+the rule-blind attacker above, not that order bound.  Cells added by rule 6 and by the
+audit do not follow that order.
 """
 
 from __future__ import annotations
@@ -685,9 +700,12 @@ def _beyond_repair(
     k: int,
 ) -> bool:
     """Whether a failing cell of the new release was published by the last release with
-    a value ``x`` whose change window ``max(0, x - removed - modified) .. x + added +
-    modified`` holds fewer than ``k`` values: no suppression can widen it (a late report
-    that lands in a cell published as 0, with ``k = 3``)."""
+    a value ``x`` whose change window ``max(1, x - removed - modified) .. x + added +
+    modified`` holds fewer than ``k`` values: hiding other cells cannot widen it (a late
+    report that lands in a cell published as 0, with ``k = 3``).  The lower end is 1
+    because a newly hidden cell is known to be non-zero; only hiding its whole table
+    (zeros too) would lower it to 0, and a release is refused rather than published
+    with a whole table blanked to save one cell."""
     if last is None or change is None:
         return False
     for failure in failures:
@@ -699,7 +717,7 @@ def _beyond_repair(
         if cell is None or cell["suppressed"]:
             continue
         x = cell["value"]
-        low = max(0, x - change.removed - change.modified)
+        low = max(1, x - change.removed - change.modified)
         if x + change.added + change.modified - low + 1 < k:
             return True
     return False

@@ -7,12 +7,19 @@ place where the disclosure rules live, so they can be tested exhaustively.
 Pipeline::
 
     counts = aggregate(records, year=2025)       # one pass, collections.Counter
-    published = publish(counts, year=2025, k=3)  # disclosure control on top
+    published = publish(counts, year=2025, k=3)  # disclosure control of one release
     internal = publish_internal(counts, year=2025)  # same shape, nothing hidden
 
 ``build_tables`` and ``build_tables_internal`` are the two steps in one call.  Both
 share the single counting function, so the public and the internal numbers can never
 drift apart.
+
+``publish`` protects one release on its own.  Anything that is actually released (a
+version or a provisional snapshot) goes through ``stats.disclosure.publish_release``,
+which calls ``protect_tables`` with the geography of the year's first release and the
+cells to keep hidden (rule 6), and audits the result together with every earlier
+release of the year.  Each release protected on its own is *not* safe: comparing two
+of them, with the size of the change between them, pins cells.
 
 Tables of a year
 ----------------
@@ -27,14 +34,16 @@ Every code of a dimension is a cell, zeros included.
 
 Disclosure control
 ------------------
-The attacker we defend against knows every published number, the rules below, that
-each partition table adds up to the published grand total, that a multi-valued table
-satisfies ``max(cells) <= total <= sum(cells)`` (every incident has at least one
-motive), that ``antisemitism_form`` cells are at most the antisemitism count, and that
-published zeros are true zeros - so a suppressed cell is known to be at least 1.
+Rules 1-5 protect one release against an attacker who knows every number of that
+release, the rules below, that each partition table adds up to the published grand
+total, that a multi-valued table satisfies ``max(cells) <= total <= sum(cells)`` (every
+incident has at least one motive), that ``antisemitism_form`` cells are at most the
+antisemitism count, and that published zeros are true zeros - so a suppressed cell is
+known to be at least 1 (except in a blank table, rule 4, and for a cell kept hidden by
+rule 6, which may be 0).
 
 1. **Primary suppression.**  A cell with ``1 <= n < k`` is published as ``None`` with a
-   flag.  Zeros are published.
+   flag.  Zeros are published (except under rules 2, 4 and 6).
 2. **Small year.**  If the grand total is ``1 <= n < k``, *every* cell of every table
    (zeros too) and the total are suppressed.  Showing the zeros would otherwise spell
    out the profile of the one or two incidents (the only non-zero month, district,
@@ -52,9 +61,16 @@ published zeros are true zeros - so a suppressed cell is known to be at least 1.
    * all cells tied for the smallest value are taken, because picking one of them by
      position would tell the attacker which hidden cell is the complementary one.
 
-   Why it works (the *swap argument*): exchange the values of any primary cell ``j``
-   and any complementary cell ``i`` (value ``c >= k``).  The swapped data set has the
-   same published numbers, the same table sums and the same ``max``/``sum`` bounds, and
+   The price of choosing by value: every cell hidden by rules 1 and 3 is smaller than
+   the smallest published non-zero cell of its table, and a rule-aware attacker knows
+   it.  The bound alone leaves each hidden cell ``k`` or more possible values (the
+   complement is ``>= k`` and below that smallest cell), but together with the table
+   sum it can narrow cells further; the release audit only models the rule-blind
+   bounds (see ``stats.disclosure``).
+
+   Why it works within one release (the *swap argument*): exchange the values of any
+   primary cell ``j`` and any complementary cell ``i`` (value ``c >= k``).  The swapped
+   data set has the same published numbers, the same table sums and the same ``max``/``sum`` bounds, and
    running these rules on it suppresses exactly the same cells.  So the attacker cannot
    tell the two apart, and every suppressed cell has at least two possible values
    (``p_j < k <= c``).  Zeros are public and thus cannot serve as complementary cells.
@@ -72,8 +88,17 @@ published zeros are true zeros - so a suppressed cell is known to be at least 1.
 5. **Regional roll-up.**  If more than half of the non-zero AGS district cells would be
    suppressed (primary + complementary), the ``district`` table is replaced by a
    ``region`` table (the four statistical regions by NUTS-2 code + ``online`` +
-   ``unknown``) protected by the same rules.  Only one of the two is published: both
-   together would add the equations "region = sum of its districts".
+   ``unknown``) protected by the same rules.  A release publishes only one of the two:
+   both together would add the equations "region = sum of its districts".  The test is
+   taken for the *first* release of a year only; later releases get the same geography
+   (``geography=`` argument), because one late report can flip the test, and districts
+   in one version with regions in the next would give those equations away.
+6. **Kept hidden (later releases).**  ``forced`` names cells that must be hidden too:
+   every cell hidden in an earlier release of the year, and cells the release audit
+   adds.  They stay hidden whatever their value now, zero included
+   (``protect_with``).  A complement is added only where they do not already hide a
+   cell ``>= k`` beside the primary cells, or where a forced cell would be the only
+   hidden cell of its table.
 
 The motive table is *not* a linear partition of the total, so it adds no equation
 with the total.  It still gets complementary suppression: incidents usually have a
@@ -680,9 +705,11 @@ def publish(
 ) -> dict[str, Any]:
     """The public, JSON-serialisable tables of ``year`` with disclosure control.
 
-    This protects one release on its own (rules 1-5, plus ``forced`` cells).  A release
-    that is actually published goes through ``stats.disclosure.publish_release``, which
-    also protects it against every earlier release of the year.
+    This protects one release on its own (rules 1-5, plus ``forced`` cells, rule 6).
+    A release that is actually published goes through
+    ``stats.disclosure.publish_release``, which also protects it against every earlier
+    release of the year.  The result records ``"geography"``: ``"district"`` or
+    ``"region"``, whichever table it publishes.
     """
     _check_year(counts, year)
     total, tables = protect_tables(counts, k=k, geography=geography, forced=forced)
