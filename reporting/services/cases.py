@@ -33,9 +33,10 @@ logger = logging.getLogger(__name__)
 def _incident_refresh(incident_id: int, *, without: int | None = None) -> None:
     """Recompute whether the incident counts: while any of its cases (apart from ``without``,
     a case about to go) is not rejected.  With no case left it keeps its last value."""
-    statuses = set(
-        Case.objects.filter(incident_id=incident_id).exclude(pk=without).values_list("status", flat=True)
-    )
+    cases = Case.objects.filter(incident_id=incident_id)
+    if without is not None:
+        cases = cases.exclude(pk=without)
+    statuses = set(cases.values_list("status", flat=True))
     if statuses:
         counts = statuses != {CaseStatus.REJECTED.value}
         Incident.objects.filter(pk=incident_id).exclude(counts=counts).update(counts=counts)
