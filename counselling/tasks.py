@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from counselling.audit_anchor import audit_anchor_daily
+from counselling.audit_anchor import send_audit_anchor as _send_audit_anchor
 from counselling.digest import send_daily_digests as _send_daily_digests
 from counselling.retention import retention_purge
 
@@ -14,3 +16,14 @@ def purge_expired_task() -> int:
 def send_daily_digests() -> int:
     """Daily (schedule "staff-digest", created by a migration): content-free summary e-mails."""
     return _send_daily_digests()
+
+
+def audit_anchor_task() -> int | None:
+    """Daily (schedule "audit-anchor", created by a migration): verify the audit chain, store
+    its head as an anchor and queue the e-mail to the coordinators."""
+    return audit_anchor_daily()
+
+
+def send_audit_anchor(anchor_id: int, notice_id: str | None = None) -> int:
+    """Queued by `audit_anchor_task` after commit: the anchor e-mail to each coordinator."""
+    return _send_audit_anchor(anchor_id, notice_id=notice_id)

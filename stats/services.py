@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reporting.audit import audit_log
+from reporting.audit import AuditAction, audit_log
 from reporting.models import Case, Incident
 from reporting.services import ServiceError
 from reporting.taxonomy import (
@@ -175,7 +175,7 @@ def classification_save(
         record.save()
         audit_log(
             actor=actor,
-            action="counselling.case.classified",
+            action=AuditAction.CASE_CLASSIFIED,
             case_id=case.pk,
             organisation_id=case.organisation_id,
             data={"record": record.pk, "incident": case.incident_id, "created": created},
@@ -202,7 +202,7 @@ def incident_records_import(
             )
             for incident, (clean, organisation_id) in zip(incidents, rows, strict=True)
         )
-        audit_log(actor=actor, action="stats.records_imported",
+        audit_log(actor=actor, action=AuditAction.STATS_RECORDS_IMPORTED,
                   data={"count": len(rows), "is_demo": is_demo})
     return len(rows)
 
@@ -380,7 +380,7 @@ def _publish(*, actor: Any | None, year: int, note: str, provisional: bool) -> P
     )
     audit_log(
         actor=actor,
-        action="stats.published",
+        action=AuditAction.STATS_PUBLISHED,
         data={"year": year, "version": publication.version, "publication": publication.pk,
               "provisional": provisional, "audit": _audit_summary(audit)},
     )
@@ -391,5 +391,5 @@ def statistics_export_log(*, actor: Any, organisation_id: int | None, filters: d
     """Audit an internal export (``stats.exported``); the export itself is a read."""
     with transaction.atomic():
         audit_log(
-            actor=actor, action="stats.exported", organisation_id=organisation_id, data=filters
+            actor=actor, action=AuditAction.STATS_EXPORTED, organisation_id=organisation_id, data=filters
         )
