@@ -368,7 +368,7 @@ def _publish(*, actor: Any | None, year: int, note: str, provisional: bool) -> P
         created_at=timezone.now(),
         created_by_id=getattr(actor, "pk", None),
         note=note,
-        methodology=methodology_text(k=k),
+        methodology=methodology_text(k=k, audit=_audit_summary(audit)),
         k=k,
         tables=published,
         contains_demo_data=counted.filter(is_demo=True).exists(),
