@@ -52,8 +52,8 @@ feasible.
 
 The audit is exact where it matters and skips work where it can prove the answer: every
 solution the solver returns is checked in integer arithmetic and kept as a *witness*
-(a published-data-consistent assignment of every cell).  A cell whose witnesses already
-show ``k`` different values is protected without solving for it; a minimum equal to the
+(a published-data-consistent assignment of every cell).  A cell whose witnessed values
+already span ``k`` integers is protected without solving for it; a minimum equal to the
 cell's lower bound needs no solve.  So a protected cell's reported interval may be a
 sub-interval of the attacker's (``exact: false``); an exposed cell's interval is always
 exact.  LP relaxations are not used: they can only widen intervals, which is unsafe.
@@ -73,8 +73,8 @@ Release path (``publish_release``)
 2. **Ordinary protection** of the new release (``tables.protect_tables``, rules 1-4).
 3. **Sticky suppression** (rule 6): every cell suppressed in the year's last release
    stays suppressed, even if it is now 0 or large.  Without ``unstick`` the hidden cells
-   only grow from release to release, so that is every cell suppressed in any earlier
-   release of the year.  (A cell some earlier release hid but the last one showed again
+   of releases made this way only grow from release to release, so that is every cell
+   suppressed in any earlier release of the year.  (A cell some earlier release hid but the last one showed again
    is not hidden again: the last release pins it within the change window already, and
    hiding it now would only add a narrow hidden cell.)  A table whose only hidden cell is
    such a cell also hides its smallest non-zero other cells.  The output carries
@@ -108,11 +108,12 @@ the new small cell cannot be protected short of hiding its whole table, and the 
 is refused; such corrections need to be batched until the change is larger.
 Hiding the total change is out of scope too: with published totals and known change
 sizes, a suppressed small-year total of an earlier release is pinned, and the release is
-refused.  Complementary cells of rule 3 are still
-the smallest cells (all ties), so a rule-aware attacker knows every cell hidden by rules
-1 and 3 lies below the smallest published non-zero cell of its table; the audit models
-the rule-blind attacker above, not that order bound.  Cells added by rule 6 and by the
-audit do not follow that order.
+refused.  Complementary cells of rule 3 are still the smallest cells (all ties), so a
+rule-aware attacker knows every cell hidden by rules 1 and 3 lies below the smallest
+published non-zero cell of its table; the audit models the rule-blind attacker above,
+not that order bound, nor what the choices of steps 4 and 5 (which depend on the audit)
+tell a reader who knows the procedure.  Cells added by rule 6 and by the audit do not
+follow that order.
 """
 
 from __future__ import annotations
@@ -398,11 +399,11 @@ def _link(b: _ModelBuilder, before: _ReleaseVars, after: _ReleaseVars, change: C
     added, removed, modified = change.added, change.removed, change.modified
     b.row([(after.total, 1), (before.total, -1)], added - removed, added - removed)
     flows: dict[str, dict[str, tuple[int, int, int, int]]] = {}
-    for name in before.cells.keys() & after.cells.keys():
-        if name == "region":
-            continue  # follows from the districts
-        flows[name] = {}
-        for key in before.cells[name].keys() & after.cells[name].keys():
+    # Lists, not set intersections: the same releases must give the same model (and the
+    # same witnesses) in every process, whatever the hash seed.
+    for name in [n for n in before.cells if n in after.cells and n != "region"]:
+        flows[name] = {}  # regions follow from the districts
+        for key in [key for key in before.cells[name] if key in after.cells[name]]:
             x, x_next = before.cells[name][key], after.cells[name][key]
             add, rem = b.var(0, added), b.var(0, removed)
             inflow, outflow = b.var(0, modified), b.var(0, modified)
@@ -541,8 +542,8 @@ def audit_releases(
             results.append(_unaudited(t))
             continue
         v = t.var
-        low_exact = solver.low[v] == solver.lb[v]
-        high_exact = solver.high[v] == solver.ub[v]
+        low_exact = bool(solver.low[v] == solver.lb[v])
+        high_exact = bool(solver.high[v] == solver.ub[v])
         if not exact and _width(solver, v) >= t.required:
             results.append(_interval(t, solver, low_exact and high_exact, PROTECTED))
             continue
@@ -554,7 +555,7 @@ def audit_releases(
             continue
         high = int(x[v])
         high_exact = True
-        low_exact = solver.low[v] == solver.lb[v]
+        low_exact = bool(solver.low[v] == solver.lb[v])
         if not low_exact and (exact or high - solver.low[v] + 1 < t.required):
             objective[v] = 1.0
             error, x = solver.solve(objective)

@@ -176,6 +176,12 @@ def test_audit_result_serialises_to_json() -> None:
             "required": 3, "exact": True, "status": "exposed"} in stored["failures"]
     summary = result.summary()
     assert json.loads(json.dumps(summary)) == summary
+    passing = audit_releases([v1], [])
+    assert passing.ok
+    assert json.loads(json.dumps(passing.as_dict()))["cells"] == [
+        c.as_dict() for c in passing.cells
+    ]
+    assert all(type(c.exact) is bool for c in passing.cells)
     assert summary["cells_audited"] == 2
     assert summary["min_width"] == 1
     assert summary["failures"] == 2
