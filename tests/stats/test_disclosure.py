@@ -1,6 +1,6 @@
 """Tests for stats.disclosure: the release audit and the release-aware publication path.
 
-Pure Python, no Django: run with ``-p no:django``.
+Pure Python: no database, no Django.
 """
 
 from __future__ import annotations

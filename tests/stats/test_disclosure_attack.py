@@ -13,7 +13,7 @@ that model on purpose:
   not variables of their own;
 * it solves the minimum and the maximum of every suppressed cell, with no shortcut.
 
-Pure Python, no Django: run with ``-p no:django``.
+Pure Python: no database, no Django.
 """
 
 from __future__ import annotations
