@@ -100,7 +100,8 @@ Releases of a year
     provisional release. Released figures are frozen and never change; a correction is a new
     version with a note that explains the change. All versions stay available.
 12. The protection holds against all releases of a year taken together, not one release at a
-    time: a figure hidden in one release stays hidden in every later release of that year.
+    time: a figure hidden in one release stays hidden in every later release of that year,
+    unless the check (13) shows that publishing it narrows no figure hidden before.
 13. Before each release, an automatic check (an integer-programming audit) looks at all
     releases of the year together: every table, the totals, the bounds between the motive
     figures and the total, and the size of each change between releases, which it assumes to

@@ -352,7 +352,7 @@ def _publish(*, actor: Any | None, year: int, note: str, provisional: bool) -> P
         changes.append(_change(earlier[-1], digests, counts.total))
     try:
         published, audit = disclosure.publish_release(
-            counts, year=year, k=k, previous=[p.tables for p in earlier], changes=changes,
+            counts, year=year, k=k, previous=[p.tables for p in earlier], changes=changes, unstick=True,
             time_limit=float(getattr(settings, "STATS_AUDIT_TIME_LIMIT", 120)),
         )
     except disclosure.ReleaseRefused as refused:
