@@ -32,11 +32,10 @@ from django.utils import timezone
 
 from reporting.models import Case
 from reporting.services import case_shred
-from reporting.taxonomy import CaseStatus
+from reporting.taxonomy import CLOSED_STATUSES, CaseStatus
 
 logger = logging.getLogger(__name__)
 
-CLOSED_STATUSES = (CaseStatus.CLOSED, CaseStatus.REFERRED, CaseStatus.REJECTED)
 
 
 def cases_due_for_deletion(now: datetime) -> QuerySet[Case]:

@@ -30,10 +30,7 @@ from reporting.services import (
     note_text,
     report_decrypt,
 )
-from reporting.taxonomy import CaseStatus
-
-OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.IN_PROGRESS)
-CLOSED_STATUSES = (CaseStatus.CLOSED, CaseStatus.REFERRED, CaseStatus.REJECTED)
+from reporting.taxonomy import CLOSED_STATUSES, OPEN_STATUSES, CaseStatus
 
 TABS: dict[str, Any] = {
     "new": _("New"),

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reporting.taxonomy import CaseStatus, Channel
+from reporting.taxonomy import OPEN_STATUSES, CaseStatus, Channel
 
 
 class District(models.Model):
@@ -161,7 +161,7 @@ class Case(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in (CaseStatus.NEW, CaseStatus.IN_PROGRESS)
+        return self.status in OPEN_STATUSES
 
 
 class CaseGrant(models.Model):

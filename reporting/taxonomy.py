@@ -102,6 +102,11 @@ class CaseStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+# The one place that says which statuses are open and which closed.
+OPEN_STATUSES: tuple[str, ...] = (CaseStatus.NEW, CaseStatus.IN_PROGRESS)
+CLOSED_STATUSES: tuple[str, ...] = (CaseStatus.CLOSED, CaseStatus.REFERRED, CaseStatus.REJECTED)
+
+
 class DeleteReason(models.TextChoices):
     """Why a counsellor deletes a case now: a code from this fixed list, never free text, so
     the audit log (which outlives the case) holds nothing a counsellor typed (SPEC §3.9)."""

@@ -1,6 +1,6 @@
 """Release-aware disclosure control: the integer-programming audit and the release path.
 
-Pure Python plus scipy (no Django, no database).  ``stats.tables`` protects one release
+Python plus scipy, no database (the codes come from the taxonomy).  ``stats.tables`` protects one release
 on its own; this module protects a release against *everything already released for
 the same year* (every version and every provisional snapshot), as SPEC §6 requires.
 

@@ -1,8 +1,9 @@
 """Counting and statistical disclosure control for the public annual statistics.
 
-This module is pure Python on purpose (no Django, no database): it turns classified
-incidents into the tables that are frozen into a public snapshot, and it is the one
-place where the disclosure rules live, so they can be tested exhaustively.
+This module needs no database and no request (its only import from the project is the
+taxonomy, the one source of the codes): it turns classified incidents into the tables that
+are frozen into a public snapshot, and it is the one place where the disclosure rules live,
+so they can be tested exhaustively.
 
 Pipeline::
 
@@ -136,60 +137,26 @@ from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
-# The codes mirror reporting/taxonomy.py.  They are repeated here because that module
-# imports Django; tests/stats/test_tables.py checks (via ast) that they stay in sync.
-INCIDENT_TYPES: tuple[str, ...] = (
-    "extreme_violence",
-    "assault",
-    "property_damage",
-    "threat",
-    "offensive_behaviour",
-    "mass_mailing",
-    "discrimination",
+from reporting.taxonomy import (
+    PLACE_ONLINE,
+    PLACE_UNKNOWN,
+    AntisemitismForm,
+    AreaOfLife,
+    Channel,
+    IncidentType,
+    Motive,
 )
-MOTIVES: tuple[str, ...] = (
-    "racism",
-    "anti_black_racism",
-    "anti_muslim_racism",
-    "antiziganism",
-    "xenophobia",
-    "antisemitism",
-    "other",
-)
-ANTISEMITISM = "antisemitism"
-ANTISEMITISM_FORMS: tuple[str, ...] = (
-    "anti_judaism",
-    "modern",
-    "post_shoah",
-    "israel_related",
-    "othering",
-)
-AREAS_OF_LIFE: tuple[str, ...] = (
-    "public_space",
-    "transport",
-    "work",
-    "education",
-    "housing",
-    "goods_services",
-    "authorities",
-    "police_justice",
-    "health",
-    "online",
-    "neighbourhood",
-    "other",
-)
-CHANNELS: tuple[str, ...] = (
-    "online_form",
-    "api",
-    "phone",
-    "in_person",
-    "email",
-    "other_organisation",
-    "media_monitoring",
-)
+
+# The codes come from the taxonomy (SPEC §2), in its order: the one source of every list.
+INCIDENT_TYPES: tuple[str, ...] = tuple(IncidentType.values)
+MOTIVES: tuple[str, ...] = tuple(Motive.values)
+ANTISEMITISM = Motive.ANTISEMITISM.value
+ANTISEMITISM_FORMS: tuple[str, ...] = tuple(AntisemitismForm.values)
+AREAS_OF_LIFE: tuple[str, ...] = tuple(AreaOfLife.values)
+CHANNELS: tuple[str, ...] = tuple(Channel.values)
 MONTHS: tuple[str, ...] = tuple(str(m) for m in range(1, 13))
-ONLINE = "online"
-UNKNOWN = "unknown"
+ONLINE = PLACE_ONLINE
+UNKNOWN = PLACE_UNKNOWN
 
 #: Smallest threshold for which the guarantees above hold.
 MIN_K = 3

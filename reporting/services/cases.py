@@ -21,7 +21,7 @@ from reporting.services.common import ServiceError
 from reporting.services.organisations import case_keys_for_organisation, grant_case_keys
 from reporting.services.submission import remove_blobs
 from reporting.signals import incident_merged
-from reporting.taxonomy import SYSTEM_DELETE_REASONS, CaseStatus, DeleteReason
+from reporting.taxonomy import CLOSED_STATUSES, SYSTEM_DELETE_REASONS, CaseStatus, DeleteReason
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def case_set_status(*, actor: Any, case: Case, status: str) -> Case:
             return case
         case.status = status
         update = ["status", "updated_at"]
-        if status in (CaseStatus.CLOSED, CaseStatus.REJECTED, CaseStatus.REFERRED):
+        if status in CLOSED_STATUSES:
             case.closed_at = timezone.now()
             # The reply-notice address lives only while the case is open (SPEC §3.8).
             case.notify_ciphertext = None

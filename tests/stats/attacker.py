@@ -13,7 +13,7 @@ purpose:
   variables of their own;
 * it solves the minimum and the maximum of every suppressed cell, with no shortcut.
 
-Pure Python: no database, no Django.
+No database.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Tests for stats.disclosure: the release audit and the release-aware publication path.
 
-Pure Python: no database, no Django.
+No database.
 """
 
 from __future__ import annotations
