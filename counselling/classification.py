@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from counselling.access import get_case_for_member, membership_of
+from counselling.access import get_case_for_action, membership_of
 from counselling.decorators import staff_required
 from reporting.models import Case
 from reporting.taxonomy import AntisemitismForm, AreaOfLife, Channel, IncidentType, Motive
@@ -87,7 +87,7 @@ def initial_for(case: Case) -> dict[str, Any]:
 
 @staff_required
 def classify(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_member(request.user, case_id)
+    case = get_case_for_action(request.user, case_id)
     if request.method == "POST":
         form = ClassificationForm(request.POST)
         if form.is_valid():

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from counselling.access import get_case_for_member
+from counselling.access import get_case_for_action
 from counselling.api_views import ERROR
 from counselling.decorators import is_staff_session
 from meldestelle.api import error_response
@@ -71,7 +71,7 @@ class CaseClassificationView(APIView):
             return error_response(
                 "not_authenticated", _("Please log in."), http_status=status.HTTP_401_UNAUTHORIZED
             )
-        case = get_case_for_member(request.user, case_id)
+        case = get_case_for_action(request.user, case_id)
         serializer = ClassificationInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         existed = record_for_case(case) is not None

@@ -250,9 +250,15 @@ def case_assign(*, actor: Any, case: Case, assignee: Any | None) -> Case:
 
 
 def case_opened(*, actor: Any, case: Case) -> None:
-    """A member opened the case: audited, and the reporter's messages count as read."""
+    """A member opened the case: audited; the reporter's messages count as read.
+
+    Only a look by the responsible organisation marks them read: a copy holder reads without
+    changing anything the case's owner relies on (SPEC §1).
+    """
+    responsible = Membership.objects.filter(user=actor, organisation_id=case.organisation_id).exists()
     with transaction.atomic():
-        messages_mark_read(case=case, by_reporter=False)
+        if responsible:
+            messages_mark_read(case=case, by_reporter=False)
         audit_log(
             actor=actor, action="counselling.case.viewed", case_id=case.pk, organisation_id=case.organisation_id
         )
