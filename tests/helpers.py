@@ -35,3 +35,31 @@ def case_state(case_id: int) -> dict[str, Any]:
         "audit": list(AuditEntry.objects.filter(case_id=case_id).exclude(action__in=READ_ACTIONS)
                       .order_by("pk").values_list("pk", "action")),
     }
+
+
+def url_patterns() -> list[tuple[str, Any]]:
+    """Every URL pattern as (route, URLPattern): the route as the resolver spells it, with the
+    /de/ prefix for the language-prefixed patterns (the matrix and the fuzzing walk these)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+    from django.urls.resolvers import LocalePrefixPattern
+
+    def walk(patterns: list[Any], prefix: str) -> list[tuple[str, Any]]:
+        found: list[tuple[str, Any]] = []
+        for pattern in patterns:
+            part = "de/" if isinstance(pattern.pattern, LocalePrefixPattern) else str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                found += walk(pattern.url_patterns, prefix + part)
+            elif isinstance(pattern, URLPattern):
+                found.append(("/" + prefix + part, pattern))
+        return found
+
+    return walk(get_resolver().url_patterns, "")
+
+
+def view_handlers(callback: Any) -> list[tuple[str, Any]]:
+    """(HTTP method or "*", handler) for a resolved view: the function, or a class view's methods."""
+    view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+    if view_class is None:
+        return [("*", callback)]
+    return [(name.upper(), getattr(view_class, name)) for name in view_class.http_method_names
+            if name != "options" and hasattr(view_class, name)]

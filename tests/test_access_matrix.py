@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -25,8 +25,6 @@ from urllib.parse import urlencode
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
-from django.urls.resolvers import LocalePrefixPattern
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.generators import SchemaGenerator
@@ -37,7 +35,7 @@ from reporting.services import FileInput, ReportInput, case_transfer, report_sub
 from stats.services import classification_save, statistics_publish
 from tests.conftest import PASSWORD
 from tests.counselling.conftest import totp_code
-from tests.helpers import case_state
+from tests.helpers import case_state, url_patterns
 
 pytestmark = pytest.mark.django_db
 
@@ -276,18 +274,9 @@ TABLE: list[Row] = [
 # ------------------------------------------------------------------------------ enumeration
 
 
-def _walk(patterns: list[Any], prefix: str = "") -> Iterator[str]:
-    for pattern in patterns:
-        part = "de/" if isinstance(pattern.pattern, LocalePrefixPattern) else str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            yield from _walk(pattern.url_patterns, prefix + part)
-        elif isinstance(pattern, URLPattern):
-            yield "/" + prefix + part
-
-
 def resolver_routes() -> set[str]:
     routes = set()
-    for route in _walk(get_resolver().url_patterns):
+    for route, _pattern in url_patterns():
         if route.startswith("/operator/") and route != "/operator/":
             continue  # Django admin internals: only its index is in the matrix
         if route.startswith(("/static/", "/media/")):
