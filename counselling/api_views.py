@@ -32,7 +32,8 @@ from counselling.access import (
 )
 from counselling.decorators import is_staff_session
 from counselling.services import case_opened
-from meldestelle.api import error_response
+from meldestelle.api import SafeJSONParser, error_response
+from meldestelle.ratelimit import request_client
 from reporting.models import Case, Organisation
 from reporting.services import (
     CaseKeys,
@@ -90,21 +91,31 @@ class LoginOutput(serializers.Serializer):
 
 
 class LoginView(APIView):
-    """Password + TOTP; sets the session and the unlock cookie."""
+    """Password + TOTP; sets the session and the unlock cookie.
+
+    JSON only, and only from this site: a request whose Origin is another site is refused
+    before its body is read, so a cross-site form cannot log a browser into an account of the
+    sender's choosing (review F-06). Every failed login gets the same 400 ``login_failed``.
+    """
 
     authentication_classes: list[Any] = []
     permission_classes = [permissions.AllowAny]
+    parser_classes = [SafeJSONParser]
 
-    @extend_schema(request=LoginInput, responses={200: LoginOutput, 400: ERROR, 429: ERROR}, tags=["staff"],
-                   summary="Staff login")
+    @extend_schema(request=LoginInput, responses={200: LoginOutput, 400: ERROR, 403: ERROR, 415: ERROR},
+                   tags=["staff"], summary="Staff login")
     def post(self, request: Request) -> Response:
+        if not auth.origin_allowed(request._request):
+            return error_response("cross_origin", _("Logging in is only possible from this site."),
+                                  http_status=403)
         data = LoginInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             result = auth.login_check(username=data.validated_data["username"],
-                                      password=data.validated_data["password"], otp=data.validated_data["otp"])
+                                      password=data.validated_data["password"], otp=data.validated_data["otp"],
+                                      client=request_client(request))
         except auth.LoginRefused as exc:
-            return error_response(exc.code, exc.message, http_status=429 if exc.code == "locked" else 400)
+            return error_response(exc.code, exc.message, http_status=400)
         membership = result.membership
         response = Response()
         django_request: HttpRequest = request._request

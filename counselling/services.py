@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from counselling.models import Membership
+from counselling.sessions import member_sessions_end
 from reporting import crypto
 from reporting.audit import audit_log
 from reporting.models import Attachment, Case, Organisation
@@ -125,6 +126,7 @@ def member_revoke(*, actor: Any, membership: Membership, deactivate: bool = True
             actor=actor, action="counselling.member.revoked", organisation_id=membership.organisation_id,
             data={"member": membership.pk, "deactivated": deactivate},
         )
+        member_sessions_end(user=membership.user)
     return membership
 
 
@@ -196,6 +198,7 @@ def member_change_password(*, membership: Membership, old_password: str, new_pas
         membership.save()
         audit_log(actor=user, action="counselling.member.password_changed", organisation_id=membership.organisation_id,
                   data={"member": membership.pk})
+        member_sessions_end(user=user)
     return membership
 
 
@@ -214,6 +217,7 @@ def member_reset_password(*, actor: Any, membership: Membership, new_password: s
             actor=actor, action="counselling.member.password_reset", organisation_id=membership.organisation_id,
             data={"member": membership.pk},
         )
+        member_sessions_end(user=membership.user)
     return membership
 
 
