@@ -1,12 +1,19 @@
 """Classify a case for the statistics (SPEC §6): the page and its form.
 
-The rules of a valid classification live in ``stats.services.classification_clean``; the form
-only offers the choices and hands the raw values over, so page and API refuse the same input.
+The counsellor classifies with the decrypted report beside the form, which is prefilled from
+it (``suggestion_from_report``) or, for an incident already classified, from its record; they
+confirm or correct.  The rules of a valid classification live in
+``stats.services.classification_clean``; the form only offers the choices and hands the raw
+values over, so page and API refuse the same input.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -17,19 +24,36 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from counselling.access import get_case_for_action, membership_of
+from counselling import selectors
+from counselling.access import (
+    NotUnlocked,
+    get_case_for_action,
+    key_required,
+    membership_of,
+    request_case_keys,
+)
 from counselling.decorators import staff_required
 from reporting.models import Case
+from reporting.services import report_decrypt
 from reporting.taxonomy import AntisemitismForm, AreaOfLife, Channel, IncidentType, Motive
 from stats import presentation
+from stats.models import StatisticsRecord
 from stats.selectors import record_for_case
-from stats.services import ClassificationInvalid, classification_save, district_choices
+from stats.services import (
+    EARLIEST_YEAR,
+    MAX_PEOPLE_AFFECTED,
+    ClassificationInvalid,
+    classification_save,
+    district_choices,
+)
 
 MONTH_CHOICES = [(m, presentation.label("month", str(m))) for m in range(1, 13)]
+# An unanswered choice shows as empty, so nothing the report did not say is preselected.
+NO_CHOICE = ("", "—")
 
 
 class ClassificationForm(forms.Form):
-    incident_type = forms.ChoiceField(label=_("Type of incident"), choices=IncidentType.choices)
+    incident_type = forms.ChoiceField(label=_("Type of incident"), choices=[NO_CHOICE, *IncidentType.choices])
     motives = forms.MultipleChoiceField(
         label=_("Motives"), choices=Motive.choices, widget=forms.CheckboxSelectMultiple,
         help_text=_("Choose every motive that applies. Each one is counted."),
@@ -39,14 +63,14 @@ class ClassificationForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Only for antisemitic incidents."),
     )
-    area_of_life = forms.ChoiceField(label=_("Area of life"), choices=AreaOfLife.choices)
+    area_of_life = forms.ChoiceField(label=_("Area of life"), choices=[NO_CHOICE, *AreaOfLife.choices])
     district = forms.ChoiceField(label=_("District"), choices=())
     year = forms.IntegerField(label=_("Year of the incident"))
     month = forms.TypedChoiceField(
-        label=_("Month of the incident"), choices=MONTH_CHOICES, coerce=int,
+        label=_("Month of the incident"), choices=[NO_CHOICE, *MONTH_CHOICES], coerce=int,
         help_text=_("If the date is unknown, use the month the report reached us."),
     )
-    channel = forms.ChoiceField(label=_("How the incident reached us"), choices=Channel.choices)
+    channel = forms.ChoiceField(label=_("How the incident reached us"), choices=[NO_CHOICE, *Channel.choices])
     people_affected = forms.IntegerField(
         label=_("Number of people affected"), required=False, min_value=1,
     )
@@ -54,7 +78,7 @@ class ClassificationForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["district"]).choices = [
-            (key, presentation.label("district", key)) for key in district_choices()
+            NO_CHOICE, *((key, presentation.label("district", key)) for key in district_choices()),
         ]
         for field in self.fields.values():
             widget = field.widget
@@ -64,30 +88,99 @@ class ClassificationForm(forms.Form):
                 widget.attrs.setdefault("class", "kern-form-input__input")
 
 
-def initial_for(case: Case) -> dict[str, Any]:
-    """Prefill from the existing record, else from the case's plaintext codes."""
-    record = record_for_case(case)
-    if record is not None:
-        return {
-            "incident_type": record.incident_type, "motives": record.motives,
-            "antisemitism_forms": record.antisemitism_forms, "area_of_life": record.area_of_life,
-            "district": record.district, "year": record.year, "month": record.month,
-            "channel": record.channel, "people_affected": record.people_affected,
-        }
-    received = case.received_on or timezone.localdate()
+# --------------------------------------------------------------------------------------------
+# What the form starts from
+
+
+def incident_record(case: Case) -> StatisticsRecord | None:
+    """The statistics record of the case's incident; None while the incident is unclassified."""
+    return record_for_case(case)
+
+
+def record_values(record: StatisticsRecord) -> dict[str, Any]:
+    """A record as classification values: what the counsellor corrects."""
     return {
-        "incident_type": case.incident_type or None,
-        "motives": [m for m in case.motives if m in Motive.values],
-        "district": case.district,
-        "year": received.year,
-        "month": received.month,
-        "channel": case.channel,
+        "incident_type": record.incident_type, "motives": list(record.motives),
+        "antisemitism_forms": list(record.antisemitism_forms), "area_of_life": record.area_of_life,
+        "district": record.district, "year": record.year, "month": record.month,
+        "channel": record.channel, "people_affected": record.people_affected,
     }
 
 
+def _code(value: Any, allowed: Iterable[str]) -> str | None:
+    return value if isinstance(value, str) and value in allowed else None
+
+
+def _classifiable_month(year: int, month: int) -> tuple[int, int] | None:
+    """(year, month) if a classification may hold it: from EARLIEST_YEAR, not in the future."""
+    today = timezone.localdate()
+    if 1 <= month <= 12 and EARLIEST_YEAR <= year and (year, month) <= (today.year, today.month):
+        return year, month
+    return None
+
+
+def _reported_month(report: Mapping[str, Any]) -> tuple[int, int] | None:
+    day, month = report.get("occurred_on"), report.get("occurred_month")
+    if isinstance(day, str) and day:
+        try:
+            occurred = date.fromisoformat(day)
+        except ValueError:
+            return None
+        return _classifiable_month(occurred.year, occurred.month)
+    if isinstance(month, str) and (match := re.fullmatch(r"(\d{4})-(\d{1,2})", month)):
+        return _classifiable_month(int(match.group(1)), int(match.group(2)))
+    return None
+
+
+def _has_date(report: Mapping[str, Any]) -> bool:
+    return bool(report.get("occurred_on") or report.get("occurred_month"))
+
+
+def suggestion_from_report(case: Case, report: Mapping[str, Any]) -> dict[str, Any]:
+    """Classification values suggested by the decrypted report of ``case``.
+
+    The incident's year and month are the reported day's or month's; the day the report was
+    received only stands in when the report gives no date.  Only valid classification codes
+    are suggested: anything else (an unknown area of life, a date before EARLIEST_YEAR) is left
+    empty (None, or [] for lists) for the counsellor.  Forms of antisemitism are never
+    reported, so never suggested.  The channel is the case's.
+    """
+    if _has_date(report):
+        occurred = _reported_month(report)
+    else:
+        received = case.received_on or timezone.localdate()
+        occurred = _classifiable_month(received.year, received.month)
+    raw_motives = report.get("motives")
+    motives = raw_motives if isinstance(raw_motives, list) else []
+    people = report.get("people_affected")
+    valid_people = isinstance(people, int) and not isinstance(people, bool) and 1 <= people <= MAX_PEOPLE_AFFECTED
+    return {
+        "incident_type": _code(report.get("incident_type"), IncidentType.values),
+        "motives": sorted({m for m in motives if isinstance(m, str) and m in Motive.values}),
+        "antisemitism_forms": [],
+        "area_of_life": _code(report.get("area_of_life"), AreaOfLife.values),
+        "district": _code(report.get("district"), district_choices()),
+        "year": occurred[0] if occurred else None,
+        "month": occurred[1] if occurred else None,
+        "channel": _code(case.channel, Channel.values),
+        "people_affected": people if valid_people else None,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# The page
+
+
+def _report(request: HttpRequest, case: Case) -> dict[str, Any]:
+    """The decrypted report, opened as the case page opens it; raises NotUnlocked."""
+    return report_decrypt(case=case, case_key=request_case_keys(request, case).case_key)
+
+
 @staff_required
+@key_required
 def classify(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for_action(request.user, case_id)
+    report: dict[str, Any] | None
     if request.method == "POST":
         form = ClassificationForm(request.POST)
         if form.is_valid():
@@ -100,8 +193,17 @@ def classify(request: HttpRequest, case_id: int) -> HttpResponse:
             else:
                 messages.success(request, gettext("The classification is saved."))
                 return redirect(reverse("counselling:case", args=[case.pk]))
+        try:
+            report = _report(request, case)
+        except NotUnlocked:
+            report = None  # saving needs no key: the answers are shown again, without the report
+        record = incident_record(case)
     else:
-        form = ClassificationForm(initial=initial_for(case))
+        report = _report(request, case)  # without the key, key_required sends the member to unlock
+        record = incident_record(case)
+        form = ClassificationForm(
+            initial=record_values(record) if record is not None else suggestion_from_report(case, report)
+        )
     original = None
     if case.duplicate_of_id is not None:
         original = Case.objects.filter(pk=case.duplicate_of_id).only("reference").first()
@@ -115,7 +217,10 @@ def classify(request: HttpRequest, case_id: int) -> HttpResponse:
             "form": form,
             "original": original,
             "rejected": case.status == "rejected",
-            "classified": record_for_case(case) is not None,
+            "record": record,
+            "prefilled": request.method != "POST",
+            "report_rows": None if report is None else selectors.report_rows(report, selectors.district_names()),
+            "unlock_url": f"{reverse('counselling:unlock')}?{urlencode({'next': request.path})}",
         },
         status=400 if request.method == "POST" else 200,
     )

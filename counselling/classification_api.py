@@ -1,4 +1,8 @@
-"""`POST /api/v1/cases/{id}/classification/`: classify a case for the statistics (SPEC §6, §7)."""
+"""`/api/v1/cases/{id}/classification/`: classify a case for the statistics (SPEC §6, §7).
+
+GET returns what the classification page shows in its form: the values suggested by the
+decrypted report, and the incident's current classification if it has one; POST saves.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from counselling.access import get_case_for_action
+from counselling.access import get_case_for_action, key_required, request_case_keys
 from counselling.api_views import ERROR
+from counselling.classification import incident_record, suggestion_from_report
 from counselling.decorators import is_staff_session
 from meldestelle.api import error_response
+from reporting.services import report_decrypt
 from reporting.taxonomy import AntisemitismForm, AreaOfLife, Channel, IncidentType, Motive
 from stats.models import StatisticsRecord
-from stats.selectors import record_for_case
 from stats.services import ClassificationInvalid, classification_save, district_choices
 
 
@@ -54,13 +59,67 @@ class ClassificationOutput(serializers.ModelSerializer):
         ]
 
 
+class ClassificationSuggestion(serializers.Serializer):
+    """Values suggested by the report; null (or an empty list) where the report gives no valid code."""
+
+    incident_type = serializers.ChoiceField(choices=IncidentType.choices, allow_null=True)
+    motives = serializers.ListField(child=serializers.ChoiceField(choices=Motive.choices))
+    antisemitism_forms = serializers.ListField(child=serializers.ChoiceField(choices=AntisemitismForm.choices))
+    area_of_life = serializers.ChoiceField(choices=AreaOfLife.choices, allow_null=True)
+    district = serializers.ChoiceField(
+        choices=[], allow_null=True, help_text="A district AGS key, `online` or `unknown`."
+    )
+    year = serializers.IntegerField(
+        allow_null=True, help_text="Of the reported day or month; of the day received if the report has no date."
+    )
+    month = serializers.IntegerField(allow_null=True, min_value=1, max_value=12)
+    channel = serializers.ChoiceField(choices=Channel.choices, allow_null=True)
+    people_affected = serializers.IntegerField(allow_null=True, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(serializers.ChoiceField, self.fields["district"]).choices = district_choices()
+
+
+class ClassificationProposal(serializers.Serializer):
+    suggestion = ClassificationSuggestion()
+    current = ClassificationOutput(
+        allow_null=True, help_text="The incident's statistics record, null while it is unclassified."
+    )
+
+
 class CaseClassificationView(APIView):
+    @extend_schema(
+        summary="The classification suggested by the report",
+        operation_id="case_classification_suggest",
+        description=(
+            "What the classification page prefills: the values suggested by the decrypted report "
+            "(incident year and month from the reported date, the day received only when the "
+            "report has none) and the incident's current classification, if any. Needs a staff "
+            "session whose organisation key is unlocked."
+        ),
+        responses={200: ClassificationProposal, 401: ERROR, 403: ERROR, 404: ERROR},
+        tags=["cases"],
+    )
+    @key_required
+    def get(self, request: Request, case_id: int) -> Response:
+        if not is_staff_session(request._request):
+            return error_response(
+                "not_authenticated", _("Please log in."), http_status=status.HTTP_401_UNAUTHORIZED
+            )
+        case = get_case_for_action(request.user, case_id)
+        keys = request_case_keys(request, case)
+        report = report_decrypt(case=case, case_key=keys.case_key)
+        return Response(ClassificationProposal({
+            "suggestion": suggestion_from_report(case, report), "current": incident_record(case),
+        }).data)
+
     @extend_schema(
         summary="Classify a case for the statistics",
         operation_id="case_classify",
         description=(
-            "Writes or updates the incident's statistics record. A duplicate updates its "
-            "original's record. Staff session with TOTP and CSRF token."
+            "Writes or updates the statistics record of the case's incident (duplicates share it). "
+            "Staff session with TOTP and CSRF token."
         ),
         request=ClassificationInput,
         responses={200: ClassificationOutput, 201: ClassificationOutput, 400: ERROR, 401: ERROR, 404: ERROR},
@@ -74,7 +133,7 @@ class CaseClassificationView(APIView):
         case = get_case_for_action(request.user, case_id)
         serializer = ClassificationInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        existed = record_for_case(case) is not None
+        existed = incident_record(case) is not None
         try:
             record = classification_save(actor=request.user, case=case, data=serializer.validated_data)
         except ClassificationInvalid as exc:

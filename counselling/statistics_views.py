@@ -24,7 +24,7 @@ from reporting.models import Organisation
 from reporting.services import ServiceError
 from reporting.taxonomy import IncidentType, Motive
 from stats import presentation, selectors, tables
-from stats.services import statistics_export_log, statistics_publish
+from stats.services import PublicationRefused, statistics_export_log, statistics_publish
 
 STAFF = {"show_leave_button": False}
 
@@ -139,11 +139,19 @@ class PublishForm(forms.Form):
 def publish(request: HttpRequest) -> HttpResponse:
     membership = coordinator_membership(request)
     form = PublishForm(request.POST or None)
+    unprotected: list[dict[str, object]] = []
     if request.method == "POST" and form.is_valid():
         try:
             publication = statistics_publish(
                 actor=request.user, year=form.cleaned_data["year"], note=form.cleaned_data["note"]
             )
+        except PublicationRefused as refused:
+            form.add_error(None, refused.message)
+            unprotected = [
+                {"version": version, "table": presentation.TABLE_TITLES.get(table, table),
+                 "cell": presentation.label(table, code)}
+                for version, table, code in refused.cells
+            ]
         except ServiceError as exc:
             form.add_error(None, exc.message)
         else:
@@ -153,19 +161,14 @@ def publish(request: HttpRequest) -> HttpResponse:
                 % {"year": publication.year, "version": publication.version},
             )
             return redirect(reverse("stats:year", args=[publication.year]))
-    previews = []
-    for year in selectors.record_years():
-        live = selectors.live_public_tables(year)
-        previews.append(
-            {
-                "year": year,
-                "total": live["total"],
-                "suppressed_cells": live["suppressed_cells"],
-                "latest": selectors.latest_publication(year),
-            }
-        )
+    previews = [
+        {"year": year, "counted": selectors.counted_records(year=year).count(),
+         "latest": selectors.latest_publication(year)}
+        for year in selectors.record_years()
+    ]
     return render(
         request,
         "counselling/statistics_publish.html",
-        {**STAFF, "membership": membership, "form": form, "previews": previews, "k": selectors.min_cell()},
+        {**STAFF, "membership": membership, "form": form, "previews": previews, "k": selectors.min_cell(),
+         "unprotected": unprotected},
     )

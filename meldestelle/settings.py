@@ -319,7 +319,19 @@ LOGIN_DELAY_SECONDS = env_int("LOGIN_DELAY_SECONDS", 30)
 LOGIN_MAX_DELAY_SECONDS = env_int("LOGIN_MAX_DELAY_SECONDS", 900)
 TOTP_REQUIRED = env_bool("TOTP_REQUIRED", default=not DEBUG or TESTING)
 STATS_MIN_CELL = env_int("STATS_MIN_CELL", 3)
-STATS_SHOW_PROVISIONAL = env_bool("STATS_SHOW_PROVISIONAL", default=True)
+# Provisional figures are scheduled, frozen releases of the running year (SPEC §6), on the
+# first day of each quarter or month (stats.selectors.next_provisional_release), or never.
+STATS_PROVISIONAL_SCHEDULE = (
+    os.environ.get("STATS_PROVISIONAL_SCHEDULE") or "quarterly"
+).strip().lower()
+if STATS_PROVISIONAL_SCHEDULE not in ("quarterly", "monthly", "off"):
+    raise ImproperlyConfigured(
+        "STATS_PROVISIONAL_SCHEDULE must be quarterly, monthly or off, "
+        f"not {STATS_PROVISIONAL_SCHEDULE!r}"
+    )
+# Seconds the disclosure audit's solver may take per release; when it runs out the release is
+# refused, never published unaudited.
+STATS_AUDIT_TIME_LIMIT = env_int("STATS_AUDIT_TIME_LIMIT", 120)
 CASE_REFERENCE_PREFIX = os.environ.get("CASE_REFERENCE_PREFIX", "NI")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 

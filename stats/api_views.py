@@ -1,4 +1,7 @@
-"""Public, anonymous statistics API (SPEC §7): published years and the frozen tables."""
+"""Public, anonymous statistics API (SPEC §7): published years and the frozen tables.
+
+Only frozen releases: a year appears with its first publication (a scheduled provisional
+snapshot or the annual release), never as live figures."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from meldestelle.api import error_response
-from stats import presentation, selectors, tables
+from stats import presentation, selectors
 
 
 class CSVRenderer(BaseRenderer):
@@ -28,9 +31,9 @@ class CSVRenderer(BaseRenderer):
 
     def render(self, data: Any, accepted_media_type: str | None = None,
                renderer_context: Mapping[str, Any] | None = None) -> bytes:
-        if isinstance(data, str):
-            return data.encode()
-        return tables.to_csv(data).encode() if data and "tables" in data else b""
+        # The view answers CSV itself (presentation.snapshot_csv); what else reaches this
+        # renderer is an error body, which has no CSV form (the status code says it).
+        return data.encode() if isinstance(data, str) else b""
 
 
 _CELL_FIELDS: dict[str, serializers.Field] = {
@@ -46,12 +49,20 @@ _year_schema = inline_serializer(
     "StatisticsYear",
     {
         "year": serializers.IntegerField(),
-        "version": serializers.IntegerField(allow_null=True),
-        "provisional": serializers.BooleanField(),
-        "published_at": serializers.DateTimeField(allow_null=True),
+        "version": serializers.IntegerField(),
+        "provisional": serializers.BooleanField(
+            help_text="A scheduled snapshot of a year still running; final figures come with "
+            "the annual release."
+        ),
+        "published_at": serializers.DateTimeField(),
+        "published_on": serializers.DateField(),
         "note": serializers.CharField(),
         "contains_demo_data": serializers.BooleanField(),
         "k": serializers.IntegerField(),
+        "geography": serializers.ChoiceField(
+            choices=["district", "region"],
+            help_text="Districts or the statistical regions; fixed by the year's first release.",
+        ),
         "total": _total,
         "tables": serializers.DictField(
             child=inline_serializer(
@@ -62,6 +73,15 @@ _year_schema = inline_serializer(
             )
         ),
         "suppressed_cells": serializers.IntegerField(),
+        "audit": inline_serializer(
+            "StatisticsAuditSummary",
+            {"cells_audited": serializers.IntegerField(),
+             "min_values": serializers.IntegerField(allow_null=True),
+             "failures": serializers.IntegerField(),
+             "seconds": serializers.FloatField()},
+            allow_null=True,
+            help_text="The disclosure audit run before the release (null for older releases).",
+        ),
         "methodology": serializers.CharField(),
     },
 )
@@ -73,17 +93,21 @@ _index_schema = inline_serializer(
             {
                 "year": serializers.IntegerField(),
                 "latest_version": serializers.IntegerField(),
+                "provisional": serializers.BooleanField(
+                    help_text="The latest version is a provisional snapshot."
+                ),
                 "versions": inline_serializer(
                     "StatisticsVersion",
                     {"version": serializers.IntegerField(),
+                     "provisional": serializers.BooleanField(),
                      "published_at": serializers.DateTimeField(),
                      "note": serializers.CharField(), "url": serializers.CharField()},
                     many=True,
                 ),
             },
             many=True,
+            help_text="Published years, the latest first; a year without a release is absent.",
         ),
-        "provisional_year": serializers.IntegerField(allow_null=True),
     },
 )
 
@@ -105,6 +129,7 @@ class StatisticsIndexView(APIView):
             years.setdefault(pub.year, []).append(
                 {
                     "version": pub.version,
+                    "provisional": bool(getattr(pub, "provisional", False)),
                     "published_at": pub.created_at.isoformat(),
                     "note": pub.note,
                     "url": f"/api/v1/statistics/{pub.year}/?version={pub.version}",
@@ -113,10 +138,14 @@ class StatisticsIndexView(APIView):
         return Response(
             {
                 "years": [
-                    {"year": year, "latest_version": versions[0]["version"], "versions": versions}
+                    {
+                        "year": year,
+                        "latest_version": versions[0]["version"],
+                        "provisional": versions[0]["provisional"],
+                        "versions": versions,
+                    }
                     for year, versions in sorted(years.items(), reverse=True)
                 ],
-                "provisional_year": selectors.provisional_year(),
             }
         )
 
@@ -130,9 +159,12 @@ class StatisticsYearView(APIView):
         summary="The tables of a year, with suppression flags",
         operation_id="statistics_year",
         description=(
-            "The latest published version (or `?version=n`); the current year may be "
-            "provisional. Suppressed cells have `value: null` and `suppressed: true`. "
-            "`?format=csv` returns `table,key,value,suppressed` as text/csv."
+            "The latest published version (or `?version=n`); a version may be a scheduled "
+            "provisional snapshot (`provisional: true`). Every suppressed cell has "
+            "`value: null` and `suppressed: true`, whatever the reason it was hidden: it may "
+            "be small or large. `?format=csv` returns text/csv with the columns "
+            "`year,version,published_on,provisional,demo,table,code,label,value,suppressed` "
+            "(labels in the request's language, suppressed values empty)."
         ),
         parameters=[
             OpenApiParameter("version", OpenApiTypes.INT, required=False),
@@ -159,5 +191,7 @@ class StatisticsYearView(APIView):
         if snapshot is None:
             return error_response("not_found", _("Not found."), http_status=404)
         if request.accepted_renderer.format == "csv":
-            return HttpResponse(tables.to_csv(snapshot.tables), content_type="text/csv; charset=utf-8")
+            return HttpResponse(
+                presentation.snapshot_csv(snapshot), content_type="text/csv; charset=utf-8"
+            )
         return Response(presentation.snapshot_json(snapshot))

@@ -43,6 +43,9 @@ class StatisticsRecord(models.Model):
     people_affected = models.PositiveIntegerField(null=True, blank=True)
     is_demo = models.BooleanField(default=False)
     classified_at = models.DateTimeField()
+    # Raised by every reclassification: releases compare (record, revision) pairs to learn the
+    # size of their change without keeping any classification of an earlier release.
+    revision = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,13 +1,24 @@
 """Turn published tables (``stats.tables.publish`` output) into what pages and downloads show:
-translated labels, bar lengths, the map.  Reads only published values, never true counts."""
+translated labels, bar lengths, the map, the CSV.  Reads only frozen publications, never true
+counts: there is no live view of a year (SPEC §6).
+
+Every suppressed cell reads the same, whatever the reason it was hidden (a small figure, a
+complementary cell, a blank table, a small year): "not published to protect individuals".
+Tables and charts show the short mark ``SUPPRESSED_MARK`` with that text beside it for screen
+readers and a legend on the page; CSV and JSON carry an empty value / ``null`` and
+``suppressed: true``.  Never "fewer than k": a complementary cell may hold far more.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
@@ -33,6 +44,18 @@ PAGE_ORDER = (
     "region", "channel",
 )
 BAR_AREA = 250  # SVG units of the longest bar
+# The short form of a suppressed cell in tables and charts; explained by a legend on the page
+# and followed by suppressed_text() for screen readers.
+SUPPRESSED_MARK = "•"
+CSV_COLUMNS = (
+    "year", "version", "published_on", "provisional", "demo", "table", "code", "label", "value",
+    "suppressed",
+)
+
+
+def suppressed_text() -> str:
+    """What every suppressed cell means, in the active language."""
+    return gettext("not published to protect individuals")
 
 
 def label(table: str, key: str) -> str:
@@ -82,50 +105,68 @@ class TableView:
     map_svg: SafeString | None = None
     legend: list[tuple[str, str]] = field(default_factory=list)
 
+    @property
+    def has_suppressed(self) -> bool:
+        return self.total_suppressed or any(row.suppressed for row in self.rows)
+
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What a public page, download or API answer shows for one year."""
+    """What a public page, download or API answer shows for one frozen release of a year."""
 
     year: int
-    version: int | None  # None: provisional
-    created_at: datetime | None
+    version: int
+    created_at: datetime
     note: str
     k: int
     tables: dict[str, Any]
     methodology: str
     contains_demo_data: bool
+    # A scheduled snapshot of a year still running, not the coordinator's annual release.
+    provisional: bool = False
+    geography: str = "district"  # "district" or "region", fixed by the year's first release
+    audit_summary: dict[str, Any] | None = None
 
     @property
-    def provisional(self) -> bool:
-        return self.version is None
+    def published_on(self) -> str:
+        """The local date of the release, ISO 8601."""
+        return timezone.localtime(self.created_at).date().isoformat()
+
+
+def _geography(pub: Publication) -> str:
+    declared = getattr(pub, "geography", "") or pub.tables.get("geography", "")
+    if declared in ("district", "region"):
+        return str(declared)
+    return "region" if "region" in pub.tables.get("tables", {}) else "district"
+
+
+def _audit_summary(pub: Publication) -> dict[str, Any] | None:
+    audit = getattr(pub, "audit", None)
+    summary = audit.get("summary") if isinstance(audit, dict) else None
+    return summary if isinstance(summary, dict) else None
 
 
 def from_publication(pub: Publication) -> Snapshot:
+    # provisional, geography and audit are read defensively: older publications (and the
+    # model before the release-aware fields) do not carry them.
     return Snapshot(
         year=pub.year, version=pub.version, created_at=pub.created_at, note=pub.note, k=pub.k,
         tables=pub.tables, methodology=pub.methodology, contains_demo_data=pub.contains_demo_data,
+        provisional=bool(getattr(pub, "provisional", False)), geography=_geography(pub),
+        audit_summary=_audit_summary(pub),
     )
 
 
 def public_snapshot(year: int, version: int | None = None) -> Snapshot | None:
-    """A frozen version, the latest version, or the provisional current year; None if none."""
-    from stats.methodology import methodology_text
+    """A frozen version, or the latest version of ``year``; None if nothing is published.
 
+    Only publications: a classified incident reaches the public side with the next
+    release (annual, correction or scheduled provisional snapshot), never before."""
     if version is not None:
         pub = selectors.publication_version(year, version)
-        return from_publication(pub) if pub else None
-    pub = selectors.latest_publication(year)
-    if pub is not None:
-        return from_publication(pub)
-    if selectors.provisional_year() == year:
-        k = selectors.min_cell()
-        return Snapshot(
-            year=year, version=None, created_at=None, note="", k=k,
-            tables=selectors.live_public_tables(year), methodology=methodology_text(k=k),
-            contains_demo_data=selectors.counted_records(year=year).filter(is_demo=True).exists(),
-        )
-    return None
+    else:
+        pub = selectors.latest_publication(year)
+    return from_publication(pub) if pub is not None else None
 
 
 def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
@@ -133,25 +174,60 @@ def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
         "year": snapshot.year,
         "version": snapshot.version,
         "provisional": snapshot.provisional,
-        "published_at": snapshot.created_at.isoformat() if snapshot.created_at else None,
+        "published_at": snapshot.created_at.isoformat(),
+        "published_on": snapshot.published_on,
         "note": snapshot.note,
         "contains_demo_data": snapshot.contains_demo_data,
         "k": snapshot.k,
+        "geography": snapshot.geography,
         "total": snapshot.tables["total"],
         "tables": snapshot.tables["tables"],
         "suppressed_cells": snapshot.tables.get("suppressed_cells", 0),
+        "audit": snapshot.audit_summary,
         "methodology": snapshot.methodology,
     }
+
+
+def snapshot_csv(snapshot: Snapshot) -> str:
+    """One row per cell, the grand total first (table ``total``, code ``all``), with the code
+    and its label in the active language; a suppressed value is empty."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    release = (
+        snapshot.year, snapshot.version, snapshot.published_on,
+        _csv_bool(snapshot.provisional), _csv_bool(snapshot.contains_demo_data),
+    )
+
+    def row(table: str, code: str, text: str, cell: dict[str, Any]) -> None:
+        suppressed = bool(cell["suppressed"])
+        value = "" if suppressed or cell["value"] is None else cell["value"]
+        writer.writerow((*release, table, code, text, value, _csv_bool(suppressed)))
+
+    row("total", "all", gettext("All incidents"), snapshot.tables["total"])
+    for name, table in snapshot.tables["tables"].items():
+        for cell in table["cells"]:
+            row(name, cell["key"], label(name, cell["key"]), cell)
+    return buf.getvalue()
+
+
+def _csv_bool(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def snapshot_json_text(snapshot: Snapshot) -> str:
     return json.dumps(snapshot_json(snapshot), ensure_ascii=False, indent=2)
 
 
-def table_views(published: dict[str, Any], *, k: int | None, dom_prefix: str = "map") -> list[TableView]:
-    """Table views in page order, with bar lengths and (for districts/regions) the map."""
+def table_views(
+    published: dict[str, Any], *, k: int | None = None, dom_prefix: str = "map"
+) -> list[TableView]:
+    """Table views in page order, with bar lengths and (for districts/regions) the map.
+
+    ``k`` is not used (every suppressed cell gets the same neutral label); it stays for the
+    callers that still pass it."""
     out = []
-    suppressed_label = gettext("fewer than %(k)s") % {"k": k} if k else gettext("suppressed")
+    suppressed_label = suppressed_text()
     for name in PAGE_ORDER:
         table = published["tables"].get(name)
         if table is None:
@@ -178,8 +254,8 @@ def table_views(published: dict[str, Any], *, k: int | None, dom_prefix: str = "
         )
         if name in ("district", "region"):
             values = {c["key"]: c["value"] for c in table["cells"]}
-            title = gettext("Map of incidents by district in Lower Saxony")
             if name == "region":
+                title = gettext("Map of incidents by statistical region in Lower Saxony")
                 view.map_svg = mark_safe(  # noqa: S308 - svgmap escapes every text it writes
                     svgmap.district_map_svg(
                         {}, region_values=values, title=title, suppressed_label=suppressed_label,
@@ -187,6 +263,7 @@ def table_views(published: dict[str, Any], *, k: int | None, dom_prefix: str = "
                     )
                 )
             else:
+                title = gettext("Map of incidents by district in Lower Saxony")
                 view.map_svg = mark_safe(  # noqa: S308 - svgmap escapes every text it writes
                     svgmap.district_map_svg(
                         values, title=title, suppressed_label=suppressed_label, dom_id="qs"

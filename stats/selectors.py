@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -60,7 +61,9 @@ def min_cell() -> int:
 
 
 def live_public_tables(year: int) -> dict[str, Any]:
-    """Disclosure-controlled tables computed now (the provisional view and publication input)."""
+    """Disclosure-controlled tables computed now, for the coordinator's preview before a
+    release.  Never shown on a public page or the public API: the public side shows frozen
+    publications only (SPEC §6, "there is no live view of the current year")."""
     return tables.publish(record_counts(counted_records(year=year), year=year), year=year, k=min_cell())
 
 
@@ -136,14 +139,30 @@ def latest_publications() -> list[Publication]:
     return list(Publication.objects.filter(wanted).order_by("-year"))
 
 
-def provisional_year() -> int | None:
-    """The current year, when it may be shown provisionally and is not yet published."""
-    if not getattr(settings, "STATS_SHOW_PROVISIONAL", False):
+PROVISIONAL_SCHEDULES = ("quarterly", "monthly", "off")
+
+
+def provisional_schedule() -> str:
+    """``STATS_PROVISIONAL_SCHEDULE``: "quarterly" (default), "monthly" or "off"."""
+    schedule = str(getattr(settings, "STATS_PROVISIONAL_SCHEDULE", "quarterly"))
+    if schedule not in PROVISIONAL_SCHEDULES:
+        raise ValueError(f"STATS_PROVISIONAL_SCHEDULE must be one of {PROVISIONAL_SCHEDULES}")
+    return schedule
+
+
+def next_provisional_release(today: date) -> date | None:
+    """The day of the next scheduled provisional release after ``today``: the first day of
+    the next quarter (1 January, 1 April, 1 July, 1 October) or of the next month; None
+    when the schedule is "off".  The task that takes the snapshots runs on exactly these
+    days, and the public page announces the next one with this function."""
+    schedule = provisional_schedule()
+    if schedule == "off":
         return None
-    year = timezone.localdate().year
-    if Publication.objects.filter(year=year).exists():
-        return None
-    return year
+    step = 3 if schedule == "quarterly" else 1
+    # Months counted from 0 = January; the next boundary strictly after today's month start.
+    month_index = today.month - 1
+    next_index = (month_index // step + 1) * step
+    return date(today.year + next_index // 12, next_index % 12 + 1, 1)
 
 
 @dataclass(frozen=True)
@@ -152,6 +171,11 @@ class ComparisonRow:
     version: int
     total: dict[str, Any]
     motives: list[dict[str, Any]]  # cells of the motive table, in taxonomy order
+    provisional: bool = False  # the year's latest release is a provisional snapshot
+
+    @property
+    def has_suppressed(self) -> bool:
+        return bool(self.total["suppressed"]) or any(c["suppressed"] for c in self.motives)
 
 
 def comparison() -> list[ComparisonRow]:
@@ -159,5 +183,10 @@ def comparison() -> list[ComparisonRow]:
     rows = []
     for pub in sorted(latest_publications(), key=lambda p: p.year):
         motive = pub.tables["tables"]["motive"]["cells"]
-        rows.append(ComparisonRow(pub.year, pub.version, pub.tables["total"], motive))
+        rows.append(
+            ComparisonRow(
+                pub.year, pub.version, pub.tables["total"], motive,
+                provisional=bool(getattr(pub, "provisional", False)),
+            )
+        )
     return rows

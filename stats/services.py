@@ -5,10 +5,15 @@ Each service is one transaction and writes its audit entry itself (ids and codes
 
 from __future__ import annotations
 
+import logging
+from datetime import date, timedelta
+import zlib
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -26,9 +31,11 @@ from reporting.taxonomy import (
     IncidentType,
     Motive,
 )
-from stats import selectors, tables
+from stats import disclosure, selectors, tables
 from stats.methodology import methodology_text
 from stats.models import Publication, StatisticsRecord
+
+logger = logging.getLogger(__name__)
 
 EARLIEST_YEAR = 2000
 MAX_PEOPLE_AFFECTED = 10_000
@@ -165,6 +172,7 @@ def classification_save(
         record.is_demo = is_demo
         if not created:
             record.classified_at = timezone.now()
+            record.revision += 1
         record.save()
         audit_log(
             actor=actor,
@@ -214,10 +222,34 @@ def record_merge(*, source_incident_id: int, target_incident_id: int) -> None:
         source.save(update_fields=["incident", "updated_at"])
 
 
-def statistics_publish(*, actor: Any | None, year: int, note: str = "") -> Publication:
-    """Freeze the public tables of ``year`` into a new version; audited ``stats.published``.
+class PublicationRefused(ServiceError):
+    """The disclosure audit could not protect the release: nothing was published.  ``cells``
+    lists ``(version, table, code)`` of the hidden figures that would have been exposed (an
+    empty list when the audit ran out of time)."""
 
-    A second or later version is a correction and needs a note that says what changed.
+    def __init__(self, *, year: int, cells: list[tuple[int, str, str]], timed_out: bool) -> None:
+        if timed_out:
+            message = _("The protection check for %(year)s did not finish in time, so nothing was "
+                        "published. Try again later; if it keeps happening, ask the operator to "
+                        "raise STATS_AUDIT_TIME_LIMIT.") % {"year": year}
+        else:
+            message = _("Publishing %(year)s now would let hidden figures be worked out, so nothing "
+                        "was published. Wait until more incidents are classified, then try "
+                        "again.") % {"year": year}
+        super().__init__("refused", str(message))
+        self.cells = cells
+        self.timed_out = timed_out
+
+
+def statistics_publish(
+    *, actor: Any | None, year: int, note: str = "", provisional: bool = False
+) -> Publication:
+    """Freeze the public tables of ``year`` into a new release; audited ``stats.published``.
+
+    Every release of a year - annual versions and scheduled provisional snapshots alike - is
+    protected together with all earlier releases of that year and passes the
+    integer-programming audit of ``stats.disclosure`` first; otherwise ``PublicationRefused``
+    and nothing is stored.  A second or later annual version is a correction and needs a note.
     """
     today = timezone.localdate()
     if not EARLIEST_YEAR <= year <= today.year:
@@ -226,21 +258,104 @@ def statistics_publish(*, actor: Any | None, year: int, note: str = "") -> Publi
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                return _publish(actor=actor, year=year, note=note)
+                return _publish(actor=actor, year=year, note=note, provisional=provisional)
         except IntegrityError:  # a concurrent publication took the version number
             continue
     raise ServiceError("conflict", str(_("Someone else is publishing this year. Try again.")))
 
 
-def _publish(*, actor: Any | None, year: int, note: str) -> Publication:
-    last = Publication.objects.filter(year=year).aggregate(v=Max("version"))["v"] or 0
-    if last and not note:
+def provisional_release_take(*, today: date) -> Publication | None:
+    """On a day of the provisional schedule (``selectors.next_provisional_release``), publish
+    the year that ran until yesterday as a provisional release - unless that year has its
+    annual release already, has nothing counted yet, or got its snapshot today.  A refused
+    snapshot is logged for the operator and the next scheduled day tries again."""
+    yesterday = today - timedelta(days=1)
+    if selectors.next_provisional_release(yesterday) != today:
+        return None
+    year = yesterday.year
+    releases = Publication.objects.filter(year=year)
+    if releases.filter(provisional=False).exists() or releases.filter(created_at__date=today).exists():
+        return None
+    if not selectors.counted_records(year=year).exists():
+        return None
+    try:
+        return statistics_publish(actor=None, year=year, provisional=True)
+    except PublicationRefused as refused:
+        logger.error("provisional statistics release of %s refused (%s cells)", year, len(refused.cells))
+        return None
+
+
+def _pack_digests(pairs: list[tuple[int, int]]) -> bytes:
+    """(record id, revision) pairs, sorted, as two packed arrays, compressed."""
+    pairs.sort()
+    ids = array("q", (record_id for record_id, _rev in pairs))
+    revisions = array("q", (rev for _id, rev in pairs))
+    return zlib.compress(len(pairs).to_bytes(8, "little") + ids.tobytes() + revisions.tobytes())
+
+
+def _unpack_digests(blob: bytes) -> dict[int, int] | None:
+    if not blob:
+        return None
+    raw = zlib.decompress(bytes(blob))
+    n = int.from_bytes(raw[:8], "little")
+    ids, revisions = array("q"), array("q")
+    ids.frombytes(raw[8 : 8 + 8 * n])
+    revisions.frombytes(raw[8 + 8 * n :])
+    return dict(zip(ids, revisions, strict=True))
+
+
+def _total(release: Publication) -> int:
+    return int(release.tables["total"]["value"] or 0)
+
+
+def _loose_change(before_total: int, after_total: int) -> disclosure.Change:
+    """For a release from before digests were kept: the change is taken as "everything may
+    have been replaced", which links the two releases by nothing but their totals."""
+    return disclosure.Change(added=after_total, removed=before_total, modified=0)
+
+
+def _change(before: Publication, now: dict[int, int], now_total: int) -> disclosure.Change:
+    """What changed since ``before``: incidents that entered, left or were reclassified."""
+    then = _unpack_digests(before.incident_digests)
+    if then is None:
+        return _loose_change(_total(before), now_total)
+    added = sum(1 for record_id in now if record_id not in then)
+    removed = sum(1 for record_id in then if record_id not in now)
+    modified = sum(1 for record_id, rev in now.items() if then.get(record_id, rev) != rev)
+    return disclosure.Change(added=added, removed=removed, modified=modified)
+
+
+def _publish(*, actor: Any | None, year: int, note: str, provisional: bool) -> Publication:
+    # The year's releases, locked in order, so two publishers of one year queue here.
+    earlier = list(Publication.objects.select_for_update().filter(year=year).order_by("version"))
+    last = earlier[-1].version if earlier else 0
+    if last and not note and not provisional:
         raise ServiceError(
             "note_required", str(_("A correction needs a note that says what changed."))
         )
     k = selectors.min_cell()
     counted = selectors.counted_records(year=year)
-    published = tables.publish(selectors.record_counts(counted, year=year), year=year, k=k)
+    counts = selectors.record_counts(counted, year=year)
+    digests = dict(counted.values_list("pk", "revision").iterator(chunk_size=10_000))
+    # changes[i] leads from release i to release i + 1; the last one to the new release.
+    changes = [
+        disclosure.Change(**after.change) if after.change else _loose_change(_total(before), _total(after))
+        for before, after in zip(earlier, earlier[1:], strict=False)
+    ]
+    if earlier:
+        changes.append(_change(earlier[-1], digests, counts.total))
+    try:
+        published, audit = disclosure.publish_release(
+            counts, year=year, k=k, previous=[p.tables for p in earlier], changes=changes,
+            time_limit=float(getattr(settings, "STATS_AUDIT_TIME_LIMIT", 120)),
+        )
+    except disclosure.ReleaseRefused as refused:
+        cells = [(earlier[i].version if i < len(earlier) else last + 1, table, key)
+                 for i, table, key in refused.cells]
+        logger.warning("statistics release of %s refused: %s cells unprotected%s", year,
+                       len(cells), " (audit timed out)" if refused.audit.timed_out else "")
+        raise PublicationRefused(year=year, cells=cells, timed_out=refused.audit.timed_out) from refused
+    change = changes[-1] if earlier else disclosure.Change(added=counts.total, removed=0, modified=0)
     publication = Publication.objects.create(
         year=year,
         version=last + 1,
@@ -251,11 +366,17 @@ def _publish(*, actor: Any | None, year: int, note: str) -> Publication:
         k=k,
         tables=published,
         contains_demo_data=counted.filter(is_demo=True).exists(),
+        provisional=provisional,
+        geography=published["geography"],
+        audit={**audit.as_dict(), "summary": audit.summary()},
+        change={"added": change.added, "removed": change.removed, "modified": change.modified},
+        incident_digests=_pack_digests(list(digests.items())),
     )
     audit_log(
         actor=actor,
         action="stats.published",
-        data={"year": year, "version": publication.version, "publication": publication.pk},
+        data={"year": year, "version": publication.version, "publication": publication.pk,
+              "provisional": provisional, "audit": audit.summary()},
     )
     return publication
 

@@ -7,12 +7,19 @@ place where the disclosure rules live, so they can be tested exhaustively.
 Pipeline::
 
     counts = aggregate(records, year=2025)       # one pass, collections.Counter
-    published = publish(counts, year=2025, k=3)  # disclosure control on top
+    published = publish(counts, year=2025, k=3)  # disclosure control of one release
     internal = publish_internal(counts, year=2025)  # same shape, nothing hidden
 
 ``build_tables`` and ``build_tables_internal`` are the two steps in one call.  Both
 share the single counting function, so the public and the internal numbers can never
 drift apart.
+
+``publish`` protects one release on its own.  Anything that is actually released (a
+version or a provisional snapshot) goes through ``stats.disclosure.publish_release``,
+which calls ``protect_tables`` with the geography of the year's first release and the
+cells to keep hidden (rule 6), and audits the result together with every earlier
+release of the year.  Each release protected on its own is *not* safe: comparing two
+of them, with the size of the change between them, pins cells.
 
 Tables of a year
 ----------------
@@ -27,14 +34,16 @@ Every code of a dimension is a cell, zeros included.
 
 Disclosure control
 ------------------
-The attacker we defend against knows every published number, the rules below, that
-each partition table adds up to the published grand total, that a multi-valued table
-satisfies ``max(cells) <= total <= sum(cells)`` (every incident has at least one
-motive), that ``antisemitism_form`` cells are at most the antisemitism count, and that
-published zeros are true zeros - so a suppressed cell is known to be at least 1.
+Rules 1-5 protect one release against an attacker who knows every number of that
+release, the rules below, that each partition table adds up to the published grand
+total, that a multi-valued table satisfies ``max(cells) <= total <= sum(cells)`` (every
+incident has at least one motive), that ``antisemitism_form`` cells are at most the
+antisemitism count, and that published zeros are true zeros - so a suppressed cell is
+known to be at least 1 (except in a blank table, rule 4, and for a cell kept hidden by
+rule 6, which may be 0).
 
 1. **Primary suppression.**  A cell with ``1 <= n < k`` is published as ``None`` with a
-   flag.  Zeros are published.
+   flag.  Zeros are published (except under rules 2, 4 and 6).
 2. **Small year.**  If the grand total is ``1 <= n < k``, *every* cell of every table
    (zeros too) and the total are suppressed.  Showing the zeros would otherwise spell
    out the profile of the one or two incidents (the only non-zero month, district,
@@ -52,9 +61,16 @@ published zeros are true zeros - so a suppressed cell is known to be at least 1.
    * all cells tied for the smallest value are taken, because picking one of them by
      position would tell the attacker which hidden cell is the complementary one.
 
-   Why it works (the *swap argument*): exchange the values of any primary cell ``j``
-   and any complementary cell ``i`` (value ``c >= k``).  The swapped data set has the
-   same published numbers, the same table sums and the same ``max``/``sum`` bounds, and
+   The price of choosing by value: every cell hidden by rules 1 and 3 is smaller than
+   the smallest published non-zero cell of its table, and a rule-aware attacker knows
+   it.  The bound alone leaves each hidden cell ``k`` or more possible values (the
+   complement is ``>= k`` and below that smallest cell), but together with the table
+   sum it can narrow cells further; the release audit only models the rule-blind
+   bounds (see ``stats.disclosure``).
+
+   Why it works within one release (the *swap argument*): exchange the values of any
+   primary cell ``j`` and any complementary cell ``i`` (value ``c >= k``).  The swapped
+   data set has the same published numbers, the same table sums and the same ``max``/``sum`` bounds, and
    running these rules on it suppresses exactly the same cells.  So the attacker cannot
    tell the two apart, and every suppressed cell has at least two possible values
    (``p_j < k <= c``).  Zeros are public and thus cannot serve as complementary cells.
@@ -72,8 +88,17 @@ published zeros are true zeros - so a suppressed cell is known to be at least 1.
 5. **Regional roll-up.**  If more than half of the non-zero AGS district cells would be
    suppressed (primary + complementary), the ``district`` table is replaced by a
    ``region`` table (the four statistical regions by NUTS-2 code + ``online`` +
-   ``unknown``) protected by the same rules.  Only one of the two is published: both
-   together would add the equations "region = sum of its districts".
+   ``unknown``) protected by the same rules.  A release publishes only one of the two:
+   both together would add the equations "region = sum of its districts".  The test is
+   taken for the *first* release of a year only; later releases get the same geography
+   (``geography=`` argument), because one late report can flip the test, and districts
+   in one version with regions in the next would give those equations away.
+6. **Kept hidden (later releases).**  ``forced`` names cells that must be hidden too:
+   every cell hidden in an earlier release of the year, and cells the release audit
+   adds.  They stay hidden whatever their value now, zero included
+   (``protect_with``).  A complement is added only where they do not already hide a
+   cell ``>= k`` beside the primary cells, or where a forced cell would be the only
+   hidden cell of its table.
 
 The motive table is *not* a linear partition of the total, so it adds no equation
 with the total.  It still gets complementary suppression: incidents usually have a
@@ -105,7 +130,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, islice, repeat
@@ -470,6 +495,41 @@ def protect(values: Sequence[int], k: int) -> frozenset[int]:
     return frozenset(primary).union(i for i, n in enumerate(values) if n == smallest)
 
 
+def protect_with(values: Sequence[int], k: int, forced: Collection[int]) -> frozenset[int]:
+    """Rules 1, 3 and 4 for a table of a later release, where the cells in ``forced`` must
+    stay hidden (rule 6: hidden in an earlier release of the year, or added by the
+    release audit).  A forced cell may hold any value, zero included.
+
+    Without forced cells this is ``protect``.  With them, a complement is added only
+    where the forced cells do not already provide one, because every cell hidden for the
+    first time in a later release is narrowed by the earlier release that published it:
+
+    * if primary cells are hidden but no hidden cell is ``>= k``, the smallest cells
+      ``>= k`` (all ties) are hidden too; if there is none, the whole table (rule 4);
+    * a table whose only hidden cell is a forced one would give it away by subtraction,
+      so its smallest non-zero other cells (all ties) are hidden with it; if every other
+      cell is zero, the whole table.
+    """
+    if not forced:
+        return protect(values, k)
+    everything = frozenset(range(len(values)))
+    primary = {i for i, n in enumerate(values) if 0 < n < k}
+    if primary and all(n < k for n in values):
+        return everything  # rule 4
+    hidden = primary.union(forced)
+    if primary and all(values[i] < k for i in hidden):
+        smallest = min(n for i, n in enumerate(values) if n >= k and i not in hidden)
+        hidden.update(i for i, n in enumerate(values) if n == smallest and i not in hidden)
+    if len(hidden) == 1:
+        (only,) = hidden
+        others = [n for i, n in enumerate(values) if i != only and n > 0]
+        if not others:
+            return everything
+        smallest = min(others)
+        hidden.update(i for i, n in enumerate(values) if i != only and n == smallest)
+    return frozenset(hidden)
+
+
 def _make_table(
     name: str,
     counter: Mapping[str, int],
@@ -503,10 +563,15 @@ def _protected_table(
     total: int,
     total_suppressed: bool,
     rolled_up: bool = False,
+    forced: Collection[str] = (),
 ) -> Table:
     keys = _table_keys(name)
     values = [counter.get(key, 0) for key in keys]
-    hidden = range(len(keys)) if blank else protect(values, k)
+    if blank:
+        hidden: Iterable[int] = range(len(keys))
+    else:
+        forced_index = {i for i, key in enumerate(keys) if key in forced}
+        hidden = protect_with(values, k, forced_index)
     return _make_table(
         name,
         counter,
@@ -525,21 +590,46 @@ def _region_counter(district: Mapping[str, int]) -> Counter[str]:
     return out
 
 
-def protect_tables(counts: Counts, *, k: int = 3) -> tuple[Cell, list[Table]]:
+#: The two ways of publishing the place of the incidents (rule 5).
+GEOGRAPHIES: tuple[str, ...] = ("district", "region")
+
+
+def protect_tables(
+    counts: Counts,
+    *,
+    k: int = 3,
+    geography: str | None = None,
+    forced: Mapping[str, Collection[str]] | None = None,
+) -> tuple[Cell, list[Table]]:
     """Apply the disclosure rules; returns the grand-total cell and the tables.
+
+    ``geography`` (``"district"`` or ``"region"``) overrides rule 5; a later release of a
+    year passes the geography of the first one.  ``forced`` maps table names to cell keys
+    that must be hidden as well (rule 6); it does not apply in a small year, where
+    everything is hidden anyway.
 
     The result still holds the true counts (``Cell.count``) - use ``publish`` for
     anything that leaves the server.
     """
     if type(k) is not int or k < MIN_K:
         raise ValueError(f"k must be an integer >= {MIN_K}, got {k!r}")
+    if geography is not None and geography not in GEOGRAPHIES:
+        raise ValueError(f"geography must be one of {GEOGRAPHIES}, got {geography!r}")
+    forced = forced or {}
     t = counts.total
     small = 0 < t < k  # rule 2
     total_cell = Cell("all", "all", t, None if small else t, small)
 
     def protected(name: str, counter: Mapping[str, int], rolled_up: bool = False) -> Table:
         return _protected_table(
-            name, counter, k=k, blank=small, total=t, total_suppressed=small, rolled_up=rolled_up
+            name,
+            counter,
+            k=k,
+            blank=small,
+            total=t,
+            total_suppressed=small,
+            rolled_up=rolled_up,
+            forced=forced.get(name, ()),
         )
 
     motive = protected("motive", counts.motive)
@@ -553,24 +643,31 @@ def protect_tables(counts: Counts, *, k: int = 3) -> tuple[Cell, list[Table]]:
         blank=small,
         total=counts.antisemitic_total,
         total_suppressed=antisemitism_cell.suppressed,
+        forced=forced.get("antisemitism_form", ()),
     )
     tables = [motive, forms]
     for name in PARTITIONS:
         if name != "district":
             tables.append(protected(name, getattr(counts, name)))
             continue
-        district = protected(name, counts.district)
-        ags_cells = district.cells[: len(district_keys())]
-        nonzero = [c for c in ags_cells if c.count > 0]
-        hidden = [c for c in nonzero if c.suppressed]
-        if nonzero and 2 * len(hidden) > len(nonzero):  # rule 5
+        if geography == "region":
             tables.append(protected("region", _region_counter(counts.district), rolled_up=True))
-        else:
-            tables.append(district)
+            continue
+        district = protected(name, counts.district)
+        if geography is None:
+            ags_cells = district.cells[: len(district_keys())]
+            nonzero = [c for c in ags_cells if c.count > 0]
+            hidden = [c for c in nonzero if c.suppressed]
+            if nonzero and 2 * len(hidden) > len(nonzero):  # rule 5
+                region = _region_counter(counts.district)
+                tables.append(protected("region", region, rolled_up=True))
+                continue
+        tables.append(district)
     return total_cell, tables
 
 
-def _serialise(year: int, k: int | None, total: Cell, tables: list[Table]) -> dict[str, Any]:
+def serialise(year: int, k: int | None, total: Cell, tables: list[Table]) -> dict[str, Any]:
+    """The JSON shape of ``publish`` from protected tables."""
     # Built from Cell.published only, so a suppressed true count cannot leak here.
     out_tables: dict[str, Any] = {}
     suppressed_cells = 0
@@ -598,11 +695,27 @@ def _check_year(counts: Counts, year: int) -> None:
         raise ValueError(f"counts are for {counts.year}, not {year}")
 
 
-def publish(counts: Counts, *, year: int, k: int = 3) -> dict[str, Any]:
-    """The public, JSON-serialisable tables of ``year`` with disclosure control."""
+def publish(
+    counts: Counts,
+    *,
+    year: int,
+    k: int = 3,
+    geography: str | None = None,
+    forced: Mapping[str, Collection[str]] | None = None,
+) -> dict[str, Any]:
+    """The public, JSON-serialisable tables of ``year`` with disclosure control.
+
+    This protects one release on its own (rules 1-5, plus ``forced`` cells, rule 6).
+    A release that is actually published goes through
+    ``stats.disclosure.publish_release``, which also protects it against every earlier
+    release of the year.  The result records ``"geography"``: ``"district"`` or
+    ``"region"``, whichever table it publishes.
+    """
     _check_year(counts, year)
-    total, tables = protect_tables(counts, k=k)
-    return _serialise(year, k, total, tables)
+    total, tables = protect_tables(counts, k=k, geography=geography, forced=forced)
+    out = serialise(year, k, total, tables)
+    out["geography"] = "region" if "region" in out["tables"] else "district"
+    return out
 
 
 def publish_internal(counts: Counts, *, year: int) -> dict[str, Any]:
@@ -630,7 +743,7 @@ def publish_internal(counts: Counts, *, year: int) -> dict[str, Any]:
         tables.append(plain(name, getattr(counts, name)))
         if name == "district":
             tables.append(plain("region", _region_counter(counts.district)))
-    return _serialise(year, None, total, tables)
+    return serialise(year, None, total, tables)
 
 
 def build_tables(records: Iterable[Any], *, year: int, k: int = 3) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from stats import views
 app_name = "stats"
 urlpatterns = [
     path("", views.index, name="index"),
-    path("methodology/", views.methodology, name="methodology"),
+    path("methodology/", views.methodology_page, name="methodology"),
     path("<int:year>/", views.year_detail, name="year"),
     path("<int:year>/data.csv", views.data_csv, name="year_csv"),
     path("<int:year>/data.json", views.data_json, name="year_json"),

@@ -1,35 +1,40 @@
 """Public statistics pages (no login). The internal dashboard lives with the staff pages
-(counselling.statistics_views)."""
+(counselling.statistics_views).
+
+Only frozen publications are shown: a year appears with its first release (a scheduled
+provisional snapshot or the annual release), never as live figures.
+"""
 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
-from stats import presentation, selectors, tables
+from stats import methodology, presentation, selectors, tables
 
 STAFF = {"show_leave_button": False}
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    latest = selectors.latest_publications()
     comparison = selectors.comparison()
     return render(
         request,
         "stats/index.html",
         {
-            "latest": latest,
-            "provisional_year": selectors.provisional_year(),
+            # Newest published year first; a year without a release is not listed.
+            "latest": selectors.latest_publications(),
             "comparison": comparison,
+            "comparison_has_suppressed": any(row.has_suppressed for row in comparison),
             "motive_labels": [presentation.label("motive", m) for m in tables.MOTIVES],
-            "k": selectors.min_cell(),
             "history": selectors.publication_history(),
+            **methodology.methodology_facts(),
         },
     )
 
 
-def methodology(request: HttpRequest) -> HttpResponse:
-    return render(request, "stats/methodology.html", {"k": selectors.min_cell()})
+def methodology_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "stats/methodology.html", methodology.methodology_facts())
 
 
 def _snapshot_or_404(year: int, version: int | None) -> presentation.Snapshot:
@@ -42,28 +47,35 @@ def _snapshot_or_404(year: int, version: int | None) -> presentation.Snapshot:
 def year_detail(request: HttpRequest, year: int, version: int | None = None) -> HttpResponse:
     snapshot = _snapshot_or_404(year, version)
     latest = selectors.latest_publication(year)
+    today = timezone.localdate()
+    # A later provisional snapshot of this year only comes while the year runs.
+    next_release = selectors.next_provisional_release(today) if year == today.year else None
     return render(
         request,
         "stats/year.html",
         {
             "snapshot": snapshot,
             "total": snapshot.tables["total"],
-            "views": presentation.table_views(snapshot.tables, k=snapshot.k),
+            "views": presentation.table_views(snapshot.tables),
             "history": selectors.publication_history(year),
             "is_latest": version is None or (latest is not None and latest.version == version),
             "version_arg": version,
+            "next_provisional_release": next_release,
+            **methodology.methodology_facts(k=snapshot.k),
         },
     )
 
 
 def _filename(snapshot: presentation.Snapshot, ext: str) -> str:
-    suffix = "provisional" if snapshot.provisional else f"v{snapshot.version}"
+    suffix = f"v{snapshot.version}" + ("-provisional" if snapshot.provisional else "")
     return f"statistics-{snapshot.year}-{suffix}.{ext}"
 
 
 def data_csv(request: HttpRequest, year: int, version: int | None = None) -> HttpResponse:
     snapshot = _snapshot_or_404(year, version)
-    response = HttpResponse(tables.to_csv(snapshot.tables), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        presentation.snapshot_csv(snapshot), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{_filename(snapshot, "csv")}"'
     return response
 

@@ -214,7 +214,8 @@ TABLE: list[Row] = [
     Row(f"/staff/cases/{CASE}/files/", "POST", org_a(400)),  # no file chosen: the case page again, nothing stored
     Row(f"/staff/cases/{CASE}/delete/", "GET", org_a(200)),
     Row(f"/staff/cases/{CASE}/delete/", "POST", org_a(200)),  # no reason given: asked again, nothing deleted
-    Row(f"/staff/cases/{CASE}/classify/", "GET", org_a(200)),
+    Row(f"/staff/cases/{CASE}/classify/", "GET", org_a(200),  # the report beside the form
+        must_show=(("counsellor_a", MARKER_A), ("partner_admin_a", MARKER_A), ("counsellor_b", MARKER_C))),
     Row(f"/staff/cases/{CASE}/classify/", "POST", org_a(400)),
     Row(f"/staff/cases/{CASE}/files/<hexuuid:attachment_uuid>/", "GET", readers_a(200),
         expect_case_c=staff_page()),  # A's attachment under case C: nobody
@@ -261,6 +262,7 @@ TABLE: list[Row] = [
     Row(f"/api/v1/cases/{CASE}/transfer/", "POST", org_a(400, api=True), json=True),
     Row(f"/api/v1/cases/{CASE}/duplicate/", "POST", org_a(400, api=True), json=True),
     Row(f"/api/v1/cases/{CASE}/delete/", "POST", org_a(400, api=True), json=True),  # no reason: nothing deleted
+    Row(f"/api/v1/cases/{CASE}/classification/", "GET", org_a(200, api=True), json=True),
     Row(f"/api/v1/cases/{CASE}/classification/", "POST",
         roles(404, anonymous=401, reporter_a=401, reporter_b=401, counsellor_a=400, partner_admin_a=400), json=True),
     Row("/api/v1/auth/login/", "GET", everyone(405), json=True, probe=True),

@@ -5,7 +5,7 @@ from datetime import time
 
 from django.db import migrations
 
-from counselling.schedules import daily_schedule_operations, next_daily_run
+from meldestelle.schedules import daily_schedule_operations, next_daily_run
 
 RUN_AT = time(3, 30)
 create_schedule, remove_schedule = daily_schedule_operations(

@@ -23,6 +23,9 @@ class Migration(migrations.Migration):
             model_name="statisticsrecord",
             index=models.Index(fields=["year"], name="stats_record_year_idx"),
         ),
+        migrations.AddField(
+            model_name="statisticsrecord", name="revision", field=models.PositiveIntegerField(default=1)
+        ),
         migrations.AddField(model_name="publication", name="provisional", field=models.BooleanField(default=False)),
         migrations.AddField(
             model_name="publication", name="geography", field=models.CharField(default="district", max_length=10)

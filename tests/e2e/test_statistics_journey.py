@@ -6,30 +6,25 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.utils import timezone
-from django_otp import DEVICE_ID_SESSION_KEY
 
 from counselling.models import Membership
 from stats.models import StatisticsRecord
 from stats.services import classification_save
+from tests.counselling.conftest import logged_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _log_in(context: Any, live_server: Any, member: Any) -> None:
-    """Staff session with verified TOTP, handed to the browser as its session cookie."""
-    client = Client()
-    client.force_login(member.membership.user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = member.totp_device.persistent_id
-    session.save()
+    """A staff session from the real login (TOTP, and the organisation key unlocked: the
+    classification page shows the decrypted report), handed to the browser as its cookies."""
+    client = logged_in(member)
     context.clear_cookies()
-    context.add_cookies([{
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }])
+    context.add_cookies([
+        {"name": name, "value": client.cookies[name].value, "url": live_server.url}
+        for name in (settings.SESSION_COOKIE_NAME, settings.UNLOCK_COOKIE_NAME) if name in client.cookies
+    ])
 
 
 def test_classify_publish_and_read_public_page(
@@ -80,8 +75,15 @@ def test_classify_publish_and_read_public_page(
     assert page.get_by_text("© GeoBasis-DE / BKG 2021 (Daten verändert)").is_visible()
     motive_row = page.locator('table[data-table="motive"] tr[data-key="racism"] td')
     assert motive_row.inner_text().strip() == "4"
-    # Antisemitism (1) is hidden, and xenophobia (3, the next smallest) with it.
+    # Antisemitism (1) is hidden, and xenophobia (3, the next smallest) with it: both read the
+    # same neutral way, with the mark explained by the legend under the table.
     for hidden in ("antisemitism", "xenophobia"):
         cell = page.locator(f'table[data-table="motive"] tr[data-key="{hidden}"] td')
-        assert cell.inner_text().strip() == "fewer than 3"
+        assert cell.get_attribute("data-suppressed") == "true"
+        assert cell.locator("[aria-hidden=true]").inner_text() == "•"
+        assert cell.locator(".kern-sr-only").inner_text() == "not published to protect individuals"
+    legend = page.locator('#table-motive [data-legend="suppressed"]')
+    assert legend.is_visible()
+    assert "not published to protect individuals" in legend.inner_text()
+    assert page.get_by_text("fewer than").count() == 0
     page.screenshot(path=str(settings.BASE_DIR / "var" / "statistics-journey.png"), full_page=True)

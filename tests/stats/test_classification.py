@@ -116,15 +116,25 @@ def _form(**overrides: object) -> dict[str, object]:
     return data
 
 
-def test_page_prefills_from_case_codes(fallback_org, make_member, submit, login) -> None:
+def test_page_without_unlocked_key_sends_to_unlock(fallback_org, make_member, submit, login) -> None:
+    """The page shows the decrypted report, so like the case page it needs the unlocked key."""
     case = submit(incident_type="threat", motives=["antiziganism"], district="03101").case
-    c = login(make_member(fallback_org))
+    c = login(make_member(fallback_org))  # logged in with TOTP, but the session holds no key
     response = c.get(f"/staff/cases/{case.pk}/classify/")
-    assert response.status_code == 200
+    assert response.status_code == 302
+    assert response["Location"].startswith("/staff/unlock/?next=")
+    assert f"/staff/cases/{case.pk}/classify/" in response["Location"].replace("%2F", "/")
+
+
+def test_page_with_errors_and_no_key_keeps_the_answers(fallback_org, make_member, submit, login) -> None:
+    case = submit().case
+    c = login(make_member(fallback_org))
+    response = c.post(f"/staff/cases/{case.pk}/classify/", _form(motives=[]))
+    assert response.status_code == 400
     html = response.content.decode()
-    assert '<option value="threat" selected>' in html
-    assert 'value="antiziganism" id="id_motives_3" checked' in html
-    assert '<option value="03101" selected>' in html
+    assert 'id="report-locked"' in html
+    assert "Someone shouted" not in html
+    assert '<option value="transport" selected>' in html
 
 
 def test_counsellor_classifies_on_the_page(fallback_org, make_member, submit, login) -> None:

@@ -20,7 +20,8 @@ def test_publication_freezes_the_figures(fallback_org, submit, classify) -> None
     classify(submit().case)
     publication.refresh_from_db()
     assert publication.tables["total"]["value"] == 3
-    assert "fewer than 3" in publication.methodology
+    assert "not published to protect individuals" in publication.methodology
+    assert "fewer than" not in publication.methodology
     assert AuditEntry.objects.filter(action="stats.published").count() == 1
 
 
@@ -72,4 +73,6 @@ def test_demo_statistics_are_idempotent_marked_and_published(client, db) -> None
     assert publication.tables["total"]["value"] == 231
     html = client.get(f"/en/statistics/{year}/").content.decode()
     assert "Demo data" in html
-    assert "fewer than 3" in html  # small districts are hidden
+    earlier = client.get(f"/en/statistics/{year - 1}/").content.decode()
+    assert 'data-suppressed="true"' in earlier  # its rare incident types are hidden
+    assert "not published to protect individuals" in earlier and "fewer than" not in earlier

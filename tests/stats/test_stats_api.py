@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from counselling.models import Membership
 from stats.models import StatisticsRecord
@@ -32,30 +33,60 @@ def published(fallback_org, submit, classify) -> Any:
 
 def test_index_lists_years_and_versions(client, published) -> None:
     data = client.get("/api/v1/statistics/").json()
+    assert set(data) == {"years"}  # no live "provisional_year" any more
     year = data["years"][0]
-    assert year["year"] == 2024 and year["latest_version"] == 2
+    assert year["year"] == 2024 and year["latest_version"] == 2 and year["provisional"] is False
     assert [v["version"] for v in year["versions"]] == [2, 1]
     assert year["versions"][0]["note"] == "One more."
+    assert year["versions"][0]["provisional"] is False
+
+
+def test_index_starts_with_the_latest_published_year(client, published, submit, classify) -> None:
+    for _ in range(3):
+        classify(submit().case, year=2023)
+    statistics_publish(actor=None, year=2023)
+    running = timezone.localdate().year
+    for _ in range(3):
+        classify(submit().case, year=running, month=1)  # classified, not released
+    years = [y["year"] for y in client.get("/api/v1/statistics/").json()["years"]]
+    assert years == [2024, 2023]
 
 
 def test_year_returns_latest_with_suppression_flags(client, published) -> None:
     data = client.get("/api/v1/statistics/2024/").json()
     assert data["version"] == 2 and data["total"] == {"value": 6, "suppressed": False}
-    threat = next(c for c in data["tables"]["incident_type"]["cells"] if c["key"] == "threat")
-    assert threat == {"key": "threat", "value": None, "suppressed": True}
+    assert data["provisional"] is False and data["geography"] == "district"
+    assert data["published_on"] == timezone.localtime(published.created_at).date().isoformat()
+    cells = {c["key"]: c for c in data["tables"]["incident_type"]["cells"]}
+    assert cells["threat"] == {"key": "threat", "value": None, "suppressed": True}
+    # 5 assaults, hidden only to protect the single threat: flagged exactly the same way.
+    assert cells["assault"] == {"key": "assault", "value": None, "suppressed": True}
     assert client.get("/api/v1/statistics/2024/?version=1").json()["total"]["value"] == 5
 
 
+def test_year_json_makes_no_claim_about_the_size_of_hidden_cells(client, published) -> None:
+    text = client.get("/api/v1/statistics/2024/").content.decode()
+    assert "fewer than" not in text.lower() and "less than" not in text.lower()
+
+
 def test_year_as_csv(client, published) -> None:
-    response = client.get("/api/v1/statistics/2024/?format=csv")
+    response = client.get("/api/v1/statistics/2024/?format=csv", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert rows[0] == {"table": "total", "key": "all", "value": "6", "suppressed": "false"}
-    threat = next(r for r in rows if r["table"] == "incident_type" and r["key"] == "threat")
-    assert threat["value"] == "" and threat["suppressed"] == "true"
+    published_on = timezone.localtime(published.created_at).date().isoformat()
+    assert rows[0] == {
+        "year": "2024", "version": "2", "published_on": published_on, "provisional": "false",
+        "demo": "false", "table": "total", "code": "all", "label": "All incidents", "value": "6",
+        "suppressed": "false",
+    }
+    threat = next(r for r in rows if r["table"] == "incident_type" and r["code"] == "threat")
+    assert (threat["label"], threat["value"], threat["suppressed"]) == ("Threat", "", "true")
     page_csv = client.get("/en/statistics/2024/data.csv").content
     assert response.content == page_csv
+    first = client.get("/api/v1/statistics/2024/?format=csv&version=1", HTTP_ACCEPT_LANGUAGE="de")
+    rows = list(csv.DictReader(io.StringIO(first.content.decode())))
+    assert {r["version"] for r in rows} == {"1"} and rows[0]["label"] == "Alle Vorfälle"
 
 
 def test_unknown_year_and_bad_version(client, published) -> None:

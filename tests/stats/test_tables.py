@@ -37,6 +37,7 @@ from stats.tables import (
     district_regions,
     protect,
     protect_tables,
+    protect_with,
     publish,
     region_keys,
     region_names,
@@ -699,3 +700,69 @@ def test_protect_tables_keeps_true_counts_server_side() -> None:
     assert [t.name for t in tables] == ["motive", "antisemitism_form", *PARTITIONS]
     threat = next(c for c in by_name["incident_type"].cells if c.key == "threat")
     assert (threat.count, threat.published, threat.suppressed) == (1, None, True)
+
+
+# ------------------------------------------------- later releases (rules 5 and 6)
+
+
+def test_publish_records_its_geography() -> None:
+    assert build_tables(recs(10), year=YEAR)["geography"] == "district"
+    data = [rec(district=ags) for ags in district_keys()[:20]] + recs(30)
+    assert build_tables(data, year=YEAR)["geography"] == "region"
+
+
+def test_geography_argument_overrides_rule_5() -> None:
+    data = [rec(district=ags) for ags in district_keys()[:20]] + recs(30)
+    counts = aggregate(data, year=YEAR)
+    assert "region" in publish(counts, year=YEAR)["tables"]
+    as_districts = publish(counts, year=YEAR, geography="district")
+    assert as_districts["geography"] == "district"
+    assert "region" not in as_districts["tables"]
+    as_regions = publish(aggregate(recs(30), year=YEAR), year=YEAR, geography="region")
+    assert as_regions["tables"]["region"]["rolled_up_to_regions"] is True
+    with pytest.raises(ValueError):
+        publish(counts, year=YEAR, geography="county")
+
+
+def test_without_forced_cells_protect_with_is_protect() -> None:
+    for values in ([0, 1, 4, 9], [2, 2, 5, 9], [1, 1, 0], [3, 4, 5], [1, 4, 4, 9]):
+        assert protect_with(values, 3, ()) == protect(values, 3)
+
+
+def test_forced_cell_stays_hidden_whatever_its_value() -> None:
+    # was 2 (hidden) in v1, is 3 now: hidden with its old complement, nothing new
+    assert protect_with([3, 5, 9, 12], 3, {0, 1}) == {0, 1}
+    # a forced cell that dropped to 0 stays hidden too
+    assert protect_with([0, 5, 9, 12], 3, {0, 1}) == {0, 1}
+
+
+def test_forced_cells_need_no_new_complement_when_they_hide_one() -> None:
+    # primary 1 beside a forced 7: the forced cell is the complement (protect alone
+    # would pick the 5)
+    assert protect([1, 5, 7, 20], 3) == {0, 1}
+    assert protect_with([1, 5, 7, 20], 3, {2}) == {0, 2}
+
+
+def test_forced_cells_below_k_still_get_a_complement() -> None:
+    # forced 2 and new primary 1: no hidden cell >= k, so the smallest one is added
+    assert protect_with([2, 1, 6, 20], 3, {0}) == {0, 1, 2}
+
+
+def test_lone_forced_cell_gets_a_complement_or_blanks_the_table() -> None:
+    assert protect_with([5, 4, 9, 4], 3, {0}) == {0, 1, 3}  # all ties of the smallest
+    assert protect_with([5, 0, 0], 3, {0}) == {0, 1, 2}  # nothing to hide behind
+
+
+def test_forced_cells_do_not_apply_in_a_small_year() -> None:
+    counts = aggregate(recs(2), year=YEAR)
+    out = publish(counts, year=YEAR, forced={"incident_type": {"threat"}})
+    assert out["total"]["suppressed"]
+    assert all(c["suppressed"] for t in out["tables"].values() for c in t["cells"])
+
+
+def test_forced_antisemitism_cell_hides_the_forms_total() -> None:
+    data = recs(20) + recs(5, motives=("antisemitism",), antisemitism_forms=("modern",))
+    counts = aggregate(data, year=YEAR)
+    out = publish(counts, year=YEAR, forced={"motive": {"antisemitism"}})
+    assert cells(out, "motive")["antisemitism"]["suppressed"]
+    assert out["tables"]["antisemitism_form"]["total"] == {"value": None, "suppressed": True}
