@@ -1,7 +1,8 @@
 """The audit log pages (SPEC §5): who did what, when, to which case — never content.
 
 Partner admins see their organisation's entries, the coordinator sees all; everyone else
-gets a 404, so the page does not reveal itself.
+gets a 404, so the page does not reveal itself. The coordinator also sees the chain's status
+as of the last daily check and the anchors e-mailed to them (SPEC §3.9), newest first.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from counselling.access import oversight_membership
 from counselling.decorators import staff_required
 from counselling.models import Membership
-from reporting.models import AuditEntry, Organisation
+from reporting.models import AuditAnchor, AuditEntry, Organisation
 
 ENTRIES_PER_PAGE = 100
+ANCHORS_SHOWN = 30
 MAX_ACTION_FILTER = 80
 
 
@@ -68,6 +70,11 @@ def audit_log_view(request: HttpRequest) -> HttpResponse:
         {"entry": entry, "organisation": organisation_names.get(entry.organisation_id or 0, "")}
         for entry in page
     ]
+    anchors: list[AuditAnchor] = []
+    anchor_count = 0
+    if membership.is_coordinator:
+        anchors = list(AuditAnchor.objects.order_by("-id")[:ANCHORS_SHOWN])
+        anchor_count = AuditAnchor.objects.count()
     return render(
         request,
         "counselling/audit.html",
@@ -81,5 +88,8 @@ def audit_log_view(request: HttpRequest) -> HttpResponse:
             "filter_query": urlencode(query),
             "all_organisations": membership.is_coordinator,
             "organisation": membership.organisation,
+            "anchors": anchors,
+            "anchor_count": anchor_count,
+            "last_check": anchors[0] if anchors else None,
         },
     )

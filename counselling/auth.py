@@ -45,7 +45,7 @@ from counselling.access import membership_of, unlock_clear, unlock_store
 from counselling.models import Membership
 from counselling.services import member_unlock
 from reporting import crypto
-from reporting.audit import audit_log
+from reporting.audit import AuditAction, audit_log
 from reporting.services import ServiceError
 
 # Key problems a member may have after a successful login (shown on the pages).
@@ -182,7 +182,7 @@ def _audit_failure(membership: Membership | None, *, step: str) -> None:
     # No username: an unknown name could be a mistyped password.
     with transaction.atomic():
         audit_log(
-            actor=None, action="counselling.auth.login_failed",
+            actor=None, action=AuditAction.AUTH_LOGIN_FAILED,
             organisation_id=membership.organisation_id if membership else None,
             data={"member": membership.pk, "step": step} if membership else {"step": step},
         )
@@ -236,10 +236,10 @@ def login_check(*, username: str, password: str, otp: str, client: str) -> Login
 
     with transaction.atomic():
         org_id = membership.organisation_id if membership else None
-        audit_log(actor=user, action="counselling.auth.login", organisation_id=org_id,
+        audit_log(actor=user, action=AuditAction.AUTH_LOGIN, organisation_id=org_id,
                   data={"key_access": org_private_key is not None})
         if org_private_key is not None:
-            audit_log(actor=user, action="counselling.auth.unlocked", organisation_id=org_id)
+            audit_log(actor=user, action=AuditAction.AUTH_UNLOCKED, organisation_id=org_id)
     return LoginResult(
         user=user, membership=membership, device=device, org_private_key=org_private_key, key_problem=key_problem
     )
@@ -274,7 +274,7 @@ def unlock_again(request: HttpRequest, response: HttpResponse, *, password: str,
     org_private_key = member_unlock(membership=membership, password=password)
     _throttle_success(username, client)
     with transaction.atomic():
-        audit_log(actor=user, action="counselling.auth.unlocked", organisation_id=membership.organisation_id)
+        audit_log(actor=user, action=AuditAction.AUTH_UNLOCKED, organisation_id=membership.organisation_id)
     unlock_store(request, response, org_private_key)
     return org_private_key
 
@@ -285,7 +285,7 @@ def session_end(request: HttpRequest, response: HttpResponse) -> None:
     if getattr(user, "is_authenticated", False):
         membership = membership_of(user)
         with transaction.atomic():
-            audit_log(actor=user, action="counselling.auth.logout",
+            audit_log(actor=user, action=AuditAction.AUTH_LOGOUT,
                       organisation_id=membership.organisation_id if membership else None)
     unlock_clear(request, response)
     django_logout(request)

@@ -26,11 +26,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from counselling.models import Membership
+from reporting.audit import AuditAction
 from reporting.models import AuditEntry, Case, Message
 
 logger = logging.getLogger(__name__)
 
-TRANSFER_ACTION = "counselling.case.transferred"
+TRANSFER_ACTION = AuditAction.CASE_TRANSFERRED
 # A member who never had a digest (switched without the page, e.g. in the admin) starts here.
 FIRST_WINDOW = timedelta(days=1)
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from counselling.models import Membership
 from reporting import taxonomy
+from reporting.audit import AuditAction
 from reporting.models import Attachment, AuditEntry, Case, CaseGrant, District, Organisation
 from reporting.services import (
     CaseKeys,
@@ -307,28 +308,27 @@ class CaseContent:
 
 
 _EVENT_TEXT: dict[str, Any] = {
-    "reporting.case.submitted": _("Report received"),
-    "reporting.case.manual_entry": _("Recorded by hand"),
-    "counselling.case.taken": _("Taken"),
-    "counselling.case.assigned": _("Assigned"),
-    "counselling.case.marked_duplicate": _("Marked as duplicate"),
-    "reporting.attachment.added": _("File added"),
-    "reporting.followup.deleted": _("Deleted by the reporter"),
+    AuditAction.CASE_SUBMITTED: _("Report received"),
+    AuditAction.CASE_MANUAL_ENTRY: _("Recorded by hand"),
+    AuditAction.CASE_TAKEN: _("Taken"),
+    AuditAction.CASE_ASSIGNED: _("Assigned"),
+    AuditAction.CASE_MARKED_DUPLICATE: _("Marked as duplicate"),
+    AuditAction.ATTACHMENT_ADDED: _("File added"),
 }
 # Shown as messages and notes themselves, or too frequent to be useful in a timeline.
 _EVENT_SKIP = {
-    "counselling.case.viewed", "counselling.attachment.downloaded", "counselling.message.sent",
-    "reporting.message.from_reporter", "counselling.note.added",
+    AuditAction.CASE_VIEWED, AuditAction.ATTACHMENT_DOWNLOADED, AuditAction.MESSAGE_SENT,
+    AuditAction.MESSAGE_FROM_REPORTER, AuditAction.NOTE_ADDED,
 }
 
 
 def _event_text(entry: AuditEntry, org_names: dict[int, str]) -> str:
     data: Any = entry.data or {}  # JSON as stored
-    if entry.action == "counselling.case.status_changed":
+    if entry.action == AuditAction.CASE_STATUS_CHANGED:
         return str(_("Status: %(old)s → %(new)s") % {
             "old": _label(CaseStatus, data.get("from", "")), "new": _label(CaseStatus, data.get("to", "")),
         })
-    if entry.action == "counselling.case.transferred":
+    if entry.action == AuditAction.CASE_TRANSFERRED:
         return str(_("Transferred from %(old)s to %(new)s") % {
             "old": org_names.get(data.get("from"), "?"), "new": org_names.get(data.get("to"), "?"),
         })

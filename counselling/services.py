@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from counselling.models import Membership
 from counselling.sessions import member_sessions_end
 from reporting import crypto
-from reporting.audit import audit_log
+from reporting.audit import AuditAction, audit_log
 from reporting.models import Attachment, Case, Organisation
 from reporting.services import ServiceError, messages_mark_read
 
@@ -87,7 +87,7 @@ def member_create(
         membership.save()
         device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
         audit_log(
-            actor=actor, action="counselling.member.created",
+            actor=actor, action=AuditAction.MEMBER_CREATED,
             organisation_id=organisation.pk if organisation else None,
             data={"member": membership.pk, "role": role, "key_access": org_private_key is not None},
         )
@@ -106,7 +106,7 @@ def member_grant(*, actor: Any, membership: Membership, org_private_key: bytes) 
         membership.pending_key_version = key.version
         membership.save(update_fields=["pending_org_key", "pending_key_version"])
         audit_log(
-            actor=actor, action="counselling.member.granted", organisation_id=membership.organisation_id,
+            actor=actor, action=AuditAction.MEMBER_GRANTED, organisation_id=membership.organisation_id,
             data={"member": membership.pk, "key_version": key.version},
         )
     return membership
@@ -123,7 +123,7 @@ def member_revoke(*, actor: Any, membership: Membership, deactivate: bool = True
             membership.user.is_active = False
             membership.user.save(update_fields=["is_active"])
         audit_log(
-            actor=actor, action="counselling.member.revoked", organisation_id=membership.organisation_id,
+            actor=actor, action=AuditAction.MEMBER_REVOKED, organisation_id=membership.organisation_id,
             data={"member": membership.pk, "deactivated": deactivate},
         )
         member_sessions_end(user=membership.user)
@@ -196,7 +196,7 @@ def member_change_password(*, membership: Membership, old_password: str, new_pas
         if org_private is not None:
             membership.wrapped_org_key = crypto.wrap_key(kek, org_private, owner=_owner(membership), purpose=PURPOSE_ORG_WRAP)
         membership.save()
-        audit_log(actor=user, action="counselling.member.password_changed", organisation_id=membership.organisation_id,
+        audit_log(actor=user, action=AuditAction.MEMBER_PASSWORD_CHANGED, organisation_id=membership.organisation_id,
                   data={"member": membership.pk})
         member_sessions_end(user=user)
     return membership
@@ -214,7 +214,7 @@ def member_reset_password(*, actor: Any, membership: Membership, new_password: s
         _new_member_keys(membership, new_password)
         membership.save()
         audit_log(
-            actor=actor, action="counselling.member.password_reset", organisation_id=membership.organisation_id,
+            actor=actor, action=AuditAction.MEMBER_PASSWORD_RESET, organisation_id=membership.organisation_id,
             data={"member": membership.pk},
         )
         member_sessions_end(user=membership.user)
@@ -247,7 +247,7 @@ def case_assign(*, actor: Any, case: Case, assignee: Any | None) -> Case:
         Case.objects.filter(pk=case.pk).update(assignee=assignee, updated_at=timezone.now())
         case.assignee = assignee
         audit_log(
-            actor=actor, action="counselling.case.assigned", case_id=case.pk,
+            actor=actor, action=AuditAction.CASE_ASSIGNED, case_id=case.pk,
             organisation_id=case.organisation_id, data={"assignee": getattr(assignee, "pk", None)},
         )
     return case
@@ -264,14 +264,14 @@ def case_opened(*, actor: Any, case: Case) -> None:
         if responsible:
             messages_mark_read(case=case, by_reporter=False)
         audit_log(
-            actor=actor, action="counselling.case.viewed", case_id=case.pk, organisation_id=case.organisation_id
+            actor=actor, action=AuditAction.CASE_VIEWED, case_id=case.pk, organisation_id=case.organisation_id
         )
 
 
 def attachment_downloaded(*, actor: Any, attachment: Attachment) -> None:
     with transaction.atomic():
         audit_log(
-            actor=actor, action="counselling.attachment.downloaded", case_id=attachment.case_id,
+            actor=actor, action=AuditAction.ATTACHMENT_DOWNLOADED, case_id=attachment.case_id,
             organisation_id=attachment.case.organisation_id, data={"attachment": attachment.uuid.hex},
         )
 

@@ -113,7 +113,7 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
         actor=request.user, organisation_id=organisation_id or membership.organisation_id,
         filters=flt.as_audit_data(),
     )
-    response = HttpResponse(tables.to_csv(internal), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(presentation.internal_csv(internal), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="statistics-internal-{flt.year}.csv"'
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.core.management import call_command
 
+from counselling.audit_anchor import audit_anchor_daily
+from counselling.audit_anchor import send_audit_anchor as _send_audit_anchor
 from counselling.digest import send_daily_digests as _send_daily_digests
 from counselling.retention import retention_purge
 
@@ -22,3 +24,14 @@ def clear_expired_sessions() -> None:
     """Daily (schedule "sessions-clear", created by a migration): `clearsessions` removes expired
     sessions, with the unlock ciphertexts they hold (SPEC §3.9)."""
     call_command("clearsessions")
+
+
+def audit_anchor_task() -> int | None:
+    """Daily (schedule "audit-anchor", created by a migration): verify the audit chain, store
+    its head as an anchor and queue the e-mail to the coordinators."""
+    return audit_anchor_daily()
+
+
+def send_audit_anchor(anchor_id: int, notice_id: str | None = None) -> int:
+    """Queued by `audit_anchor_task` after commit: the anchor e-mail to each coordinator."""
+    return _send_audit_anchor(anchor_id, notice_id=notice_id)

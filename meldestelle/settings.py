@@ -58,6 +58,7 @@ def _local_secrets() -> dict[str, str]:
         "RECEIPT_PEPPER": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
         "NOTIFICATION_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
         "ADDRESS_HASH_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+        "AUDIT_CHAIN_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
     }
     changed = False
     for name, make in wanted.items():
@@ -110,6 +111,9 @@ SECRET_KEY = env_secret("SECRET_KEY")
 RECEIPT_PEPPER = env_key("RECEIPT_PEPPER")
 NOTIFICATION_KEY = env_key("NOTIFICATION_KEY")
 ADDRESS_HASH_KEY = env_key("ADDRESS_HASH_KEY")
+# Keys the audit chain's MACs (SPEC §3.9). Never in the database; changing it makes every
+# entry written before the change fail verification.
+AUDIT_CHAIN_KEY = env_key("AUDIT_CHAIN_KEY")
 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h] or (
     ["127.0.0.1", "localhost", "testserver"] if DEBUG or TESTING else []

@@ -1,23 +1,108 @@
-"""The tamper-evident audit log: each entry carries the hash of the one before it.
+"""The tamper-evident audit log (SPEC §3.9, §5): a MAC chain an insider cannot rewrite.
+
+Each entry's `entry_hash` is HMAC(AUDIT_CHAIN_KEY, previous entry_hash || the entry), the key
+coming from the server's environment, never the database. Whoever can only write the database
+can delete, edit or insert entries but cannot recompute the MACs after them, and cannot
+re-point the chain head (it carries a MAC too). What such a writer can still do is roll the
+whole log, head included, back to an earlier copy; the daily anchor (`audit_anchor_create`),
+e-mailed to the coordinators, catches that: `verify_audit_chain --anchor` checks that the
+anchored entry still exists with the hash they received.
+
+Entries written before the chain was keyed (chain version 1) carry a plain SHA-256 chain.
+Migration `reporting.0008` closes that prefix with one keyed "chain keyed from here" entry
+(`AuditAction.CHAIN_KEYED`) whose MAC covers the prefix's last hash, so the prefix cannot be
+changed afterwards either; the verifier accepts unkeyed entries only before that entry.
 
 `audit_log` must be called inside the transaction of the state change it records; it locks the
-chain head so concurrent writers append one after another.
+chain head so concurrent writers append one after another. Audit data holds ids and codes only.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from reporting.models import AuditEntry, AuditHead
+from reporting import crypto
+from reporting.models import AuditAnchor, AuditEntry, AuditHead
+
+logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
+UNKEYED = AuditEntry.ChainVersion.SHA256
+KEYED = AuditEntry.ChainVersion.HMAC_SHA256
+
+
+class AuditAction(StrEnum):
+    """Every action the audit log records: the closed vocabulary that writers, the case
+    timeline, the digest and the audit pages share. `audit_log` refuses anything else.
+
+    The values are stored; never rename one (old entries keep the old value).
+    """
+
+    # Reports and cases (reporting)
+    CASE_SUBMITTED = "reporting.case.submitted"
+    CASE_MANUAL_ENTRY = "reporting.case.manual_entry"
+    CASE_SHREDDED = "reporting.case.shredded"
+    ATTACHMENT_ADDED = "reporting.attachment.added"
+    MESSAGE_FROM_REPORTER = "reporting.message.from_reporter"
+    # Organisations and keys
+    ORGANISATION_CREATED = "reporting.organisation.created"
+    ORGANISATION_UPDATED = "reporting.organisation.updated"
+    ORGANISATION_KEY_ROTATED = "reporting.organisation.key_rotated"
+    # Case work (counselling)
+    CASE_VIEWED = "counselling.case.viewed"
+    CASE_TAKEN = "counselling.case.taken"
+    CASE_ASSIGNED = "counselling.case.assigned"
+    CASE_STATUS_CHANGED = "counselling.case.status_changed"
+    CASE_TRANSFERRED = "counselling.case.transferred"
+    CASE_MARKED_DUPLICATE = "counselling.case.marked_duplicate"
+    CASE_UNMARKED_DUPLICATE = "counselling.case.unmarked_duplicate"
+    CASE_CLASSIFIED = "counselling.case.classified"
+    ATTACHMENT_DOWNLOADED = "counselling.attachment.downloaded"
+    MESSAGE_SENT = "counselling.message.sent"
+    NOTE_ADDED = "counselling.note.added"
+    # Staff accounts
+    AUTH_LOGIN = "counselling.auth.login"
+    AUTH_LOGIN_FAILED = "counselling.auth.login_failed"
+    AUTH_UNLOCKED = "counselling.auth.unlocked"
+    AUTH_LOGOUT = "counselling.auth.logout"
+    MEMBER_CREATED = "counselling.member.created"
+    MEMBER_GRANTED = "counselling.member.granted"
+    MEMBER_REVOKED = "counselling.member.revoked"
+    MEMBER_PASSWORD_CHANGED = "counselling.member.password_changed"  # noqa: S105 - an action name
+    MEMBER_PASSWORD_RESET = "counselling.member.password_reset"  # noqa: S105 - an action name
+    # Statistics
+    STATS_RECORDS_IMPORTED = "stats.records_imported"
+    STATS_PUBLISHED = "stats.published"
+    STATS_EXPORTED = "stats.exported"
+    # The audit log itself
+    CHAIN_KEYED = "reporting.audit.chain_keyed"
+    ANCHORED = "reporting.audit.anchored"
+
+
+_ACTIONS: dict[str, AuditAction] = {action.value: action for action in AuditAction}
+
+
+def audit_action(value: str) -> AuditAction:
+    """The enumeration member for `value`; ValueError for anything outside the vocabulary."""
+    try:
+        return _ACTIONS[value]
+    except (KeyError, TypeError):
+        raise ValueError("not an audit action (reporting.audit.AuditAction)") from None
+
+
+# --------------------------------------------------------------------------------------------
+# What is hashed
 
 
 def _timestamp(moment: datetime) -> str:
@@ -26,48 +111,108 @@ def _timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
+def _canonical(fields: list[Any]) -> bytes:
+    return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+
+
 def _entry_digest(
     *, prev_hash: str, created_at: str, actor_id: int | None, actor_label: str, action: str,
     organisation_id: int | None, case_id: int | None, data: dict[str, Any],
 ) -> str:
-    payload = json.dumps(
-        [prev_hash, created_at, actor_id, actor_label, action, organisation_id, case_id, data],
-        sort_keys=True,
-        separators=(",", ":"),
+    """Chain version 1 (before the chain was keyed): plain SHA-256, kept to verify old entries."""
+    payload = _canonical([prev_hash, created_at, actor_id, actor_label, action, organisation_id, case_id, data])
+    return hashlib.sha256(payload).hexdigest()
+
+
+def _entry_mac(
+    key: bytes, *, prev_hash: str, created_at: str, actor_id: int | None, actor_label: str, action: str,
+    organisation_id: int | None, case_id: int | None, data: dict[str, Any],
+) -> str:
+    """Chain version 2: the MAC covers the version, so a keyed entry cannot pass as unkeyed."""
+    entry = _canonical([int(KEYED), created_at, actor_id, actor_label, action, organisation_id, case_id, data])
+    return crypto.audit_chain_mac(key, prev_mac=prev_hash, entry=entry)
+
+
+def _expected_hash(entry: Any, key: bytes) -> str:
+    fields: dict[str, Any] = {
+        "prev_hash": entry.prev_hash, "created_at": _timestamp(entry.created_at), "actor_id": entry.actor_id,
+        "actor_label": entry.actor_label, "action": entry.action, "organisation_id": entry.organisation_id,
+        "case_id": entry.case_id, "data": entry.data,
+    }
+    if entry.chain_version == UNKEYED:
+        return _entry_digest(**fields)
+    return _entry_mac(key, **fields)
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+
+def _append(
+    *, entry_model: Any, head: Any, key: bytes, action: AuditAction, actor_id: int | None, actor_label: str,
+    organisation_id: int | None, case_id: int | None, data: dict[str, Any],
+) -> Any:
+    """Append one keyed entry after the locked `head` and move the head. Works on the real
+    models and on a migration's historical ones."""
+    now = timezone.now()
+    # MAC what the database will hand back: JSON turns tuples into lists and keys into strings.
+    clean = json.loads(json.dumps(data))
+    digest = _entry_mac(
+        key, prev_hash=head.last_hash, created_at=_timestamp(now), actor_id=actor_id, actor_label=actor_label,
+        action=action.value, organisation_id=organisation_id, case_id=case_id, data=clean,
     )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    entry = entry_model.objects.create(
+        created_at=now, actor_id=actor_id, actor_label=actor_label, action=action.value,
+        organisation_id=organisation_id, case_id=case_id, data=clean,
+        prev_hash=head.last_hash, entry_hash=digest, chain_version=int(KEYED),
+    )
+    head.last_hash = digest
+    head.head_mac = crypto.audit_head_mac(key, last_mac=digest)
+    head.save(update_fields=["last_hash", "head_mac"])
+    return entry
 
 
 def audit_log(
     *,
     actor: Any | None,
-    action: str,
+    action: AuditAction,
     case_id: int | None = None,
     organisation_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry. `data` holds ids and codes only, never content."""
+    """Append one entry. `action` is an `AuditAction`; `data` holds ids and codes only."""
+    member = audit_action(action)
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_log must run inside the state change's transaction")
     head, _created = AuditHead.objects.select_for_update().get_or_create(id=1)
-    now = timezone.now()
-    actor_id = getattr(actor, "pk", None)
-    actor_label = getattr(actor, "username", "") if actor is not None else "system"
-    # Hash what the database will hand back: JSON turns tuples into lists and keys into strings.
-    clean = json.loads(json.dumps(data or {}))
-    digest = _entry_digest(
-        prev_hash=head.last_hash, created_at=_timestamp(now), actor_id=actor_id,
-        actor_label=actor_label, action=action, organisation_id=organisation_id,
-        case_id=case_id, data=clean,
+    entry: AuditEntry = _append(
+        entry_model=AuditEntry, head=head, key=settings.AUDIT_CHAIN_KEY, action=member,
+        actor_id=getattr(actor, "pk", None),
+        actor_label=getattr(actor, "username", "") if actor is not None else "system",
+        organisation_id=organisation_id, case_id=case_id, data=data or {},
     )
-    entry = AuditEntry.objects.create(
-        created_at=now, actor_id=actor_id, actor_label=actor_label, action=action,
-        organisation_id=organisation_id, case_id=case_id, data=clean,
-        prev_hash=head.last_hash, entry_hash=digest,
-    )
-    head.last_hash = digest
-    head.save(update_fields=["last_hash"])
     return entry
+
+
+def audit_chain_key_existing(*, entry_model: Any, head_model: Any, key: bytes) -> Any | None:
+    """Close an unkeyed chain with the "chain keyed from here" entry (migration 0008).
+
+    Its MAC covers the last unkeyed hash and the number of unkeyed entries, so from now on the
+    unkeyed prefix cannot change unnoticed either. Nothing to do on an empty or keyed chain.
+    """
+    last = entry_model.objects.order_by("-id").only("id", "chain_version").first()
+    if last is None or last.chain_version != int(UNKEYED):
+        return None
+    head, _created = head_model.objects.select_for_update().get_or_create(id=1)
+    unkeyed = entry_model.objects.filter(chain_version=int(UNKEYED)).count()
+    return _append(
+        entry_model=entry_model, head=head, key=key, action=AuditAction.CHAIN_KEYED, actor_id=None,
+        actor_label="system", organisation_id=None, case_id=None, data={"unkeyed_entries": unkeyed},
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Verifying
 
 
 @dataclass(frozen=True)
@@ -75,31 +220,49 @@ class ChainProblem:
     entry_id: int | None
     reason: str
 
+    def __str__(self) -> str:
+        # Ids and a fixed reason only, never content: this goes to logs and to the terminal.
+        if self.entry_id is None:
+            return f"Audit chain broken: {self.reason}."
+        return f"Audit chain broken at entry {self.entry_id}: it {self.reason}."
 
-def audit_verify_chain() -> ChainProblem | None:
+
+def audit_verify_chain(*, key: bytes | None = None) -> ChainProblem | None:
     """Walk the chain; return the first problem, or None when it is intact.
 
     The head is read before the walk: entries appended meanwhile extend the chain past it,
     so verifying while others write gives no false alarm; the head's entry must be on it.
     """
+    key = settings.AUDIT_CHAIN_KEY if key is None else key
     head = AuditHead.objects.filter(id=1).first()
     head_hash = head.last_hash if head is not None else GENESIS
-    head_seen = head_hash == GENESIS
+    head_seen = head is None
     prev = GENESIS
     last_id: int | None = None
+    unkeyed = 0
+    keyed = False
     for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
         if entry.prev_hash != prev:
             return ChainProblem(entry.id, "does not follow the entry before it (removed or reordered)")
-        digest = _entry_digest(
-            prev_hash=entry.prev_hash, created_at=_timestamp(entry.created_at),
-            actor_id=entry.actor_id, actor_label=entry.actor_label, action=entry.action,
-            organisation_id=entry.organisation_id, case_id=entry.case_id, data=entry.data,
-        )
-        if digest != entry.entry_hash:
-            return ChainProblem(entry.id, "was altered")
+        if entry.chain_version == UNKEYED:
+            if keyed:
+                return ChainProblem(entry.id, "lacks the chain key's MAC after the chain was keyed")
+            unkeyed += 1
+        elif entry.chain_version == KEYED:
+            if not keyed and unkeyed and (
+                entry.action != AuditAction.CHAIN_KEYED or entry.data != {"unkeyed_entries": unkeyed}
+            ):
+                return ChainProblem(entry.id, "follows entries without the chain key but does not key the chain")
+            keyed = True
+        else:
+            return ChainProblem(entry.id, "has an unknown chain version")
+        if not crypto.constant_time_equal(entry.entry_hash.encode(), _expected_hash(entry, key).encode()):
+            return ChainProblem(entry.id, "was altered or written without the chain key")
         prev = entry.entry_hash
         last_id = entry.id
         head_seen = head_seen or prev == head_hash
+    if unkeyed and not keyed:
+        return ChainProblem(last_id, "is followed by no entry with the chain key (the chain was never keyed)")
     # The very first writer creates the head in the same transaction as its entry; a head that
     # exists now was created concurrently, not removed.
     if head is None and last_id is not None and not AuditHead.objects.filter(id=1).exists():
@@ -107,5 +270,85 @@ def audit_verify_chain() -> ChainProblem | None:
     if not head_seen:
         if last_id is None:
             return ChainProblem(None, "every entry was removed")
-        return ChainProblem(last_id, "entries after this one were removed")
+        return ChainProblem(last_id, "is the last one left: entries after it were removed")
+    if head is not None and not crypto.constant_time_equal(
+        head.head_mac.encode(), crypto.audit_head_mac(key, last_mac=head_hash).encode()
+    ):
+        # A head the chain key did not write: re-pointed after entries were cut off the end.
+        at = AuditEntry.objects.filter(entry_hash=head_hash).values_list("id", flat=True).first()
+        if at is None:
+            return ChainProblem(None, "the chain head was not written with the chain key")
+        return ChainProblem(at, "is named by a chain head not written with the chain key (entries after it removed?)")
     return None
+
+
+# --------------------------------------------------------------------------------------------
+# Anchors outside the database
+
+
+ANCHOR_FORMAT = re.compile(r"(?P<entry_id>[0-9]{1,18}):(?P<entry_hash>[0-9a-f]{64})")
+
+
+@dataclass(frozen=True)
+class AnchorValue:
+    entry_id: int
+    entry_hash: str
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}:{self.entry_hash}"
+
+
+def parse_anchor(text: str) -> AnchorValue | None:
+    """`<entry id>:<entry hash>`, as the coordinators receive it; None for anything else."""
+    match = ANCHOR_FORMAT.fullmatch(text.strip().lower())
+    if match is None:
+        return None
+    return AnchorValue(int(match["entry_id"]), match["entry_hash"])
+
+
+def audit_verify_anchor(anchor: AnchorValue) -> ChainProblem | None:
+    """The anchored entry must still be there with the anchored hash. (That the chain up to it
+    is intact is `audit_verify_chain`'s part.)"""
+    entry = AuditEntry.objects.filter(pk=anchor.entry_id).only("entry_hash").first()
+    if entry is None:
+        return ChainProblem(anchor.entry_id, "was anchored but is gone (the log was cut back)")
+    if not crypto.constant_time_equal(entry.entry_hash.encode(), anchor.entry_hash.encode()):
+        return ChainProblem(anchor.entry_id, "no longer has the anchored hash (the log was rewritten)")
+    return None
+
+
+def audit_verify_stored_anchors() -> ChainProblem | None:
+    """Every anchor row must still match the chain (a cheap check of the kept history; the
+    e-mailed copies are the ones a database writer cannot change)."""
+    anchors = list(AuditAnchor.objects.order_by("id").values_list("last_entry_id", "head_hash"))
+    hashes = dict(
+        AuditEntry.objects.filter(pk__in={entry_id for entry_id, _hash in anchors}).values_list("id", "entry_hash")
+    )
+    for entry_id, head_hash in anchors:
+        if entry_id not in hashes:
+            return ChainProblem(entry_id, "was anchored but is gone (the log was cut back)")
+        if not crypto.constant_time_equal(hashes[entry_id].encode(), head_hash.encode()):
+            return ChainProblem(entry_id, "no longer has the anchored hash (the log was rewritten)")
+    return None
+
+
+def audit_anchor_create(*, verdict: ChainProblem | None) -> AuditAnchor | None:
+    """Record the current head as today's anchor, and the anchoring itself in the log.
+
+    `verdict` is the chain verification just run (outside the head lock: it reads the whole
+    log). None when the log is empty or the head names no entry (the verdict says why).
+    """
+    with transaction.atomic():
+        head = AuditHead.objects.select_for_update().filter(id=1).first()
+        if head is None or head.last_hash == GENESIS:
+            return None
+        last_id = AuditEntry.objects.filter(entry_hash=head.last_hash).values_list("id", flat=True).first()
+        if last_id is None:
+            logger.error("Audit anchor not taken: the chain head names no entry.")
+            return None
+        anchor = AuditAnchor.objects.create(
+            last_entry_id=last_id, head_hash=head.last_hash, chain_intact=verdict is None,
+            broken_at_entry=verdict.entry_id if verdict is not None else None,
+        )
+        audit_log(actor=None, action=AuditAction.ANCHORED, data={"anchor": anchor.pk, "entry": last_id})
+    return anchor

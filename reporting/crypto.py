@@ -270,6 +270,24 @@ def constant_time_equal(a: bytes, b: bytes) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
+# The audit chain (SPEC §3.9)
+#
+# Not a ciphertext but a seal: only a holder of AUDIT_CHAIN_KEY (the server's environment,
+# never the database) can make or check these MACs, so a database writer who edits, removes
+# or inserts audit entries cannot recompute the chain after them.
+
+
+def audit_chain_mac(key: bytes, *, prev_mac: str, entry: bytes) -> str:
+    """HMAC-SHA256(key, prev_mac || canonical entry), hex: one link of the keyed audit chain."""
+    return hmac.new(key, b"meldestelle/audit-entry/v2|" + prev_mac.encode() + b"|" + entry, hashlib.sha256).hexdigest()
+
+
+def audit_head_mac(key: bytes, *, last_mac: str) -> str:
+    """The chain head's own MAC: a writer who cuts entries off the end cannot re-point the head."""
+    return hmac.new(key, b"meldestelle/audit-head/v2|" + last_mac.encode(), hashlib.sha256).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
 # Session-split unlock (SPEC §3.7)
 
 

@@ -11,6 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reporting.taxonomy import CaseStatus, Channel
@@ -242,7 +243,16 @@ class Note(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Append-only, hash-chained log of what staff and the system did (never content)."""
+    """Append-only, MAC-chained log of what staff and the system did (never content).
+
+    ``entry_hash`` is HMAC(AUDIT_CHAIN_KEY, previous entry_hash || this entry) for entries of
+    chain version 2; entries written before the chain was keyed (version 1) carry a plain
+    SHA-256 and are followed by one "chain keyed" entry (reporting.audit).
+    """
+
+    class ChainVersion(models.IntegerChoices):
+        SHA256 = 1, "SHA-256, unkeyed (before the chain was keyed)"
+        HMAC_SHA256 = 2, "HMAC-SHA256 under AUDIT_CHAIN_KEY"
 
     created_at = models.DateTimeField()
     actor_id = models.BigIntegerField(null=True, blank=True)
@@ -253,6 +263,7 @@ class AuditEntry(models.Model):
     data = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
+    chain_version = models.PositiveSmallIntegerField(choices=ChainVersion.choices)
 
     class Meta:
         ordering = ["id"]
@@ -266,9 +277,37 @@ class AuditHead(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    # HMAC of last_hash under AUDIT_CHAIN_KEY: cutting entries off the end cannot re-point it.
+    head_mac = models.CharField(max_length=64, blank=True, default="")
 
     def __str__(self) -> str:
         return "audit head"
+
+
+class AuditAnchor(models.Model):
+    """The chain head as it was e-mailed to the coordinators (SPEC §3.9), once a day.
+
+    The copy outside the database is the e-mail; this row is the history their page shows and
+    what ``verify_audit_chain`` checks the chain against. ``chain_intact`` is the verdict of
+    the verification run just before anchoring.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_entry_id = models.BigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    chain_intact = models.BooleanField()
+    broken_at_entry = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def value(self) -> str:
+        """The anchor as coordinators receive it and `verify_audit_chain --anchor` takes it."""
+        return f"{self.last_entry_id}:{self.head_hash}"
 
 
 class NoticeSent(models.Model):

@@ -1,7 +1,8 @@
 """Tasks run by the django-q2 cluster. Each gets ids, loads, and sends a content-free notice.
 
-Delivery is once per recipient: `_deliver_once` inserts the recipient's NoticeSent row and
-sends inside one transaction, committing only after the mail went out. A run that crashed
+Delivery is once per recipient: `deliver_once` (also used for the audit anchor e-mails,
+counselling.audit_anchor) inserts the recipient's NoticeSent row and sends inside one
+transaction, committing only after the mail went out. A run that crashed
 before sending left no row, so the re-run sends; a run that sent left the row, so the re-run
 skips; two runs at once queue on the row's unique key and the second finds it. (A crash in the
 instant between the mail server's "accepted" and the commit can still repeat one notice; that
@@ -41,7 +42,7 @@ def _staff_addresses(organisation_id: int) -> list[tuple[int, str]]:
     )
 
 
-def _deliver_once(notice_id: str | None, recipient: str, send: Callable[[], object]) -> bool:
+def deliver_once(notice_id: str | None, recipient: str, send: Callable[[], object]) -> bool:
     """Send unless this notice already reached this recipient; True if it was sent now.
 
     Tasks queued before notice ids existed carry none and are sent as they are.
@@ -72,7 +73,7 @@ def _send_staff(case_id: int, subject: str, body: str, notice_id: str | None) ->
             def send(address: str = address) -> int:
                 return send_mail(str(subject), str(body).format(link=link), None, [address])
 
-            sent += _deliver_once(notice_id, f"user{user_id}", send)
+            sent += deliver_once(notice_id, f"user{user_id}", send)
     return sent
 
 
@@ -104,4 +105,4 @@ def send_reporter_reply_notice(case_id: int, notice_id: str | None = None) -> in
             "The counselling service has answered your report.\n"
             "Open {link} and enter your receipt code to read it.\n"
         ).format(link=link)
-    return int(_deliver_once(notice_id, "reporter", lambda: send_mail(subject, body, None, [address])))
+    return int(deliver_once(notice_id, "reporter", lambda: send_mail(subject, body, None, [address])))

@@ -103,17 +103,19 @@ class CaseStatus(models.TextChoices):
 
 
 class DeleteReason(models.TextChoices):
-    """Why a counsellor deletes a case now (a code, so the audit log holds no free text)."""
+    """Why a counsellor deletes a case now: a code from this fixed list, never free text, so
+    the audit log (which outlives the case) holds nothing a counsellor typed (SPEC §3.9)."""
 
     PERSON_ASKED = "person_asked", _("The person asked us to delete it")
     SPAM = "spam", _("Spam or abuse of the form")
     NOT_RELEVANT = "not_relevant", _("Not an incident this service records")
     ENTERED_BY_MISTAKE = "entered_by_mistake", _("Entered by mistake")
-    DUPLICATE_CONTENT = "duplicate_content", _("A second copy of a report we keep")
+    DUPLICATE = "duplicate", _("A second copy of a report we keep")
     OTHER = "other", _("Another reason")
 
 
-# Reasons the system itself gives (retention, the reporter's own deletion).
+# Reasons the system itself gives: the retention period ran out, the reporter deleted with
+# their receipt code. Together with DeleteReason these are every reason the audit log holds.
 SYSTEM_DELETE_REASONS = ("retention", "reporter")
 
 

@@ -538,8 +538,8 @@ def audit_releases(
             results.append(_unaudited(t))
             continue
         v = t.var
-        low_exact = solver.low[v] == solver.lb[v]
-        high_exact = solver.high[v] == solver.ub[v]
+        low_exact = bool(solver.low[v] == solver.lb[v])
+        high_exact = bool(solver.high[v] == solver.ub[v])
         if not exact and _width(solver, v) >= t.required:
             results.append(_interval(t, solver, low_exact and high_exact, PROTECTED))
             continue
@@ -551,7 +551,7 @@ def audit_releases(
             continue
         high = int(x[v])
         high_exact = True
-        low_exact = solver.low[v] == solver.lb[v]
+        low_exact = bool(solver.low[v] == solver.lb[v])
         if not low_exact and (exact or high - solver.low[v] + 1 < t.required):
             objective[v] = 1.0
             error, x = solver.solve(objective)

@@ -188,27 +188,38 @@ def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
     }
 
 
-def snapshot_csv(snapshot: Snapshot) -> str:
+def _csv(published: dict[str, Any], head: tuple[str, ...], release: tuple[Any, ...]) -> str:
     """One row per cell, the grand total first (table ``total``, code ``all``), with the code
-    and its label in the active language; a suppressed value is empty."""
+    and its label in the active language; a suppressed value is empty.  ``release`` columns
+    lead every row."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    release = (
-        snapshot.year, snapshot.version, snapshot.published_on,
-        _csv_bool(snapshot.provisional), _csv_bool(snapshot.contains_demo_data),
-    )
+    writer.writerow((*head, "table", "code", "label", "value", "suppressed"))
 
     def row(table: str, code: str, text: str, cell: dict[str, Any]) -> None:
         suppressed = bool(cell["suppressed"])
         value = "" if suppressed or cell["value"] is None else cell["value"]
         writer.writerow((*release, table, code, text, value, _csv_bool(suppressed)))
 
-    row("total", "all", gettext("All incidents"), snapshot.tables["total"])
-    for name, table in snapshot.tables["tables"].items():
+    row("total", "all", gettext("All incidents"), published["total"])
+    for name, table in published["tables"].items():
         for cell in table["cells"]:
             row(name, cell["key"], label(name, cell["key"]), cell)
     return buf.getvalue()
+
+
+def snapshot_csv(snapshot: Snapshot) -> str:
+    """The public CSV of a release: release columns, then code, label, value, flag."""
+    release = (
+        snapshot.year, snapshot.version, snapshot.published_on,
+        _csv_bool(snapshot.provisional), _csv_bool(snapshot.contains_demo_data),
+    )
+    return _csv(snapshot.tables, CSV_COLUMNS[:5], release)
+
+
+def internal_csv(internal: dict[str, Any]) -> str:
+    """The internal dashboard's export (unsuppressed): year, then code, label and value."""
+    return _csv(internal, ("year",), (internal["year"],))
 
 
 def _csv_bool(value: bool) -> str:

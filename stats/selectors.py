@@ -60,13 +60,6 @@ def min_cell() -> int:
     return max(int(getattr(settings, "STATS_MIN_CELL", 3)), tables.MIN_K)
 
 
-def live_public_tables(year: int) -> dict[str, Any]:
-    """Disclosure-controlled tables computed now, for the coordinator's preview before a
-    release.  Never shown on a public page or the public API: the public side shows frozen
-    publications only (SPEC §6, "there is no live view of the current year")."""
-    return tables.publish(record_counts(counted_records(year=year), year=year), year=year, k=min_cell())
-
-
 @dataclass(frozen=True)
 class DashboardFilter:
     year: int

@@ -6,20 +6,19 @@ Each service is one transaction and writes its audit entry itself (ids and codes
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
 import zlib
 from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reporting.audit import audit_log
+from reporting.audit import AuditAction, audit_log
 from reporting.models import Case, Incident
 from reporting.services import ServiceError
 from reporting.taxonomy import (
@@ -176,7 +175,7 @@ def classification_save(
         record.save()
         audit_log(
             actor=actor,
-            action="counselling.case.classified",
+            action=AuditAction.CASE_CLASSIFIED,
             case_id=case.pk,
             organisation_id=case.organisation_id,
             data={"record": record.pk, "incident": case.incident_id, "created": created},
@@ -203,7 +202,7 @@ def incident_records_import(
             )
             for incident, (clean, organisation_id) in zip(incidents, rows, strict=True)
         )
-        audit_log(actor=actor, action="stats.records_imported",
+        audit_log(actor=actor, action=AuditAction.STATS_RECORDS_IMPORTED,
                   data={"count": len(rows), "is_demo": is_demo})
     return len(rows)
 
@@ -293,7 +292,7 @@ def _pack_digests(pairs: list[tuple[int, int]]) -> bytes:
     return zlib.compress(len(pairs).to_bytes(8, "little") + ids.tobytes() + revisions.tobytes())
 
 
-def _unpack_digests(blob: bytes) -> dict[int, int] | None:
+def _unpack_digests(blob: bytes | memoryview) -> dict[int, int] | None:
     if not blob:
         return None
     raw = zlib.decompress(bytes(blob))
@@ -323,6 +322,13 @@ def _change(before: Publication, now: dict[int, int], now_total: int) -> disclos
     removed = sum(1 for record_id in then if record_id not in now)
     modified = sum(1 for record_id, rev in now.items() if then.get(record_id, rev) != rev)
     return disclosure.Change(added=added, removed=removed, modified=modified)
+
+
+def _audit_summary(audit: disclosure.AuditResult) -> dict[str, Any]:
+    """The audit in a few figures for the page and the command: ``min_values`` is the fewest
+    possible values any hidden figure keeps."""
+    summary = audit.summary()
+    return {**summary, "min_values": summary.get("min_width")}
 
 
 def _publish(*, actor: Any | None, year: int, note: str, provisional: bool) -> Publication:
@@ -368,15 +374,15 @@ def _publish(*, actor: Any | None, year: int, note: str, provisional: bool) -> P
         contains_demo_data=counted.filter(is_demo=True).exists(),
         provisional=provisional,
         geography=published["geography"],
-        audit={**audit.as_dict(), "summary": audit.summary()},
+        audit={**audit.as_dict(), "summary": _audit_summary(audit)},
         change={"added": change.added, "removed": change.removed, "modified": change.modified},
         incident_digests=_pack_digests(list(digests.items())),
     )
     audit_log(
         actor=actor,
-        action="stats.published",
+        action=AuditAction.STATS_PUBLISHED,
         data={"year": year, "version": publication.version, "publication": publication.pk,
-              "provisional": provisional, "audit": audit.summary()},
+              "provisional": provisional, "audit": _audit_summary(audit)},
     )
     return publication
 
@@ -385,5 +391,5 @@ def statistics_export_log(*, actor: Any, organisation_id: int | None, filters: d
     """Audit an internal export (``stats.exported``); the export itself is a read."""
     with transaction.atomic():
         audit_log(
-            actor=actor, action="stats.exported", organisation_id=organisation_id, data=filters
+            actor=actor, action=AuditAction.STATS_EXPORTED, organisation_id=organisation_id, data=filters
         )

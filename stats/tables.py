@@ -128,7 +128,6 @@ not a count, and would need its own disclosure rules.
 from __future__ import annotations
 
 import csv
-import io
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -754,27 +753,3 @@ def build_tables(records: Iterable[Any], *, year: int, k: int = 3) -> dict[str, 
 def build_tables_internal(records: Iterable[Any], *, year: int) -> dict[str, Any]:
     """Unsuppressed tables of ``year`` for the internal dashboard."""
     return publish_internal(aggregate(records, year=year), year=year)
-
-
-def to_csv(published: Mapping[str, Any]) -> str:
-    """Tidy CSV (``table,key,value,suppressed``) of a ``publish`` result; the first
-    row is the grand total (table ``total``, key ``all``); suppressed values are empty."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(("table", "key", "value", "suppressed"))
-
-    def row(table: str, key: str, value: int | None, suppressed: bool) -> None:
-        writer.writerow(
-            (
-                table,
-                key,
-                "" if suppressed or value is None else value,
-                "true" if suppressed else "false",
-            )
-        )
-
-    row("total", "all", published["total"]["value"], published["total"]["suppressed"])
-    for name, table in published["tables"].items():
-        for cell in table["cells"]:
-            row(name, cell["key"], cell["value"], cell["suppressed"])
-    return buf.getvalue()

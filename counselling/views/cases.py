@@ -251,7 +251,7 @@ def case_delete_view(request: HttpRequest, case_id: int) -> HttpResponse:
         case_shred(actor=request.user, case=case, reason=form.cleaned_data["reason"])
         messages.success(request, _("Case %(reference)s has been deleted for good.") % {"reference": reference})
         return redirect("counselling:inbox")
-    return _page(request, "counselling/case_delete.html", {"case": case, "form": form})
+    return _page(request, "counselling/case_delete.html", {"case": case, "form": form}, status=400 if form.errors else 200)
 
 
 @staff_required

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reporting.audit import audit_log
+from reporting.audit import AuditAction, audit_log
 from reporting.models import (
     Case,
     CaseGrant,
@@ -33,9 +33,10 @@ logger = logging.getLogger(__name__)
 def _incident_refresh(incident_id: int, *, without: int | None = None) -> None:
     """Recompute whether the incident counts: while any of its cases (apart from ``without``,
     a case about to go) is not rejected.  With no case left it keeps its last value."""
-    statuses = set(
-        Case.objects.filter(incident_id=incident_id).exclude(pk=without).values_list("status", flat=True)
-    )
+    cases = Case.objects.filter(incident_id=incident_id)
+    if without is not None:
+        cases = cases.exclude(pk=without)
+    statuses = set(cases.values_list("status", flat=True))
     if statuses:
         counts = statuses != {CaseStatus.REJECTED.value}
         Incident.objects.filter(pk=incident_id).exclude(counts=counts).update(counts=counts)
@@ -64,7 +65,7 @@ def case_transfer(
         case.staff_unread = True
         case.save(update_fields=["organisation", "assignee", "staff_unread", "updated_at"])
         audit_log(
-            actor=actor, action="counselling.case.transferred", case_id=case.pk,
+            actor=actor, action=AuditAction.CASE_TRANSFERRED, case_id=case.pk,
             organisation_id=from_org.pk,
             data={"from": from_org.pk, "to": to_organisation.pk, "kept_copy": keep_copy},
         )
@@ -100,7 +101,7 @@ def case_shred(*, actor: Any | None, case: Case, reason: str) -> None:
         Case.objects.filter(duplicate_of=case).update(duplicate_of=None)
         case.delete()
         audit_log(
-            actor=actor, action="reporting.case.shredded", case_id=case_id, organisation_id=org_id,
+            actor=actor, action=AuditAction.CASE_SHREDDED, case_id=case_id, organisation_id=org_id,
             data={"reason": reason, "reference": reference},
         )
 
@@ -128,7 +129,7 @@ def case_set_status(*, actor: Any, case: Case, status: str) -> Case:
         case.save(update_fields=update)
         _incident_refresh(case.incident_id)
         audit_log(
-            actor=actor, action="counselling.case.status_changed", case_id=case.pk,
+            actor=actor, action=AuditAction.CASE_STATUS_CHANGED, case_id=case.pk,
             organisation_id=case.organisation_id, data={"from": old, "to": status},
         )
     return case
@@ -152,7 +153,7 @@ def case_take(*, actor: Any, case: Case) -> Case:
                 return case
             raise ServiceError("already_taken", "Someone else has already taken this case.")
         audit_log(
-            actor=actor, action="counselling.case.taken", case_id=case.pk,
+            actor=actor, action=AuditAction.CASE_TAKEN, case_id=case.pk,
             organisation_id=case.organisation_id,
         )
     return case
@@ -191,7 +192,7 @@ def case_mark_duplicate(*, actor: Any, case: Case, original: Case) -> Case:
                 _incident_refresh(source_id)
             _incident_refresh(target_id)
         audit_log(
-            actor=actor, action="counselling.case.marked_duplicate", case_id=case.pk,
+            actor=actor, action=AuditAction.CASE_MARKED_DUPLICATE, case_id=case.pk,
             organisation_id=case.organisation_id,
             data={"original": original.pk, "incident": target_id, "merged_incident": merged},
         )
@@ -212,7 +213,7 @@ def case_unmark_duplicate(*, actor: Any, case: Case) -> Case:
         case.save(update_fields=["duplicate_of", "incident", "updated_at"])
         _incident_refresh(old_incident)
         audit_log(
-            actor=actor, action="counselling.case.unmarked_duplicate", case_id=case.pk,
+            actor=actor, action=AuditAction.CASE_UNMARKED_DUPLICATE, case_id=case.pk,
             organisation_id=case.organisation_id,
             data={"incident": incident.pk, "previous_incident": old_incident},
         )

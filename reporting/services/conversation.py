@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from reporting import crypto
-from reporting.audit import audit_log
+from reporting.audit import AuditAction, audit_log
 from reporting.models import (
     Case,
     Message,
@@ -107,7 +107,7 @@ def message_post(*, case: Case, case_key: bytes, body: str, actor: Any | None) -
                 setattr(case, name, value)
         audit_log(
             actor=actor,
-            action="reporting.message.from_reporter" if by_reporter else "counselling.message.sent",
+            action=AuditAction.MESSAGE_FROM_REPORTER if by_reporter else AuditAction.MESSAGE_SENT,
             case_id=case.pk, organisation_id=case.organisation_id, data={"message": message.pk},
         )
         if by_reporter:
@@ -154,7 +154,7 @@ def note_add(*, case: Case, internal_key: bytes, body: str, actor: Any) -> Note:
         )
         note.save(update_fields=["body_ciphertext"])
         audit_log(
-            actor=actor, action="counselling.note.added", case_id=case.pk,
+            actor=actor, action=AuditAction.NOTE_ADDED, case_id=case.pk,
             organisation_id=case.organisation_id, data={"note": note.pk},
         )
     return note

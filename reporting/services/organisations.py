@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 
 from reporting import crypto
-from reporting.audit import audit_log
+from reporting.audit import AuditAction, audit_log
 from reporting.models import (
     Case,
     CaseGrant,
@@ -66,7 +66,7 @@ def organisation_create(
             is_fallback=is_fallback, is_demo=is_demo, public_contact=public_contact,
         )
         _store_org_key(org, version=1, keypair=keypair, recovery_code=recovery_code)
-        audit_log(actor=actor, action="reporting.organisation.created", organisation_id=org.pk)
+        audit_log(actor=actor, action=AuditAction.ORGANISATION_CREATED, organisation_id=org.pk)
     return NewOrganisation(organisation=org, recovery_code=recovery_code, private_key=keypair.private_key)
 
 
@@ -112,7 +112,7 @@ def organisation_update(*, actor: Any, organisation: Organisation, **fields: Any
             setattr(organisation, name, value)
         organisation.save(update_fields=list(fields))
         audit_log(
-            actor=actor, action="reporting.organisation.updated", organisation_id=organisation.pk,
+            actor=actor, action=AuditAction.ORGANISATION_UPDATED, organisation_id=organisation.pk,
             data={"fields": sorted(fields)},
         )
     return organisation
@@ -144,7 +144,7 @@ def organisation_key_rotate(*, actor: Any | None, organisation: Organisation, re
             grant.save(update_fields=["key_version", "sealed_case_key", "sealed_internal_key"])
             count += 1
         audit_log(
-            actor=actor, action="reporting.organisation.key_rotated", organisation_id=org.pk,
+            actor=actor, action=AuditAction.ORGANISATION_KEY_ROTATED, organisation_id=org.pk,
             data={"version": new_key.version, "grants": count},
         )
     return RotatedKey(key=new_key, private_key=keypair.private_key, resealed_grants=count)

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from reporting import crypto
-from reporting.audit import audit_log
+from reporting.audit import AuditAction, audit_log
 from reporting.models import (
     Attachment,
     Case,
@@ -215,7 +215,7 @@ def _report_store(
         Organisation.objects.filter(pk=organisation.pk).update(last_received_at=now)
         audit_log(
             actor=actor,
-            action="reporting.case.manual_entry" if manual else "reporting.case.submitted",
+            action=AuditAction.CASE_MANUAL_ENTRY if manual else AuditAction.CASE_SUBMITTED,
             case_id=case.pk, organisation_id=organisation.pk,
             data={"channel": report.channel, "files": len(files)},
         )
@@ -298,7 +298,7 @@ def attachment_add(*, case: Case, case_key: bytes, item: FileInput, actor: Any |
             stored.append(attachment)
             touch_reporter_activity(case, by_reporter=actor is None)
             audit_log(
-                actor=actor, action="reporting.attachment.added", case_id=case.pk,
+                actor=actor, action=AuditAction.ATTACHMENT_ADDED, case_id=case.pk,
                 organisation_id=case.organisation_id, data={"attachment": attachment.uuid.hex},
             )
     except BaseException:

@@ -14,7 +14,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 
 from counselling.models import Membership
 from counselling.services import NewMember
-from reporting.audit import audit_log
+from reporting.audit import AuditAction, ChainProblem, audit_anchor_create, audit_log
 from reporting.services import NewOrganisation, Submitted, message_post, reporter_open
 
 MARKER = "CANARY-audit-page-51c0"
@@ -181,14 +181,51 @@ def test_paginates_a_hundred_per_page_and_keeps_the_filter(
     admin = make_member(two_orgs[0], role=Membership.Role.PARTNER_ADMIN)
     with transaction.atomic():
         for number in range(130):
-            audit_log(actor=None, action="tests.paging.entry", organisation_id=north.pk, case_id=900000 + number)
+            audit_log(actor=None, action=AuditAction.CASE_VIEWED, organisation_id=north.pk, case_id=900000 + number)
     client = staff_client(admin)
 
-    first = client.get(URL, {"action": "tests.paging"}).content.decode()
-    second = client.get(URL, {"action": "tests.paging", "page": 2}).content.decode()
+    first = client.get(URL, {"action": "counselling.case.vi"}).content.decode()
+    second = client.get(URL, {"action": "counselling.case.vi", "page": 2}).content.decode()
 
-    assert first.count("tests.paging.entry") == 100
-    assert second.count("tests.paging.entry") == 30
+    assert first.count("<code>counselling.case.viewed</code>") == 100
+    assert second.count("<code>counselling.case.viewed</code>") == 30
     assert 'href="?case=900129"' in first  # newest first
     assert 'href="?case=900000"' in second
-    assert "?action=tests.paging&amp;page=2" in first
+    assert "?action=counselling.case.vi&amp;page=2" in first
+
+
+def test_coordinator_sees_the_anchors_newest_first_and_the_chain_status(
+    cases: dict[str, Submitted], two_orgs: Any, make_member: Callable[..., NewMember]
+) -> None:
+    coordinator = make_member(None, role=Membership.Role.COORDINATOR)
+    client = staff_client(coordinator)
+    assert 'data-chain-status="unchecked"' in client.get(URL).content.decode()
+
+    older = audit_anchor_create(verdict=None)
+    newer = audit_anchor_create(verdict=None)
+    assert older is not None and newer is not None
+    page = client.get(URL).content.decode()
+
+    assert 'data-chain-status="intact"' in page
+    assert page.index(newer.value) < page.index(older.value)
+    assert "Anchors, newest first (2 of 2)" in page
+
+    broken = audit_anchor_create(verdict=ChainProblem(older.last_entry_id, "was altered or written without the chain key"))
+    assert broken is not None and broken.chain_intact is False
+    page = client.get(URL).content.decode()
+    assert 'data-chain-status="broken"' in page
+    assert f"the chain was broken at entry {older.last_entry_id}." in page
+    assert MARKER not in page
+
+
+def test_partner_admin_sees_no_anchors(
+    cases: dict[str, Submitted], two_orgs: Any, make_member: Callable[..., NewMember]
+) -> None:
+    anchor = audit_anchor_create(verdict=None)
+    assert anchor is not None
+    admin = make_member(two_orgs[0], role=Membership.Role.PARTNER_ADMIN)
+
+    page = staff_client(admin).get(URL).content.decode()
+
+    assert anchor.value not in page and anchor.head_hash not in page
+    assert "data-chain-status" not in page

@@ -121,7 +121,7 @@ def test_clearsessions_is_scheduled_daily(db: None) -> None:
 def test_schedule_migration_is_idempotent(db: None) -> None:
     from django.apps import apps
 
-    migration = importlib.import_module("counselling.migrations.0005_sessions_clear_no_account_lock")
+    migration = importlib.import_module("counselling.migrations.0006_sessions_clear_no_account_lock")
     migration.create_schedule(apps, None)
     migration.create_schedule(apps, None)
     assert Schedule.objects.filter(name="sessions-clear").count() == 1

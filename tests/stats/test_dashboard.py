@@ -94,3 +94,16 @@ def test_coordinator_publishes_on_the_page(two_orgs, make_member, login) -> None
     assert "needs a note" in again.content.decode()
     assert Publication.objects.count() == 1
     assert AuditEntry.objects.filter(action="stats.published").count() == 1
+
+
+def test_release_the_audit_cannot_finish_is_refused_and_nothing_is_visible(
+    two_orgs, make_member, login, settings
+) -> None:
+    settings.STATS_AUDIT_TIME_LIMIT = 1e-9
+    c = login(make_member(None, role=Membership.Role.COORDINATOR))
+    response = c.post("/staff/statistics/publish/", {"year": "2024", "note": ""})
+    assert response.status_code == 200
+    assert "nothing was published" in response.content.decode()
+    assert not Publication.objects.exists()
+    assert c.get("/en/statistics/2024/").status_code == 404
+    assert not AuditEntry.objects.filter(action="stats.published").exists()

@@ -49,7 +49,8 @@ def test_command_publishes(fallback_org, submit, classify, capsys) -> None:
     call_command("publish_statistics", "--year", "2024")
     out = capsys.readouterr().out
     assert "Published 2024 version 1" in out
-    assert "fewer than 3" in out  # a year of one incident is fully suppressed
+    assert "not published (small year)" in out  # a year of one incident is fully suppressed
+    assert "0 failures" in out  # the audit summary
     call_command("publish_statistics", "--year", "2024", "--note", "Correction")
     assert Publication.objects.filter(year=2024).count() == 2
     with pytest.raises(CommandError):
@@ -76,3 +77,11 @@ def test_demo_statistics_are_idempotent_marked_and_published(client, db) -> None
     earlier = client.get(f"/en/statistics/{year - 1}/").content.decode()
     assert 'data-suppressed="true"' in earlier  # its rare incident types are hidden
     assert "not published to protect individuals" in earlier and "fewer than" not in earlier
+
+
+def test_command_exits_non_zero_when_the_audit_refuses(fallback_org, submit, classify, settings) -> None:
+    classify(submit().case)
+    settings.STATS_AUDIT_TIME_LIMIT = 1e-9
+    with pytest.raises(CommandError, match="nothing was published"):
+        call_command("publish_statistics", "--year", "2024")
+    assert not Publication.objects.exists()

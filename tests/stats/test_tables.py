@@ -6,9 +6,7 @@ Pure Python, no Django: run with ``-p no:django``.
 from __future__ import annotations
 
 import ast
-import csv
 import dataclasses
-import io
 import itertools
 import json
 import random
@@ -41,7 +39,6 @@ from stats.tables import (
     publish,
     region_keys,
     region_names,
-    to_csv,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -335,31 +332,6 @@ def test_k_below_three_is_refused(k: Any) -> None:
     # With k = 2 a primary cell is known to be exactly 1.
     with pytest.raises(ValueError):
         build_tables(recs(5), year=YEAR, k=k)
-
-
-def test_csv_numbers_equal_the_dict() -> None:
-    data = recs(40) + recs(2, incident_type="threat") + recs(5, district="online")
-    out = build_tables(data, year=YEAR)
-    rows = list(csv.DictReader(io.StringIO(to_csv(out))))
-    assert rows[0] == {"table": "total", "key": "all", "value": "47", "suppressed": "false"}
-    expected = [
-        (
-            name,
-            c["key"],
-            "" if c["value"] is None else str(c["value"]),
-            str(c["suppressed"]).lower(),
-        )
-        for name, t in out["tables"].items()
-        for c in t["cells"]
-    ]
-    assert [(r["table"], r["key"], r["value"], r["suppressed"]) for r in rows[1:]] == expected
-    assert ("incident_type", "threat", "", "true") in expected
-
-
-def test_csv_of_a_fully_suppressed_year() -> None:
-    rows = list(csv.DictReader(io.StringIO(to_csv(build_tables(recs(1), year=YEAR)))))
-    assert rows[0] == {"table": "total", "key": "all", "value": "", "suppressed": "true"}
-    assert {r["value"] for r in rows} == {""}
 
 
 def test_internal_tables_are_unsuppressed_and_share_the_counting() -> None:

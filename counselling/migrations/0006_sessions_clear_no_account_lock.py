@@ -20,7 +20,7 @@ def next_run_at(now):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('counselling', '0004_digest_schedule'),
+        ('counselling', '0005_audit_anchor_schedule'),
         ('django_q', '0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more'),
     ]
 
