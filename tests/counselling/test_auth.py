@@ -218,16 +218,16 @@ def test_failures_from_one_client_wait_longer_each_time(make_org: Any, make_memb
 
 
 def test_the_wait_never_exceeds_the_maximum(make_org: Any, make_member: Any) -> None:
-    member = make_member(make_org())
-    user = member.membership.user
-    start = time.time()
-    with mock.patch("counselling.auth._clock", return_value=start):
-        for _ in range(settings.LOGIN_FREE_FAILURES + 40):
-            auth._throttle_failure(user.username, "client-hash")
-    with mock.patch("counselling.auth._clock", return_value=start + settings.LOGIN_MAX_DELAY_SECONDS - 1):
-        assert auth.throttled(user.username, "client-hash")
-    with mock.patch("counselling.auth._clock", return_value=start + settings.LOGIN_MAX_DELAY_SECONDS + 1):
-        assert not auth.throttled(user.username, "client-hash")
+    user = make_member(make_org()).membership.user
+    now = time.time()
+    for _ in range(settings.LOGIN_FREE_FAILURES + 40):
+        now += settings.LOGIN_MAX_DELAY_SECONDS + 1  # each attempt after the last wait is over
+        with mock.patch("counselling.auth._clock", return_value=now), pytest.raises(auth.LoginRefused):
+            auth.login_check(username=user.username, password="wrong password", otp="000000", client="a-client")
+    with mock.patch("counselling.auth._clock", return_value=now + settings.LOGIN_MAX_DELAY_SECONDS - 1):
+        assert auth.throttled(user.username, "a-client")
+    with mock.patch("counselling.auth._clock", return_value=now + settings.LOGIN_MAX_DELAY_SECONDS + 1):
+        assert not auth.throttled(user.username, "a-client")
 
 
 def test_unknown_names_are_throttled_like_real_ones(make_org: Any) -> None:
