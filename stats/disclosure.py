@@ -19,8 +19,8 @@ One integer variable per cell of every table of every release and one per grand 
 * A published cell or total is fixed to its value.
 * A suppressed cell is at least 1 (zeros are published), except when its whole table is
   suppressed (rule 4, small year) or when the release is ``release_aware`` and the same
-  cell was suppressed in an earlier release of the year (rule 6 hides such a cell even
-  when it is 0 now); then it is at least 0.  A suppressed grand total (small year) lies
+  cell was suppressed in the release just before it (rule 6 hides such a cell even when
+  it is 0 now); then it is at least 0.  A suppressed grand total (small year) lies
   in ``[1, k-1]``.
 * Partition tables (``incident_type``, ``area_of_life``, ``month``, ``district``,
   ``channel``) add up to the grand total; a ``region`` cell is the sum of its districts
@@ -52,8 +52,8 @@ feasible.
 
 The audit is exact where it matters and skips work where it can prove the answer: every
 solution the solver returns is checked in integer arithmetic and kept as a *witness*
-(a published-data-consistent assignment of every cell).  A cell whose witnesses already
-show ``k`` different values is protected without solving for it; a minimum equal to the
+(a published-data-consistent assignment of every cell).  A cell whose witnessed values
+already span ``k`` integers is protected without solving for it; a minimum equal to the
 cell's lower bound needs no solve.  So a protected cell's reported interval may be a
 sub-interval of the attacker's (``exact: false``); an exposed cell's interval is always
 exact.  LP relaxations are not used: they can only widen intervals, which is unsafe.
@@ -71,8 +71,12 @@ Release path (``publish_release``)
 1. **Fixed geography.**  The first release of a year decides ``district`` or ``region``
    (rule 5); every later release publishes the same (``"geography"`` in the output).
 2. **Ordinary protection** of the new release (``tables.protect_tables``, rules 1-4).
-3. **Sticky suppression** (rule 6): every cell suppressed in any earlier release of the
-   year stays suppressed, even if it is now 0 or large.  A table whose only hidden cell is
+3. **Sticky suppression** (rule 6): every cell suppressed in the year's last release
+   stays suppressed, even if it is now 0 or large.  Without ``unstick`` the hidden cells
+   of releases made this way only grow from release to release, so that is every cell
+   suppressed in any earlier release of the year.  (A cell some earlier release hid but the last one showed again
+   is not hidden again: the last release pins it within the change window already, and
+   hiding it now would only add a narrow hidden cell.)  A table whose only hidden cell is
    such a cell also hides its smallest non-zero other cells.  The output carries
    ``"release_aware": true`` so that the audit (and anyone reading the rules) knows a
    sticky cell may be 0.
@@ -85,7 +89,11 @@ Release path (``publish_release``)
    release published lies within ``x - removed - modified .. x + added + modified`` once
    hidden, so when that window holds fewer than ``k`` values hiding it only adds a
    failure.  At most ``max_rounds`` rounds.
-5. ``ReleaseRefused`` is raised with the audit result (which cells could not be
+5. Optionally (``unstick=True``), once the release passes, cells hidden only because an
+   earlier release hid them are shown again where the audit still passes with them
+   shown: all at once, and after a failure all but those the failures point at, while
+   time is left.
+6. ``ReleaseRefused`` is raised with the audit result (which cells could not be
    protected) if cells still fail, if no round can add a useful cell, if a failing cell of
    the new release is beyond repair (the last release published it and, hidden now, its
    window ``max(1, x - removed - modified) .. x + added + modified`` holds fewer than
@@ -100,17 +108,18 @@ the new small cell cannot be protected short of hiding its whole table, and the 
 is refused; such corrections need to be batched until the change is larger.
 Hiding the total change is out of scope too: with published totals and known change
 sizes, a suppressed small-year total of an earlier release is pinned, and the release is
-refused.  Complementary cells of rule 3 are still
-the smallest cells (all ties), so a rule-aware attacker knows every cell hidden by rules
-1 and 3 lies below the smallest published non-zero cell of its table; the audit models
-the rule-blind attacker above, not that order bound.  Cells added by rule 6 and by the
-audit do not follow that order.
+refused.  Complementary cells of rule 3 are still the smallest cells (all ties), so a
+rule-aware attacker knows every cell hidden by rules 1 and 3 lies below the smallest
+published non-zero cell of its table; the audit models the rule-blind attacker above,
+not that order bound, nor what the choices of steps 4 and 5 (which depend on the audit)
+tell a reader who knows the procedure.  Cells added by rule 6 and by the audit do not
+follow that order.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -390,11 +399,11 @@ def _link(b: _ModelBuilder, before: _ReleaseVars, after: _ReleaseVars, change: C
     added, removed, modified = change.added, change.removed, change.modified
     b.row([(after.total, 1), (before.total, -1)], added - removed, added - removed)
     flows: dict[str, dict[str, tuple[int, int, int, int]]] = {}
-    for name in before.cells.keys() & after.cells.keys():
-        if name == "region":
-            continue  # follows from the districts
-        flows[name] = {}
-        for key in before.cells[name].keys() & after.cells[name].keys():
+    # Lists, not set intersections: the same releases must give the same model (and the
+    # same witnesses) in every process, whatever the hash seed.
+    for name in [n for n in before.cells if n in after.cells and n != "region"]:
+        flows[name] = {}  # regions follow from the districts
+        for key in [key for key in before.cells[name] if key in after.cells[name]]:
             x, x_next = before.cells[name][key], after.cells[name][key]
             add, rem = b.var(0, added), b.var(0, removed)
             inflow, outflow = b.var(0, modified), b.var(0, modified)
@@ -505,7 +514,7 @@ def audit_releases(
 
     b = _ModelBuilder()
     targets: list[_Target] = []
-    hidden_before: set[tuple[str, str]] = set()
+    hidden_before: set[tuple[str, str]] = set()  # in the release just before
     previous: _ReleaseVars | None = None
     for index, release in enumerate(releases):
         current = _release_vars(
@@ -513,12 +522,7 @@ def audit_releases(
         )
         if previous is not None:
             _link(b, previous, current, changes[index - 1])
-        hidden_before.update(
-            (name, c["key"])
-            for name, table in release["tables"].items()
-            for c in table["cells"]
-            if c["suppressed"]
-        )
+        hidden_before = _hidden_cells(release)
         previous = current
 
     solver = _Solver(b, deadline=start + time_limit)
@@ -606,6 +610,15 @@ def _unaudited(t: _Target) -> CellInterval:
 # ---------------------------------------------------------------------- release path
 
 
+def _hidden_cells(release: Mapping[str, Any]) -> set[tuple[str, str]]:
+    return {
+        (name, c["key"])
+        for name, table in release["tables"].items()
+        for c in table["cells"]
+        if c["suppressed"]
+    }
+
+
 def geography_of(release: Mapping[str, Any]) -> str:
     """``"district"`` or ``"region"``: how ``release`` publishes the place."""
     recorded = release.get("geography")
@@ -623,6 +636,7 @@ def publish_release(
     changes: Sequence[Change] = (),
     time_limit: float = 60.0,
     max_rounds: int = 10,
+    unstick: bool = False,
 ) -> tuple[dict[str, Any], AuditResult]:
     """The public tables of a new release of ``year``, protected together with the
     ``previous`` releases of that year (in publication order; ``changes[i]`` is the change
@@ -631,6 +645,14 @@ def publish_release(
     Returns the release (``publish`` shape plus ``"geography"`` and ``"release_aware"``)
     and its passing audit.  Raises ``ReleaseRefused`` when it cannot be protected within
     ``max_rounds`` rounds of added suppression or ``time_limit`` seconds in total.
+
+    With ``unstick``, once a release passes, cells kept hidden only by rule 6 are
+    published again where the audit still passes with them shown (SPEC §6: "unless its
+    value can be published without narrowing any earlier suppressed cell"): all of them
+    at once, and after a failure all but those the failures point at, while time is left.  This matters after
+    large changes (quarterly snapshots); after a correction of a few incidents nothing
+    can be shown again.  Whether a cell is shown then depends on the audit, which a
+    rule-aware attacker can reason about; the audit does not model that.
     """
     if len(changes) != len(previous):
         raise ValueError("one change per previous release is needed")
@@ -642,19 +664,18 @@ def publish_release(
     deadline = time.monotonic() + time_limit
     geography = geography_of(previous[0]) if previous else None
     forced: dict[str, set[str]] = {}
-    for release in previous:
-        for name, table in release["tables"].items():
-            forced.setdefault(name, set()).update(
-                c["key"] for c in table["cells"] if c["suppressed"]
-            )
+    if previous:
+        for name, key in _hidden_cells(previous[-1]):
+            forced.setdefault(name, set()).add(key)
+    sticky = {(name, key) for name, keys in forced.items() for key in keys}
 
-    audit: AuditResult | None = None
-    for _round in range(max_rounds + 1):
-        total, protected = tables.protect_tables(
-            counts, k=k, geography=geography, forced=forced
-        )
+    def attempt(
+        hide: Mapping[str, set[str]],
+    ) -> tuple[dict[str, Any], list[tables.Table], AuditResult]:
+        # ``geography`` is read when called: None only until the first attempt decides it.
+        total, protected = tables.protect_tables(counts, k=k, geography=geography, forced=hide)
         release = tables.serialise(year, k, total, protected)
-        release["geography"] = geography = geography_of(release)
+        release["geography"] = geography_of(release)
         release["release_aware"] = True
         audit = audit_releases(
             [*previous, release],
@@ -662,7 +683,17 @@ def publish_release(
             k=k,
             time_limit=max(deadline - time.monotonic(), 0.0),
         )
+        return release, protected, audit
+
+    audit: AuditResult | None = None
+    for _round in range(max_rounds + 1):
+        release, protected, audit = attempt(forced)
+        geography = release["geography"]
         if audit.ok:
+            # A cell shown again lies within the last change's window around its shown
+            # value in the release before; below k values that always fails.
+            if unstick and sticky and _window(changes[-1]) >= k:
+                return _unstick(attempt, release, protected, audit, forced, sticky, k, deadline)
             return release, audit
         if audit.error is not None or _beyond_repair(
             audit.failures,
@@ -689,6 +720,59 @@ def publish_release(
             break
     assert audit is not None
     raise ReleaseRefused(audit)
+
+
+_Attempt = Callable[
+    [Mapping[str, set[str]]], tuple[dict[str, Any], list[tables.Table], AuditResult]
+]
+
+
+def _unstick(
+    attempt: _Attempt,
+    release: dict[str, Any],
+    protected: list[tables.Table],
+    audit: AuditResult,
+    forced: dict[str, set[str]],
+    sticky: set[tuple[str, str]],
+    k: int,
+    deadline: float,
+) -> tuple[dict[str, Any], AuditResult]:
+    """Show again the cells hidden only by rule 6 where the audit still passes; returns
+    the last release that passed (never one that did not).
+
+    Tries all candidates at once; when that fails, drops the candidates the failures
+    point at (the same cell, else the failing tables) and tries the rest, until a try
+    passes or nothing is left.
+    """
+    candidates = {
+        (t.name, c.key)
+        for t in protected
+        for c in t.cells
+        if c.suppressed and (t.name, c.key) in sticky and not 0 < c.count < k
+    }
+    while candidates and time.monotonic() < deadline:
+        trial = {name: set(keys) for name, keys in forced.items()}
+        for name, key in candidates:
+            trial[name].discard(key)
+        trial_release, _protected, trial_audit = attempt(trial)
+        if trial_audit.ok:
+            return trial_release, trial_audit
+        if trial_audit.error is not None:
+            break
+        failing = {(c.table, c.key) for c in trial_audit.failures}
+        blamed = candidates & failing or {
+            cell for cell in candidates if cell[0] in {table for table, _key in failing}
+        }
+        if not blamed:
+            break
+        candidates -= blamed
+    return release, audit
+
+
+def _window(change: Change) -> int:
+    """Values a cell can take in one release given its value in the other: it moves by at
+    most ``added + modified`` up and ``removed + modified`` down."""
+    return change.added + change.removed + 2 * change.modified + 1
 
 
 def _beyond_repair(
@@ -742,8 +826,7 @@ def _more_suppression(
     by_name = {t.name: t for t in protected}
     shown_before: set[tuple[str, str]] = set()
     if last is not None and change is not None:
-        window = change.added + change.removed + 2 * change.modified + 1
-        if window < k:
+        if _window(change) < k:
             shown_before = {
                 (name, c["key"])
                 for name, table in last["tables"].items()

@@ -9,6 +9,7 @@ holds text, page and settings together.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from stats import presentation, selectors, tables
@@ -48,7 +49,11 @@ def methodology_facts(*, k: int | None = None) -> dict[str, Any]:
     }
 
 
-def methodology_text(*, k: int, schedule: str | None = None) -> str:
+def methodology_text(
+    *, k: int, schedule: str | None = None, audit: Mapping[str, Any] | None = None
+) -> str:
+    """The English text frozen into a release; with ``audit`` (the summary of the release's
+    own check) it ends with what the check found."""
     facts = methodology_facts(k=k)
     if schedule is not None:
         facts["schedule"] = schedule
@@ -95,7 +100,8 @@ Releases of a year
     provisional release. Released figures are frozen and never change; a correction is a new
     version with a note that explains the change. All versions stay available.
 12. The protection holds against all releases of a year taken together, not one release at a
-    time: a figure hidden in one release stays hidden in every later release of that year.
+    time: a figure hidden in one release stays hidden in every later release of that year,
+    unless the check (13) shows that publishing it narrows no figure hidden before.
 13. Before each release, an automatic check (an integer-programming audit) looks at all
     releases of the year together: every table, the totals, the bounds between the motive
     figures and the total, and the size of each change between releases, which it assumes to
@@ -105,4 +111,15 @@ Releases of a year
 14. {schedule_text} A provisional release is a frozen snapshot of the incidents classified so
     far, checked in the same way as every other release. Final figures come with the annual
     release. There are no live figures.
+""" + (_audit_paragraph(audit) if audit is not None else "")
+
+
+def _audit_paragraph(audit: Mapping[str, Any]) -> str:
+    return f"""
+The check of this release
+
+15. The check covered this release and every earlier release of its year: it examined
+    {audit.get("cells_audited", 0)} hidden figures in {audit.get("seconds", 0)} seconds. Every
+    hidden figure keeps at least {audit.get("min_values")} possible values; no hidden figure
+    can be worked out.
 """

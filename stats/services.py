@@ -10,7 +10,7 @@ import zlib
 from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from meldestelle.schedules import RUN_ZONE
 from reporting.audit import AuditAction, audit_log
 from reporting.models import Case, Incident
 from reporting.services import ServiceError
@@ -273,7 +274,8 @@ def provisional_release_take(*, today: date) -> Publication | None:
         return None
     year = yesterday.year
     releases = Publication.objects.filter(year=year)
-    if releases.filter(provisional=False).exists() or releases.filter(created_at__date=today).exists():
+    day_start = datetime.combine(today, time.min, tzinfo=RUN_ZONE)
+    if releases.filter(provisional=False).exists() or releases.filter(created_at__gte=day_start).exists():
         return None
     if not selectors.counted_records(year=year).exists():
         return None
@@ -352,7 +354,7 @@ def _publish(*, actor: Any | None, year: int, note: str, provisional: bool) -> P
         changes.append(_change(earlier[-1], digests, counts.total))
     try:
         published, audit = disclosure.publish_release(
-            counts, year=year, k=k, previous=[p.tables for p in earlier], changes=changes,
+            counts, year=year, k=k, previous=[p.tables for p in earlier], changes=changes, unstick=True,
             time_limit=float(getattr(settings, "STATS_AUDIT_TIME_LIMIT", 120)),
         )
     except disclosure.ReleaseRefused as refused:
@@ -368,7 +370,7 @@ def _publish(*, actor: Any | None, year: int, note: str, provisional: bool) -> P
         created_at=timezone.now(),
         created_by_id=getattr(actor, "pk", None),
         note=note,
-        methodology=methodology_text(k=k),
+        methodology=methodology_text(k=k, audit=_audit_summary(audit)),
         k=k,
         tables=published,
         contains_demo_data=counted.filter(is_demo=True).exists(),

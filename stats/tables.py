@@ -94,8 +94,7 @@ rule 6, which may be 0).
    (``geography=`` argument), because one late report can flip the test, and districts
    in one version with regions in the next would give those equations away.
 6. **Kept hidden (later releases).**  ``forced`` names cells that must be hidden too:
-   every cell hidden in an earlier release of the year, and cells the release audit
-   adds.  They stay hidden whatever their value now, zero included
+   every cell hidden in the year's last release, and cells the release audit adds.  They stay hidden whatever their value now, zero included
    (``protect_with``).  A complement is added only where they do not already hide a
    cell ``>= k`` beside the primary cells, or where a forced cell would be the only
    hidden cell of its table.
@@ -496,8 +495,8 @@ def protect(values: Sequence[int], k: int) -> frozenset[int]:
 
 def protect_with(values: Sequence[int], k: int, forced: Collection[int]) -> frozenset[int]:
     """Rules 1, 3 and 4 for a table of a later release, where the cells in ``forced`` must
-    stay hidden (rule 6: hidden in an earlier release of the year, or added by the
-    release audit).  A forced cell may hold any value, zero included.
+    stay hidden (rule 6: hidden in the year's last release, or added by the release
+    audit).  A forced cell may hold any value, zero included.
 
     Without forced cells this is ``protect``.  With them, a complement is added only
     where the forced cells do not already provide one, because every cell hidden for the

@@ -57,7 +57,7 @@ def test_classify_publish_and_read_public_page(
     page.select_option("#id_channel", "phone")
     page.locator("form button[type=submit]").last.click()
     page.wait_for_load_state()
-    record = StatisticsRecord.objects.get(case=cases[0])
+    record = StatisticsRecord.objects.get(incident_id=cases[0].incident_id)
     assert record.motives == ["antisemitism", "racism"]
 
     # The coordinator publishes the year.

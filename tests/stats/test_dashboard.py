@@ -19,15 +19,13 @@ URLS = ("/staff/statistics/", "/staff/statistics/export.csv?year=2024",
 @pytest.fixture
 def two_orgs(make_org, make_member, submit, classify):
     north = make_org("north", statewide=True)
-    south = make_org("south", is_fallback=True)
+    south = make_org("south", is_fallback=True, statewide=True)
     north_case = submit(partner="north").case
     assert north_case.organisation_id == north.organisation.pk
     classify(north_case, incident_type="threat")
-    from reporting.services import report_submit  # noqa: F401
     for _ in range(2):
-        case = submit().case
-        case.organisation = south.organisation
-        case.save()
+        case = submit(partner="south").case
+        assert case.organisation_id == south.organisation.pk
         classify(case, incident_type="assault")
     return north, south
 
@@ -107,3 +105,21 @@ def test_release_the_audit_cannot_finish_is_refused_and_nothing_is_visible(
     assert not Publication.objects.exists()
     assert c.get("/en/statistics/2024/").status_code == 404
     assert not AuditEntry.objects.filter(action="stats.published").exists()
+
+
+def test_refused_correction_names_the_figures_it_could_not_protect(
+    make_org, make_member, submit, classify, login
+) -> None:
+    make_org("solo", is_fallback=True)
+    cases = [submit().case for _ in range(5)]
+    for case in cases:
+        classify(case)
+    c = login(make_member(None, role=Membership.Role.COORDINATOR))
+    assert c.post("/staff/statistics/publish/", {"year": "2024", "note": ""}).status_code == 302
+    classify(cases[0], incident_type="threat")
+    response = c.post("/staff/statistics/publish/", {"year": "2024", "note": "One reclassified"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "nothing was published" in page
+    assert 'id="unprotected-cells"' in page and "By type of incident, Threat" in page
+    assert Publication.objects.count() == 1

@@ -1,6 +1,6 @@
 """Tests for stats.disclosure: the release audit and the release-aware publication path.
 
-Pure Python, no Django: run with ``-p no:django``.
+Pure Python: no database, no Django.
 """
 
 from __future__ import annotations
@@ -176,6 +176,12 @@ def test_audit_result_serialises_to_json() -> None:
             "required": 3, "exact": True, "status": "exposed"} in stored["failures"]
     summary = result.summary()
     assert json.loads(json.dumps(summary)) == summary
+    passing = audit_releases([v1], [])
+    assert passing.ok
+    assert json.loads(json.dumps(passing.as_dict()))["cells"] == [
+        c.as_dict() for c in passing.cells
+    ]
+    assert all(type(c.exact) is bool for c in passing.cells)
     assert summary["cells_audited"] == 2
     assert summary["min_width"] == 1
     assert summary["failures"] == 2
@@ -314,3 +320,31 @@ def test_previous_releases_must_match_the_changes_and_the_year() -> None:
             tables.aggregate([], year=YEAR + 1), year=YEAR + 1, previous=[v1],
             changes=[Change(0, 0, 0)],
         )
+
+
+def test_unstick_shows_a_once_hidden_cell_again_after_a_large_change() -> None:
+    data = year_with_a_small_threat_cell()
+    v1, _ = publish_release(counts(data), year=YEAR)
+    late = recs(30, incident_type="threat", channel="email")
+    data2 = data + late
+    change = [Change(len(late), 0, 0)]
+    kept, _ = publish_release(counts(data2), year=YEAR, previous=[v1], changes=change)
+    assert cell(kept, "incident_type", "threat")["suppressed"]
+    shown, audit = publish_release(
+        counts(data2), year=YEAR, previous=[v1], changes=change, unstick=True
+    )
+    assert cell(shown, "incident_type", "threat") == {
+        "key": "threat", "value": 32, "suppressed": False}
+    assert audit.ok
+    assert audit_releases([v1, shown], change, exact=True).ok
+
+
+def test_unstick_keeps_hidden_what_would_narrow_an_earlier_cell() -> None:
+    data = year_with_a_small_threat_cell()
+    v1, _ = publish_release(counts(data), year=YEAR)
+    data2 = [*data, rec(incident_type="threat", channel="phone")]
+    v2, audit = publish_release(
+        counts(data2), year=YEAR, previous=[v1], changes=[Change(1, 0, 0)], unstick=True
+    )
+    assert cell(v2, "incident_type", "threat")["suppressed"]
+    assert audit.ok

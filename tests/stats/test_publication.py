@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from reporting.models import AuditEntry
 from reporting.services import ServiceError
 from stats.models import Publication
-from stats.services import statistics_publish
+from stats.services import PublicationRefused, statistics_publish
 
 
 def test_publication_freezes_the_figures(fallback_org, submit, classify) -> None:
@@ -85,3 +85,45 @@ def test_command_exits_non_zero_when_the_audit_refuses(fallback_org, submit, cla
     with pytest.raises(CommandError, match="nothing was published"):
         call_command("publish_statistics", "--year", "2024")
     assert not Publication.objects.exists()
+
+
+def test_release_stores_its_audit_and_the_methodology_summarises_it(fallback_org, submit, classify) -> None:
+    for district in ("03241", "03241", "03241", "03101"):
+        classify(submit().case, district=district)
+    publication = statistics_publish(actor=None, year=2024)
+    summary = publication.audit["summary"]
+    assert publication.audit["ok"] and summary["failures"] == 0
+    assert summary["cells_audited"] >= 1  # the lone Braunschweig incident is hidden
+    assert f"it examined\n    {summary['cells_audited']} hidden figures" in publication.methodology
+    assert f"at least {summary['min_values']} possible values" in publication.methodology
+    assert publication.change == {"added": 4, "removed": 0, "modified": 0}
+
+
+def test_next_release_knows_the_size_of_its_change(fallback_org, submit, classify) -> None:
+    from reporting.services import case_set_status
+
+    cases = [submit().case for _ in range(12)]
+    for i, case in enumerate(cases):
+        classify(case, district="03241", incident_type=("assault", "threat")[i % 2])
+    statistics_publish(actor=None, year=2024)
+    classify(cases[0], district="03241", incident_type="threat")  # reclassified
+    case_set_status(actor=None, case=cases[1], status="rejected")  # leaves the count
+    classify(submit().case, district="03241")  # a late report
+    classify(cases[2], year=2023)  # moves to another year: leaves 2024
+    second = statistics_publish(actor=None, year=2024, note="Late report and corrections")
+    assert second.change == {"added": 1, "removed": 2, "modified": 1}
+    assert second.audit["releases"] == 2
+
+
+def test_correction_that_would_expose_a_hidden_figure_is_refused(fallback_org, submit, classify) -> None:
+    cases = [submit().case for _ in range(5)]
+    for case in cases:
+        classify(case, district="03241")
+    statistics_publish(actor=None, year=2024)
+    # One assault becomes a threat: v1 published 5 assaults, so a second version could only
+    # hide the pair (4, 1) - and the known change of one reclassification pins both.
+    classify(cases[0], district="03241", incident_type="threat")
+    with pytest.raises(PublicationRefused) as refused:
+        statistics_publish(actor=None, year=2024, note="One incident reclassified")
+    assert ("incident_type", "threat") in {(table, code) for _v, table, code in refused.value.cells}
+    assert Publication.objects.filter(year=2024).count() == 1
