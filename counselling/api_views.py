@@ -1,6 +1,9 @@
 """Staff API (SPEC §7): session login with TOTP, CSRF enforced by SessionAuthentication.
 
-One view per operation with its serializers beside it. Anything the caller may not see is 404.
+One view per operation with its serializers beside it. Anything the caller may not see is 404:
+reading a case needs a grant (`get_case_for_member`, copy holders too), every action the
+responsible organisation (`get_case_for_action`). Methods that need the organisation key are
+wrapped in `key_required`, which answers 403 ``not_unlocked`` for a session without it.
 """
 
 from __future__ import annotations
@@ -19,15 +22,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from counselling import auth, selectors
-from counselling.access import get_case_for_member, membership_of, org_key_from_request
+from counselling.access import (
+    get_case_for_action,
+    get_case_for_member,
+    key_required,
+    membership_of,
+    request_case_keys,
+    request_org_key,
+)
 from counselling.decorators import is_staff_session
 from counselling.services import case_opened
-from meldestelle.api import error_response
+from meldestelle.api import SafeJSONParser, error_response
+from meldestelle.ratelimit import request_client
 from reporting.models import Case, Organisation
 from reporting.services import (
     CaseKeys,
     ServiceError,
-    case_keys_for_organisation,
     case_mark_duplicate,
     case_set_status,
     case_shred,
@@ -57,28 +67,6 @@ class StaffAPIView(APIView):
         return 'Session realm="staff"'
 
 
-class NotUnlockedError(Exception):
-    pass
-
-
-def _keys(request: Request, case: Case) -> CaseKeys:
-    org_private_key = org_key_from_request(request._request)
-    membership = membership_of(request.user)
-    if org_private_key is None or membership is None or membership.organisation is None:
-        raise NotUnlockedError
-    try:
-        return case_keys_for_organisation(case=case, organisation=membership.organisation,
-                                          org_private_key=org_private_key)
-    except ServiceError as exc:
-        raise NotUnlockedError from exc
-
-
-def _not_unlocked() -> Response:
-    return error_response("not_unlocked", _("Your session holds no key for this organisation's cases. "
-                                            "Log in again; if that does not help, ask your partner admin."),
-                          http_status=403)
-
-
 def _service_error(exc: ServiceError) -> Response:
     return error_response(exc.code, exc.message, http_status=409 if exc.code == "already_taken" else 400)
 
@@ -103,21 +91,31 @@ class LoginOutput(serializers.Serializer):
 
 
 class LoginView(APIView):
-    """Password + TOTP; sets the session and the unlock cookie."""
+    """Password + TOTP; sets the session and the unlock cookie.
+
+    JSON only, and only from this site: a request whose Origin is another site is refused
+    before its body is read, so a cross-site form cannot log a browser into an account of the
+    sender's choosing (review F-06). Every failed login gets the same 400 ``login_failed``.
+    """
 
     authentication_classes: list[Any] = []
     permission_classes = [permissions.AllowAny]
+    parser_classes = [SafeJSONParser]
 
-    @extend_schema(request=LoginInput, responses={200: LoginOutput, 400: ERROR, 429: ERROR}, tags=["staff"],
-                   summary="Staff login")
+    @extend_schema(request=LoginInput, responses={200: LoginOutput, 400: ERROR, 403: ERROR, 415: ERROR},
+                   tags=["staff"], summary="Staff login")
     def post(self, request: Request) -> Response:
+        if not auth.origin_allowed(request._request):
+            return error_response("cross_origin", _("Logging in is only possible from this site."),
+                                  http_status=403)
         data = LoginInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             result = auth.login_check(username=data.validated_data["username"],
-                                      password=data.validated_data["password"], otp=data.validated_data["otp"])
+                                      password=data.validated_data["password"], otp=data.validated_data["otp"],
+                                      client=request_client(request))
         except auth.LoginRefused as exc:
-            return error_response(exc.code, exc.message, http_status=429 if exc.code == "locked" else 400)
+            return error_response(exc.code, exc.message, http_status=400)
         membership = result.membership
         response = Response()
         django_request: HttpRequest = request._request
@@ -252,12 +250,10 @@ def _detail(case: Case, keys: CaseKeys) -> dict[str, Any]:
 class CaseDetailView(StaffAPIView):
     @extend_schema(responses={200: CaseDetailOutput, 401: ERROR, 403: ERROR, 404: ERROR}, tags=["staff"],
                    summary="A case, decrypted")
+    @key_required
     def get(self, request: Request, case_id: int) -> Response:
         case = get_case_for_member(request.user, case_id)
-        try:
-            keys = _keys(request, case)
-        except NotUnlockedError:
-            return _not_unlocked()
+        keys = request_case_keys(request, case)
         case_opened(actor=request.user, case=case)
         return Response(_detail(case, keys))
 
@@ -280,7 +276,7 @@ class CaseStatusView(StaffAPIView):
     @extend_schema(request=StatusInput, responses={200: CaseStateOutput, 400: ERROR, 401: ERROR, 404: ERROR},
                    tags=["staff"], summary="Change the status")
     def post(self, request: Request, case_id: int) -> Response:
-        case = get_case_for_member(request.user, case_id)
+        case = get_case_for_action(request.user, case_id)
         data = StatusInput(data=request.data)
         data.is_valid(raise_exception=True)
         case = case_set_status(actor=request.user, case=case, status=data.validated_data["status"])
@@ -291,7 +287,7 @@ class CaseTakeView(StaffAPIView):
     @extend_schema(request=None, responses={200: CaseStateOutput, 401: ERROR, 404: ERROR, 409: ERROR},
                    tags=["staff"], summary="Take the case")
     def post(self, request: Request, case_id: int) -> Response:
-        case = get_case_for_member(request.user, case_id)
+        case = get_case_for_action(request.user, case_id)
         try:
             case = case_take(actor=request.user, case=case)
         except ServiceError as exc:
@@ -311,16 +307,14 @@ def _create_from_body(request: Request, case_id: int,
                       create: Callable[[Case, CaseKeys, str], Model]) -> Response:
     """Find the case, validate the body, open the case keys, then let `create` write; 201 with its id.
 
-    The steps run in this order, so a caller who may not see the case gets 404 before any
+    The steps run in this order, so a caller who may not act on the case gets 404 before any
     validation, and an invalid body is refused before the session's keys are looked at.
+    Callers are wrapped in `key_required`.
     """
-    case = get_case_for_member(request.user, case_id)
+    case = get_case_for_action(request.user, case_id)
     data = BodyInput(data=request.data)
     data.is_valid(raise_exception=True)
-    try:
-        keys = _keys(request, case)
-    except NotUnlockedError:
-        return _not_unlocked()
+    keys = request_case_keys(request, case)
     created = create(case, keys, data.validated_data["body"])
     return Response({"id": created.pk}, status=201)
 
@@ -328,6 +322,7 @@ def _create_from_body(request: Request, case_id: int,
 class CaseMessageView(StaffAPIView):
     @extend_schema(request=BodyInput, responses={201: CreatedOutput, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR},
                    tags=["staff"], summary="Message the reporter")
+    @key_required
     def post(self, request: Request, case_id: int) -> Response:
         def post_message(case: Case, keys: CaseKeys, body: str) -> Model:
             return message_post(case=case, case_key=keys.case_key, body=body, actor=request.user)
@@ -338,6 +333,7 @@ class CaseMessageView(StaffAPIView):
 class CaseNoteView(StaffAPIView):
     @extend_schema(request=BodyInput, responses={201: CreatedOutput, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR},
                    tags=["staff"], summary="Add an internal note")
+    @key_required
     def post(self, request: Request, case_id: int) -> Response:
         def add_note(case: Case, keys: CaseKeys, body: str) -> Model:
             assert keys.internal_key is not None
@@ -355,17 +351,16 @@ class CaseTransferView(StaffAPIView):
     @extend_schema(request=TransferInput, responses={200: CaseStateOutput, 400: ERROR, 401: ERROR, 403: ERROR,
                                                      404: ERROR},
                    tags=["staff"], summary="Transfer to another organisation")
+    @key_required
     def post(self, request: Request, case_id: int) -> Response:
-        case = get_case_for_member(request.user, case_id)
+        case = get_case_for_action(request.user, case_id)
         data = TransferInput(data=request.data)
         data.is_valid(raise_exception=True)
         target = Organisation.objects.filter(slug=data.validated_data["organisation"], active=True).first()
         if target is None:
             return error_response("invalid", _("Some answers need another look."), http_status=400,
                                   fields={"organisation": [_("No active organisation has this name.")]})
-        org_private_key = org_key_from_request(request._request)
-        if org_private_key is None:
-            return _not_unlocked()
+        org_private_key = request_org_key(request)
         try:
             case = case_transfer(actor=request.user, case=case, to_organisation=target,
                                  org_private_key=org_private_key, keep_copy=data.validated_data["keep_copy"])
@@ -389,7 +384,7 @@ class CaseDuplicateView(StaffAPIView):
     @extend_schema(request=DuplicateInput, responses={200: DuplicateOutput, 400: ERROR, 401: ERROR, 404: ERROR},
                    tags=["staff"], summary="Mark as a duplicate of another case, or unmark")
     def post(self, request: Request, case_id: int) -> Response:
-        case = get_case_for_member(request.user, case_id)
+        case = get_case_for_action(request.user, case_id)
         data = DuplicateInput(data=request.data)
         data.is_valid(raise_exception=True)
         reference = data.validated_data["original"]
@@ -419,7 +414,7 @@ class CaseDeleteView(StaffAPIView):
     @extend_schema(request=DeleteInput, responses={204: None, 400: ERROR, 401: ERROR, 404: ERROR},
                    tags=["staff"], summary="Delete the case now (crypto-shred)")
     def post(self, request: Request, case_id: int) -> Response:
-        case = get_case_for_member(request.user, case_id)
+        case = get_case_for_action(request.user, case_id)
         data = DeleteInput(data=request.data)
         data.is_valid(raise_exception=True)
         if not data.validated_data["confirm"]:

@@ -25,9 +25,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from counselling import selectors
-from counselling.access import get_case_for_member, membership_of
+from counselling.access import (
+    NotUnlocked,
+    get_case_for_action,
+    key_required,
+    membership_of,
+    request_case_keys,
+)
 from counselling.decorators import staff_required
-from counselling.views.cases import NotUnlocked, _case_keys, _unlock_redirect
 from reporting.models import Case
 from reporting.services import report_decrypt
 from reporting.taxonomy import AntisemitismForm, AreaOfLife, Channel, IncidentType, Motive
@@ -168,12 +173,13 @@ def suggestion_from_report(case: Case, report: Mapping[str, Any]) -> dict[str, A
 
 def _report(request: HttpRequest, case: Case) -> dict[str, Any]:
     """The decrypted report, opened as the case page opens it; raises NotUnlocked."""
-    return report_decrypt(case=case, case_key=_case_keys(request, case).case_key)
+    return report_decrypt(case=case, case_key=request_case_keys(request, case).case_key)
 
 
 @staff_required
+@key_required
 def classify(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_member(request.user, case_id)
+    case = get_case_for_action(request.user, case_id)
     report: dict[str, Any] | None
     if request.method == "POST":
         form = ClassificationForm(request.POST)
@@ -193,10 +199,7 @@ def classify(request: HttpRequest, case_id: int) -> HttpResponse:
             report = None  # saving needs no key: the answers are shown again, without the report
         record = incident_record(case)
     else:
-        try:
-            report = _report(request, case)
-        except NotUnlocked:
-            return _unlock_redirect(request)
+        report = _report(request, case)  # without the key, key_required sends the member to unlock
         record = incident_record(case)
         form = ClassificationForm(
             initial=record_values(record) if record is not None else suggestion_from_report(case, report)

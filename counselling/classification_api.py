@@ -15,8 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from counselling.access import get_case_for_member
-from counselling.api_views import ERROR, NotUnlockedError, _keys, _not_unlocked
+from counselling.access import get_case_for_action, key_required, request_case_keys
+from counselling.api_views import ERROR
 from counselling.classification import incident_record, suggestion_from_report
 from counselling.decorators import is_staff_session
 from meldestelle.api import error_response
@@ -101,16 +101,14 @@ class CaseClassificationView(APIView):
         responses={200: ClassificationProposal, 401: ERROR, 403: ERROR, 404: ERROR},
         tags=["cases"],
     )
+    @key_required
     def get(self, request: Request, case_id: int) -> Response:
         if not is_staff_session(request._request):
             return error_response(
                 "not_authenticated", _("Please log in."), http_status=status.HTTP_401_UNAUTHORIZED
             )
-        case = get_case_for_member(request.user, case_id)
-        try:
-            keys = _keys(request, case)
-        except NotUnlockedError:
-            return _not_unlocked()
+        case = get_case_for_action(request.user, case_id)
+        keys = request_case_keys(request, case)
         report = report_decrypt(case=case, case_key=keys.case_key)
         return Response(ClassificationProposal({
             "suggestion": suggestion_from_report(case, report), "current": incident_record(case),
@@ -132,7 +130,7 @@ class CaseClassificationView(APIView):
             return error_response(
                 "not_authenticated", _("Please log in."), http_status=status.HTTP_401_UNAUTHORIZED
             )
-        case = get_case_for_member(request.user, case_id)
+        case = get_case_for_action(request.user, case_id)
         serializer = ClassificationInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         existed = incident_record(case) is not None

@@ -31,14 +31,24 @@ def district_choices() -> list[tuple[str, str]]:
     ]
 
 
+class OneTimeCodeInput(forms.TextInput):
+    """A code field that is never filled in again: a code is used once, and a failed login
+    shows the same form whatever was wrong."""
+
+    def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+        return super().get_context(name, None, attrs)
+
+
 class LoginForm(forms.Form):
+    """Username, password and the authenticator code in one form, judged together."""
+
     username = forms.CharField(label=_("Username"), max_length=150, widget=forms.TextInput(
         attrs={**_INPUT, "autocomplete": "username", "autocapitalize": "none"}))
     password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(
         attrs={**_INPUT, "autocomplete": "current-password"}))
     otp = forms.CharField(label=_("Code from the authenticator app"), required=False, max_length=10,
-                          widget=forms.TextInput(attrs={**_INPUT, "autocomplete": "one-time-code",
-                                                        "inputmode": "numeric"}))
+                          widget=OneTimeCodeInput(attrs={**_INPUT, "autocomplete": "one-time-code",
+                                                         "inputmode": "numeric"}))
 
 
 class UnlockForm(forms.Form):

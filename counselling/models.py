@@ -42,8 +42,6 @@ class Membership(models.Model):
     # Organisation private key HPKE-sealed to the member key, waiting for the next login.
     pending_org_key = models.BinaryField(null=True, blank=True)
     pending_key_version = models.PositiveIntegerField(null=True, blank=True)
-    failed_logins = models.PositiveIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.core.paginator import Paginator
 from django.db import connection
@@ -380,7 +381,7 @@ def case_content(*, case: Case, keys: CaseKeys) -> CaseContent:
     return content
 
 
-def attachment_for_case(case: Case, attachment_uuid: str) -> Attachment | None:
+def attachment_for_case(case: Case, attachment_uuid: UUID) -> Attachment | None:
     attachment = Attachment.objects.filter(case=case, uuid=attachment_uuid).first()
     if attachment is not None:
         attachment.case = case

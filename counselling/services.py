@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from counselling.models import Membership
+from counselling.sessions import member_sessions_end
 from reporting import crypto
 from reporting.audit import AuditAction, audit_log
 from reporting.models import Attachment, Case, Organisation
@@ -125,6 +126,7 @@ def member_revoke(*, actor: Any, membership: Membership, deactivate: bool = True
             actor=actor, action=AuditAction.MEMBER_REVOKED, organisation_id=membership.organisation_id,
             data={"member": membership.pk, "deactivated": deactivate},
         )
+        member_sessions_end(user=membership.user)
     return membership
 
 
@@ -196,6 +198,7 @@ def member_change_password(*, membership: Membership, old_password: str, new_pas
         membership.save()
         audit_log(actor=user, action=AuditAction.MEMBER_PASSWORD_CHANGED, organisation_id=membership.organisation_id,
                   data={"member": membership.pk})
+        member_sessions_end(user=user)
     return membership
 
 
@@ -214,6 +217,7 @@ def member_reset_password(*, actor: Any, membership: Membership, new_password: s
             actor=actor, action=AuditAction.MEMBER_PASSWORD_RESET, organisation_id=membership.organisation_id,
             data={"member": membership.pk},
         )
+        member_sessions_end(user=membership.user)
     return membership
 
 
@@ -250,9 +254,15 @@ def case_assign(*, actor: Any, case: Case, assignee: Any | None) -> Case:
 
 
 def case_opened(*, actor: Any, case: Case) -> None:
-    """A member opened the case: audited, and the reporter's messages count as read."""
+    """A member opened the case: audited; the reporter's messages count as read.
+
+    Only a look by the responsible organisation marks them read: a copy holder reads without
+    changing anything the case's owner relies on (SPEC §1).
+    """
+    responsible = Membership.objects.filter(user=actor, organisation_id=case.organisation_id).exists()
     with transaction.atomic():
-        messages_mark_read(case=case, by_reporter=False)
+        if responsible:
+            messages_mark_read(case=case, by_reporter=False)
         audit_log(
             actor=actor, action=AuditAction.CASE_VIEWED, case_id=case.pk, organisation_id=case.organisation_id
         )

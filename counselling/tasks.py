@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.management import call_command
+
 from counselling.audit_anchor import audit_anchor_daily
 from counselling.audit_anchor import send_audit_anchor as _send_audit_anchor
 from counselling.digest import send_daily_digests as _send_daily_digests
@@ -16,6 +18,12 @@ def purge_expired_task() -> int:
 def send_daily_digests() -> int:
     """Daily (schedule "staff-digest", created by a migration): content-free summary e-mails."""
     return _send_daily_digests()
+
+
+def clear_expired_sessions() -> None:
+    """Daily (schedule "sessions-clear", created by a migration): `clearsessions` removes expired
+    sessions, with the unlock ciphertexts they hold (SPEC §3.9)."""
+    call_command("clearsessions")
 
 
 def audit_anchor_task() -> int | None:

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from counselling import notification_views, statistics_views, views
+from meldestelle.converters import HexUUIDConverter
+
+register_converter(HexUUIDConverter, "hexuuid")
 
 app_name = "counselling"
 urlpatterns = [
@@ -24,7 +27,7 @@ urlpatterns = [
     path("cases/<int:case_id>/transfer/", views.case_transfer_view, name="case_transfer"),
     path("cases/<int:case_id>/delete/", views.case_delete_view, name="case_delete"),
     path("cases/<int:case_id>/files/", views.case_file_add_view, name="case_file_add"),
-    path("cases/<int:case_id>/files/<str:attachment_uuid>/", views.attachment_download, name="attachment"),
+    path("cases/<int:case_id>/files/<hexuuid:attachment_uuid>/", views.attachment_download, name="attachment"),
     path("admin/", views.admin_home, name="admin"),
     path("admin/invite/", views.admin_invite, name="admin_invite"),
     path("admin/settings/", views.admin_settings, name="admin_settings"),

@@ -316,8 +316,11 @@ REPORT_RATE_PER_HOUR_NO_POW = env_int("REPORT_RATE_PER_HOUR_NO_POW", 5)
 REPORT_GLOBAL_RATE_PER_MINUTE = env_int("REPORT_GLOBAL_RATE_PER_MINUTE", 120)
 FOLLOWUP_MAX_FAILURES = env_int("FOLLOWUP_MAX_FAILURES", 5)
 FOLLOWUP_FAILURE_WINDOW_SECONDS = env_int("FOLLOWUP_FAILURE_WINDOW_SECONDS", 600)
-LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
-LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
+# Failed staff logins are throttled per (account, client), never by locking the account
+# (counselling.auth): after LOGIN_FREE_FAILURES, each failure doubles the wait, up to the maximum.
+LOGIN_FREE_FAILURES = env_int("LOGIN_FREE_FAILURES", 5)
+LOGIN_DELAY_SECONDS = env_int("LOGIN_DELAY_SECONDS", 30)
+LOGIN_MAX_DELAY_SECONDS = env_int("LOGIN_MAX_DELAY_SECONDS", 900)
 TOTP_REQUIRED = env_bool("TOTP_REQUIRED", default=not DEBUG or TESTING)
 STATS_MIN_CELL = env_int("STATS_MIN_CELL", 3)
 # Provisional figures are scheduled, frozen releases of the running year (SPEC §6), on the

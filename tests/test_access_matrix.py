@@ -5,6 +5,11 @@ when one of them has no row in TABLE (or a row names an endpoint that no longer 
 new endpoint cannot be forgotten. Every response body is also scanned for the description
 markers of the cases: a marker may appear only in answers to roles that may read that case.
 
+The copy holder (SPEC §1) is a counsellor of organisation H, which received case A, transferred
+it to organisation A and kept a copy: it reads case A (page, API detail, files) and gets 404 for
+every action on it, like anybody outside organisation A; case A's state is compared before and
+after each of its requests.
+
 One test function walks the whole table and collects every mismatch, so a failure lists all.
 """
 
@@ -12,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -20,18 +25,17 @@ from urllib.parse import urlencode
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
-from django.urls.resolvers import LocalePrefixPattern
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.generators import SchemaGenerator
 
 from counselling.models import Membership
 from reporting import crypto
-from reporting.services import FileInput, ReportInput, report_submit
+from reporting.services import FileInput, ReportInput, case_transfer, report_submit
 from stats.services import classification_save, statistics_publish
 from tests.conftest import PASSWORD
 from tests.counselling.conftest import totp_code
+from tests.helpers import case_state, url_patterns
 
 pytestmark = pytest.mark.django_db
 
@@ -41,14 +45,15 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 MARKER_A = "Matrix-Marker-A-5e1d"  # case A: reporter A, routed to organisation A
 MARKER_B = "Matrix-Marker-B-93c0"  # case B: reporter B, also routed to organisation A
 MARKER_C = "Matrix-Marker-C-2b77"  # case C: manual entry of organisation B ("another case")
+# Case A reached organisation H first (the reporter chose it); H transferred it to A, keeping a copy.
 YEAR = 2024  # the published statistics year
 
 ROLES = ("anonymous", "reporter_a", "reporter_b", "counsellor_a", "counsellor_b", "partner_admin_a",
-         "coordinator", "superuser")
+         "coordinator", "superuser", "copy_holder")
 REPORTERS = ("reporter_a", "reporter_b")
-STAFF = ("counsellor_a", "counsellor_b", "partner_admin_a", "coordinator", "superuser")
+STAFF = ("counsellor_a", "counsellor_b", "partner_admin_a", "coordinator", "superuser", "copy_holder")
 MAY_READ = {  # who may ever see a case's description
-    MARKER_A: {"reporter_a", "counsellor_a", "partner_admin_a"},
+    MARKER_A: {"reporter_a", "counsellor_a", "partner_admin_a", "copy_holder"},
     MARKER_B: {"reporter_b", "counsellor_a", "partner_admin_a"},
     MARKER_C: {"counsellor_b"},
 }
@@ -85,6 +90,12 @@ def org_a(status: Expected, *, api: bool = False) -> dict[str, Expected]:
     """Only members of the organisation holding the case (A) get past the 404."""
     make = staff_api if api else staff_page
     return make(counsellor_a=status, partner_admin_a=status)
+
+
+def readers_a(status: Expected, *, api: bool = False) -> dict[str, Expected]:
+    """Reading case A: organisation A's members and the copy holder; 404 for everyone else."""
+    make = staff_api if api else staff_page
+    return make(counsellor_a=status, partner_admin_a=status, copy_holder=status)
 
 
 def all_staff(status: Expected, *, api: bool = False) -> dict[str, Expected]:
@@ -126,7 +137,8 @@ def _case_c(row: Row) -> dict[str, Expected]:
         return row.expect_case_c
     expect = dict(row.expect)
     expect["counsellor_b"] = row.expect["counsellor_a"]
-    expect["counsellor_a"] = expect["partner_admin_a"] = row.expect["counsellor_b"]
+    # Organisation B's case is as foreign to A's members and to the copy holder as A's is to B.
+    expect["counsellor_a"] = expect["partner_admin_a"] = expect["copy_holder"] = row.expect["counsellor_b"]
     return expect
 
 
@@ -183,11 +195,14 @@ TABLE: list[Row] = [
     Row("/staff/notifications/", "POST", members(200)),  # no choice made: shown again
     Row("/staff/", "GET", all_staff(200)),
     Row("/staff/audit/", "GET", staff_page(partner_admin_a=200, coordinator=200)),
-    Row("/staff/cases/new/", "GET", staff_page(counsellor_a=200, counsellor_b=200, partner_admin_a=200)),
-    Row("/staff/cases/new/", "POST", staff_page(counsellor_a=200, counsellor_b=200, partner_admin_a=200)),
+    Row("/staff/cases/new/", "GET", staff_page(counsellor_a=200, counsellor_b=200, partner_admin_a=200,
+                                                copy_holder=200)),
+    Row("/staff/cases/new/", "POST", staff_page(counsellor_a=200, counsellor_b=200, partner_admin_a=200,
+                                                 copy_holder=200)),
     # ---------------------------------------------------------------- staff: case pages
-    Row(f"/staff/cases/{CASE}/", "GET", org_a(200),
-        must_show=(("counsellor_a", MARKER_A), ("partner_admin_a", MARKER_A), ("counsellor_b", MARKER_C))),
+    Row(f"/staff/cases/{CASE}/", "GET", readers_a(200),
+        must_show=(("counsellor_a", MARKER_A), ("partner_admin_a", MARKER_A), ("counsellor_b", MARKER_C),
+                   ("copy_holder", MARKER_A))),
     Row(f"/staff/cases/{CASE}/take/", "POST", org_a(CASE_PAGE)),
     Row(f"/staff/cases/{CASE}/assign/", "POST", org_a(CASE_PAGE)),
     Row(f"/staff/cases/{CASE}/status/", "POST", org_a(CASE_PAGE)),
@@ -202,7 +217,7 @@ TABLE: list[Row] = [
     Row(f"/staff/cases/{CASE}/classify/", "GET", org_a(200),  # the report beside the form
         must_show=(("counsellor_a", MARKER_A), ("partner_admin_a", MARKER_A), ("counsellor_b", MARKER_C))),
     Row(f"/staff/cases/{CASE}/classify/", "POST", org_a(400)),
-    Row(f"/staff/cases/{CASE}/files/<str:attachment_uuid>/", "GET", org_a(200),
+    Row(f"/staff/cases/{CASE}/files/<hexuuid:attachment_uuid>/", "GET", readers_a(200),
         expect_case_c=staff_page()),  # A's attachment under case C: nobody
     *(Row(f"/staff/cases/{CASE}/{action}/", "GET", POST_ONLY_PAGE, probe=True, expect_case_c=POST_ONLY_PAGE)
       for action in ("take", "assign", "status", "messages", "notes", "duplicate", "duplicate/remove",
@@ -235,8 +250,9 @@ TABLE: list[Row] = [
     Row("/api/v1/auth/login/", "POST", everyone(400), json=True),
     Row("/api/v1/auth/logout/", "POST", all_staff(204, api=True), json=True, fresh=True),
     Row("/api/v1/cases/", "GET", all_staff(200, api=True), json=True),
-    Row(f"/api/v1/cases/{CASE}/", "GET", org_a(200, api=True), json=True,
-        must_show=(("counsellor_a", MARKER_A), ("partner_admin_a", MARKER_A), ("counsellor_b", MARKER_C))),
+    Row(f"/api/v1/cases/{CASE}/", "GET", readers_a(200, api=True), json=True,
+        must_show=(("counsellor_a", MARKER_A), ("partner_admin_a", MARKER_A), ("counsellor_b", MARKER_C),
+                   ("copy_holder", MARKER_A))),
     Row(f"/api/v1/cases/{CASE}/status/", "POST", org_a(400, api=True), json=True),
     # The page's take (above) gave case A to counsellor A: a no-op for them, 409 for the colleague.
     Row(f"/api/v1/cases/{CASE}/take/", "POST", staff_api(counsellor_a=200, partner_admin_a=409), json=True,
@@ -260,18 +276,9 @@ TABLE: list[Row] = [
 # ------------------------------------------------------------------------------ enumeration
 
 
-def _walk(patterns: list[Any], prefix: str = "") -> Iterator[str]:
-    for pattern in patterns:
-        part = "de/" if isinstance(pattern.pattern, LocalePrefixPattern) else str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            yield from _walk(pattern.url_patterns, prefix + part)
-        elif isinstance(pattern, URLPattern):
-            yield "/" + prefix + part
-
-
 def resolver_routes() -> set[str]:
     routes = set()
-    for route in _walk(get_resolver().url_patterns):
+    for route, _pattern in url_patterns():
         if route.startswith("/operator/") and route != "/operator/":
             continue  # Django admin internals: only its index is in the matrix
         if route.startswith(("/static/", "/media/")):
@@ -327,9 +334,15 @@ def world(make_org: Any, make_member: Any, submit: Any, settings: Any) -> World:
     settings.FOLLOWUP_MAX_FAILURES = 10_000  # every non-reporter role tries a wrong receipt
     org_a_ = make_org("matrix-a", is_fallback=True)
     org_b_ = make_org("matrix-b", statewide=False)
-    a = submit(description=f"{MARKER_A} at the bus stop", motives=["racism"],
-               files=(FileInput("beweis.png", PNG, "image/png"),))
     b = submit(description=f"{MARKER_B} at the station", motives=["racism"])
+    org_h_ = make_org("matrix-h")  # the copy holder's organisation
+    holder = make_member(org_h_, username="m-copy-holder").membership.user
+    a = submit(description=f"{MARKER_A} at the bus stop", motives=["racism"], partner="matrix-h",
+               files=(FileInput("beweis.png", PNG, "image/png"),))
+    assert a.case.organisation_id == org_h_.organisation.pk
+    case_transfer(actor=holder, case=a.case, to_organisation=org_a_.organisation,
+                  org_private_key=org_h_.private_key, keep_copy=True)
+    a.case.refresh_from_db()
     assert a.case.organisation_id == b.case.organisation_id == org_a_.organisation.pk
     c = report_submit(report=ReportInput(description=f"{MARKER_C} by phone", motives=["racism"], channel="phone"),
                       organisation=org_b_.organisation)
@@ -344,6 +357,7 @@ def world(make_org: Any, make_member: Any, submit: Any, settings: Any) -> World:
         "counsellor_b": make_member(org_b_, username="m-counsellor-b").membership.user,
         "partner_admin_a": make_member(org_a_, username="m-admin-a", role=Membership.Role.PARTNER_ADMIN).membership.user,
         "coordinator": make_member(None, username="m-coordinator", role=Membership.Role.COORDINATOR).membership.user,
+        "copy_holder": holder,
     }
     root = get_user_model().objects.create_superuser("m-root", "root@example.org", PASSWORD)
     TOTPDevice.objects.create(user=root, name="default", confirmed=True)
@@ -442,9 +456,12 @@ def test_access_matrix(world: World) -> None:
             url = _url(row.route, params)
             order = [r for r in ROLES if r != "reporter_a"] + ["reporter_a"] if row.last else list(ROLES)
             for role in order:
+                before = case_state(world.case_a.pk) if role == "copy_holder" else None
                 response = _request(row, world, role, url)
                 checks += 1
                 where = f"{row.method} {url} ({label or row.route}) as {role}"
+                if before is not None and case_state(world.case_a.pk) != before:
+                    mismatches.append(f"{where}: the copy holder changed case A")
                 if not _matches(expect[role], response):
                     mismatches.append(f"{where}: expected {expect[role]}, got {_observed(response)}")
                 content = _content(response)

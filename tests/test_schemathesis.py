@@ -90,7 +90,7 @@ def api_schema(settings: Any, fallback_org: NewOrganisation) -> Any:
     settings.REPORT_RATE_PER_HOUR_NO_POW = HIGH
     settings.REPORT_GLOBAL_RATE_PER_MINUTE = HIGH
     settings.FOLLOWUP_MAX_FAILURES = HIGH
-    settings.LOGIN_MAX_FAILURES = HIGH
+    settings.LOGIN_FREE_FAILURES = HIGH
     cache.clear()
     with keep_test_connection():
         return schemathesis.openapi.from_wsgi("/api/schema/", application)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from counselling.access import membership_of, org_key_from_request
+from counselling.access import is_unlocked, key_required, membership_of, request_org_key
 from counselling.decorators import staff_required
 from counselling.forms import InviteForm, OrganisationSettingsForm
 from counselling.models import Membership
@@ -44,7 +42,7 @@ def _admin_page(request: HttpRequest, admin: Membership, **extra: Any) -> HttpRe
     assert organisation is not None
     members = Membership.objects.filter(organisation=organisation).select_related("user").order_by("user__username")
     return _page(request, "counselling/admin.html", {
-        "organisation": organisation, "members": members, "unlocked": org_key_from_request(request) is not None,
+        "organisation": organisation, "members": members, "unlocked": is_unlocked(request),
         "invite_form": extra.pop("invite_form", InviteForm()),
         "settings_form": extra.pop("settings_form", OrganisationSettingsForm(
             initial=OrganisationSettingsForm.initial_for(organisation))),
@@ -88,12 +86,11 @@ def admin_invite(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_required
+@key_required(back="counselling:admin")
 def admin_grant(request: HttpRequest, member_id: int) -> HttpResponse:
     admin = _admin_membership(request)
     member = _member_of_org(admin, member_id)
-    org_private_key = org_key_from_request(request)
-    if org_private_key is None:
-        return redirect(f"{reverse('counselling:unlock')}?{urlencode({'next': reverse('counselling:admin')})}")
+    org_private_key = request_org_key(request)
     try:
         member_grant(actor=request.user, membership=member, org_private_key=org_private_key)
     except ServiceError:

@@ -1,9 +1,14 @@
-"""Staff login, unlock, logout and password change (SPEC §5)."""
+"""Staff login, unlock, logout and password change (SPEC §5).
+
+The login is one form: username, password and the authenticator code, judged together, with
+one answer for every failure (`counselling.auth`).
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +22,7 @@ from counselling.decorators import is_staff_session, staff_required
 from counselling.forms import LoginForm, PasswordChangeForm, UnlockForm
 from counselling.services import member_change_password
 from counselling.views.common import STAFF, _page, _safe_next
+from meldestelle.ratelimit import request_client
 from reporting.services import ServiceError
 
 
@@ -34,11 +40,11 @@ def _login(request: HttpRequest) -> HttpResponse:
         try:
             result = auth.login_check(
                 username=form.cleaned_data["username"], password=form.cleaned_data["password"],
-                otp=form.cleaned_data["otp"],
+                otp=form.cleaned_data["otp"], client=request_client(request),
             )
         except auth.LoginRefused as exc:
             form.add_error(None, exc.message)
-            status = 429 if exc.code == "locked" else 400
+            status = 400
         else:
             response = redirect(_safe_next(request, reverse("counselling:inbox")))
             auth.session_start(request, response, result)
@@ -61,7 +67,8 @@ def unlock_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         response = redirect(_safe_next(request, reverse("counselling:inbox")))
         try:
-            auth.unlock_again(request, response, password=form.cleaned_data["password"])
+            auth.unlock_again(request, response, password=form.cleaned_data["password"],
+                              client=request_client(request))
         except auth.LoginRefused as exc:
             form.add_error(None, exc.message)
         except ServiceError:
@@ -84,8 +91,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
         except ServiceError:
             form.add_error("old_password", _("The current password is not right."))
         else:
-            from django.contrib.auth import update_session_auth_hash
-
+            # The service ended every session of this member; this one goes on under a new
+            # session key (the unlock halves move with it).
             assert request.user.is_authenticated  # staff_required
             update_session_auth_hash(request, request.user)
             messages.success(request, _("Your password has been changed; your key access moved with it."))

@@ -1,12 +1,14 @@
 """The case page, its actions and attachment download (SPEC §5).
 
-Actions that need the case content go through `_case_keys`; without a usable organisation key
-the staff member is sent to the unlock page and brought back afterwards.
+Access follows `counselling.access`: reading (the page, a file) needs a grant, so a copy holder
+reads too; every action needs the responsible organisation (`get_case_for_action`), else 404.
+Views that need the case content are wrapped in `key_required`: without a usable organisation
+key the staff member is sent to the unlock page and brought back afterwards.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from uuid import UUID
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
@@ -17,7 +19,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from counselling import selectors
-from counselling.access import get_case_for_member, membership_of, org_key_from_request
+from counselling.access import (
+    get_case_for_action,
+    get_case_for_member,
+    key_required,
+    may_act,
+    membership_of,
+    request_case_keys,
+    request_org_key,
+)
 from counselling.decorators import staff_required
 from counselling.forms import (
     AssignForm,
@@ -38,8 +48,8 @@ from reporting.services import (
     CaseKeys,
     ServiceError,
     attachment_add,
+    attachment_meta,
     attachment_open,
-    case_keys_for_organisation,
     case_mark_duplicate,
     case_set_status,
     case_shred,
@@ -51,29 +61,6 @@ from reporting.services import (
 )
 
 
-class NotUnlocked(Exception):
-    """The session holds no usable organisation key."""
-
-
-def _unlock_redirect(request: HttpRequest) -> HttpResponse:
-    target = request.get_full_path() if request.method == "GET" else request.path
-    return redirect(f"{reverse('counselling:unlock')}?{urlencode({'next': target})}")
-
-
-def _case_keys(request: HttpRequest, case: Case) -> CaseKeys:
-    org_private_key = org_key_from_request(request)
-    if org_private_key is None:
-        raise NotUnlocked
-    membership = membership_of(request.user)
-    assert membership is not None and membership.organisation is not None
-    try:
-        return case_keys_for_organisation(case=case, organisation=membership.organisation,
-                                          org_private_key=org_private_key)
-    except ServiceError as exc:
-        # Our grant exists (get_case_for_member) but this key does not open it: a stale unlock.
-        raise NotUnlocked from exc
-
-
 def _classify_url(case: Case) -> str | None:
     try:
         return reverse("counselling:classify", args=[case.pk])
@@ -82,12 +69,10 @@ def _classify_url(case: Case) -> str | None:
 
 
 @staff_required
+@key_required
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for_member(request.user, case_id)
-    try:
-        keys = _case_keys(request, case)
-    except NotUnlocked:
-        return _unlock_redirect(request)
+    keys = request_case_keys(request, case)
     case_opened(actor=request.user, case=case)
     return _case_page(request, case, keys)
 
@@ -96,16 +81,20 @@ def _case_page(request: HttpRequest, case: Case, keys: CaseKeys, *, status: int 
                file_form: CaseFileForm | None = None) -> HttpResponse:
     content = selectors.case_content(case=case, keys=keys)
     membership = membership_of(request.user)
-    members = selectors.colleagues(membership.organisation if membership else None)
-    return _page(request, "counselling/case.html", {
-        "case": case, "content": content, "classify_url": _classify_url(case),
-        "message_form": MessageForm(), "note_form": NoteForm(),
-        "file_form": file_form or CaseFileForm(),
-        "status_form": StatusForm(initial={"status": case.status}),
-        "assign_form": AssignForm(members=members, initial={"assignee": case.assignee_id}),
-        "duplicate_form": DuplicateForm(), "transfer_form": TransferForm(targets=selectors.transfer_targets(case)),
-        "own_case": case.organisation_id == (membership.organisation_id if membership else None),
-    }, status=status)
+    context: dict[str, object] = {"case": case, "content": content, "may_act": may_act(membership, case)}
+    if context["may_act"]:
+        # A copy holder reads the case and its messages, and is offered no action (SPEC §1).
+        members = selectors.colleagues(membership.organisation if membership else None)
+        context.update({
+            "classify_url": _classify_url(case),
+            "message_form": MessageForm(), "note_form": NoteForm(),
+            "file_form": file_form or CaseFileForm(),
+            "status_form": StatusForm(initial={"status": case.status}),
+            "assign_form": AssignForm(members=members, initial={"assignee": case.assignee_id}),
+            "duplicate_form": DuplicateForm(),
+            "transfer_form": TransferForm(targets=selectors.transfer_targets(case)),
+        })
+    return _page(request, "counselling/case.html", context, status=status)
 
 
 def _done(request: HttpRequest, case: Case, text: str) -> HttpResponse:
@@ -121,7 +110,7 @@ def _refused(request: HttpRequest, case: Case, text: str) -> HttpResponse:
 @require_POST
 @staff_required
 def case_take_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_member(request.user, case_id)
+    case = get_case_for_action(request.user, case_id)
     try:
         case_take(actor=request.user, case=case)
     except ServiceError:
@@ -132,7 +121,7 @@ def case_take_view(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @staff_required
 def case_assign_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_member(request.user, case_id)
+    case = get_case_for_action(request.user, case_id)
     membership = membership_of(request.user)
     members = selectors.colleagues(membership.organisation if membership else None)
     form = AssignForm(request.POST, members=members)
@@ -149,7 +138,7 @@ def case_assign_view(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @staff_required
 def case_status_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_member(request.user, case_id)
+    case = get_case_for_action(request.user, case_id)
     form = StatusForm(request.POST)
     if not form.is_valid():
         return _refused(request, case, _("Choose a status from the list."))
@@ -159,12 +148,10 @@ def case_status_view(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_POST
 @staff_required
+@key_required
 def case_message_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_member(request.user, case_id)
-    try:
-        keys = _case_keys(request, case)
-    except NotUnlocked:
-        return _unlock_redirect(request)
+    case = get_case_for_action(request.user, case_id)
+    keys = request_case_keys(request, case)
     form = MessageForm(request.POST)
     if not form.is_valid():
         return _refused(request, case, _("Write a message first."))
@@ -174,12 +161,10 @@ def case_message_view(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_POST
 @staff_required
+@key_required
 def case_note_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_member(request.user, case_id)
-    try:
-        keys = _case_keys(request, case)
-    except NotUnlocked:
-        return _unlock_redirect(request)
+    case = get_case_for_action(request.user, case_id)
+    keys = request_case_keys(request, case)
     form = NoteForm(request.POST)
     if not form.is_valid() or keys.internal_key is None:
         return _refused(request, case, _("Write a note first."))
@@ -189,17 +174,15 @@ def case_note_view(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_POST
 @staff_required
+@key_required
 def case_file_add_view(request: HttpRequest, case_id: int) -> HttpResponse:
     """Add a file to the case (from_reporter=False, audited), checked like a reporter's upload.
 
     A refused file re-renders the case page with the reason: 413 too large, 415 wrong type,
     400 no file; nothing is stored then.
     """
-    case = get_case_for_member(request.user, case_id)
-    try:
-        keys = _case_keys(request, case)
-    except NotUnlocked:
-        return _unlock_redirect(request)
+    case = get_case_for_action(request.user, case_id)
+    keys = request_case_keys(request, case)
     form = CaseFileForm(request.POST, request.FILES)
     if not form.is_valid():
         return _case_page(request, case, keys, status=refusal_status(form), file_form=form)
@@ -211,7 +194,7 @@ def case_file_add_view(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @staff_required
 def case_duplicate_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_member(request.user, case_id)
+    case = get_case_for_action(request.user, case_id)
     form = DuplicateForm(request.POST)
     not_found = _("No case of your organisation has this reference.")
     if not form.is_valid():
@@ -230,7 +213,7 @@ def case_duplicate_view(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @staff_required
 def case_unmark_duplicate_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_member(request.user, case_id)
+    case = get_case_for_action(request.user, case_id)
     try:
         case_unmark_duplicate(actor=request.user, case=case)
     except ServiceError:
@@ -240,11 +223,10 @@ def case_unmark_duplicate_view(request: HttpRequest, case_id: int) -> HttpRespon
 
 @require_POST
 @staff_required
+@key_required
 def case_transfer_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_member(request.user, case_id)
-    org_private_key = org_key_from_request(request)
-    if org_private_key is None:
-        return _unlock_redirect(request)
+    case = get_case_for_action(request.user, case_id)
+    org_private_key = request_org_key(request)
     form = TransferForm(request.POST, targets=selectors.transfer_targets(case))
     if not form.is_valid():
         return _refused(request, case, _("Choose an organisation from the list."))
@@ -262,7 +244,7 @@ def case_transfer_view(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @staff_required
 def case_delete_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_member(request.user, case_id)
+    case = get_case_for_action(request.user, case_id)
     form = DeleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         reference = case.reference
@@ -273,17 +255,13 @@ def case_delete_view(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @staff_required
-def attachment_download(request: HttpRequest, case_id: int, attachment_uuid: str) -> HttpResponseBase:
+@key_required
+def attachment_download(request: HttpRequest, case_id: int, attachment_uuid: UUID) -> HttpResponseBase:
     case = get_case_for_member(request.user, case_id)
     attachment = selectors.attachment_for_case(case, attachment_uuid)
     if attachment is None:
         raise Http404
-    try:
-        keys = _case_keys(request, case)
-    except NotUnlocked:
-        return _unlock_redirect(request)
-    from reporting.services import attachment_meta
-
+    keys = request_case_keys(request, case)
     meta = attachment_meta(attachment=attachment, case_key=keys.case_key)
     content_type = str(meta.get("content_type", ""))
     extension = files.EXTENSIONS.get(content_type)

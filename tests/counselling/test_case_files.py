@@ -102,7 +102,8 @@ def test_not_unlocked_is_sent_to_unlock(world: dict[str, Any]) -> None:
     client.cookies.pop(settings.UNLOCK_COOKIE_NAME)
     response = _upload(client, case, _jpeg())
     assert response.status_code == 302
-    assert response["Location"] == f"/staff/unlock/?next=%2Fstaff%2Fcases%2F{case.pk}%2Ffiles%2F"
+    # Back to the case page after unlocking: the upload's own URL only takes POST.
+    assert response["Location"] == f"/staff/unlock/?next=%2Fstaff%2Fcases%2F{case.pk}%2F"
     assert not case.attachments.exists()
 
 

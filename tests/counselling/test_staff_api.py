@@ -60,7 +60,7 @@ def test_login_errors_are_json(world: dict[str, Any]) -> None:
     user = world["owner"].membership.user
     response = Client(HTTP_ACCEPT_LANGUAGE="en").post("/api/v1/auth/login/", {"username": user.username, "password": "nope",
                                                      "otp": "1"}, content_type="application/json")
-    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_credentials"
+    assert response.status_code == 400 and response.json()["error"]["code"] == "login_failed"
     response = Client(HTTP_ACCEPT_LANGUAGE="en").post("/api/v1/auth/login/", {"username": 5}, content_type="application/json")
     assert response.status_code == 400 and "password" in response.json()["error"]["fields"]
 
