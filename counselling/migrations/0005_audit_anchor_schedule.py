@@ -4,7 +4,7 @@ from datetime import time
 
 from django.db import migrations
 
-from counselling.schedules import daily_schedule_operations, next_daily_run
+from meldestelle.schedules import daily_schedule_operations, next_daily_run
 
 RUN_AT = time(6, 0)
 create_schedule, remove_schedule = daily_schedule_operations("audit-anchor", "counselling.tasks.audit_anchor_task", RUN_AT)
