@@ -300,6 +300,7 @@ class ReportSubmitView(PublicAPIView):
         files = request.FILES.getlist("files") if hasattr(request.FILES, "getlist") else []
         form = ReportForm(_form_data(dict(shape.validated_data)), MultiValueDict({"files": files}),
                           language=request.LANGUAGE_CODE)
+        # The answers, and the files' number and size: cheap, nothing is decoded yet.
         if not form.is_valid():
             status = refusal_status(form)
             code = {413: "too_large", 415: "unsupported_media_type"}.get(status, "invalid")
@@ -317,6 +318,12 @@ class ReportSubmitView(PublicAPIView):
             return error_response("throttled", _(
                 "We are receiving very many reports right now. Nothing was stored; please try again later."
             ), http_status=429)
+        # Only now, past proof of work and the limits, are the files decoded (SPEC §4.4).
+        if not form.sanitise_uploads():
+            status = refusal_status(form)
+            code = {413: "too_large", 415: "unsupported_media_type"}.get(status, "invalid")
+            return error_response(code, _("Some answers need another look."), http_status=status,
+                                  fields=errors_as_fields(form))
         try:
             submitted = report_submit(report=form.report_input(channel=Channel.API), files=form.cleaned_files)
         except ServiceError as exc:

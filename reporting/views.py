@@ -119,6 +119,7 @@ def report(request: HttpRequest) -> HttpResponse:
             "Your answers are still here: please check them and send the form again."
         ))
     issued = request.POST.get(abuse.TIMESTAMP_FIELD)
+    # The answers, and the files' number and size: cheap, nothing is decoded yet.
     if not form.is_valid():
         return _render_form(request, form, status=refusal_status(form), issued=issued)
     challenge = request.POST.get("challenge") or ""
@@ -128,6 +129,9 @@ def report(request: HttpRequest) -> HttpResponse:
             "Right now we are receiving very many reports, so we could not accept yours yet. "
             "Nothing is lost: your answers are still here. Please wait a little while and send it again."
         ))
+    # Only a request that passed every cheap check gets its files decoded (SPEC §4.4).
+    if not form.sanitise_uploads():
+        return _render_form(request, form, status=refusal_status(form), issued=issued)
     try:
         submitted = report_submit(report=form.report_input(channel=Channel.ONLINE_FORM), files=form.cleaned_files)
     except ServiceError:
@@ -219,7 +223,8 @@ def followup_files(request: HttpRequest) -> HttpResponse:
     if isinstance(access, HttpResponse):
         return access
     receipt = request.POST["receipt"]
-    if not form.is_valid():
+    # The receipt (and its throttle) was checked first; now count and size, then decoding.
+    if not form.is_valid() or not form.sanitise_uploads():
         return _case_page(request, access, receipt, status=refusal_status(form), files_form=form)
     for item in form.cleaned_files:
         attachment_add(case=access.case, case_key=access.case_key, item=item, actor=None)
