@@ -314,8 +314,13 @@ REPORT_MIN_FORM_SECONDS = env_int("REPORT_MIN_FORM_SECONDS", 0 if TESTING else 3
 REPORT_RATE_PER_HOUR = env_int("REPORT_RATE_PER_HOUR", 10)
 REPORT_RATE_PER_HOUR_NO_POW = env_int("REPORT_RATE_PER_HOUR_NO_POW", 5)
 REPORT_GLOBAL_RATE_PER_MINUTE = env_int("REPORT_GLOBAL_RATE_PER_MINUTE", 120)
+# Wrong receipt codes (per client identity, within the window): this many are free, then each
+# next try needs proof of work of FOLLOWUP_POW_DIFFICULTY zero bits, one more per further wrong
+# code, up to FOLLOWUP_POW_MAX_DIFFICULTY (22 bits: some seconds in a browser). Never a lock.
 FOLLOWUP_MAX_FAILURES = env_int("FOLLOWUP_MAX_FAILURES", 5)
 FOLLOWUP_FAILURE_WINDOW_SECONDS = env_int("FOLLOWUP_FAILURE_WINDOW_SECONDS", 600)
+FOLLOWUP_POW_DIFFICULTY = env_int("FOLLOWUP_POW_DIFFICULTY", 4 if TESTING else 16)
+FOLLOWUP_POW_MAX_DIFFICULTY = env_int("FOLLOWUP_POW_MAX_DIFFICULTY", 10 if TESTING else 22)
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
 TOTP_REQUIRED = env_bool("TOTP_REQUIRED", default=not DEBUG or TESTING)
@@ -358,6 +363,12 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)
+# The addresses the onion site's nginx connects from (its `proxy_bind`, docs/deployment.md).
+# Only from these is X-Tor-Circuit believed, and from these X-Forwarded-For is never read:
+# every Tor circuit is its own rate-limit identity (SPEC §4.4). Empty: no onion service.
+TOR_PROXY_ADDRESSES = frozenset(
+    address.strip() for address in os.environ.get("TOR_PROXY_ADDRESSES", "").split(",") if address.strip()
+)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 
 from csp.constants import NONE, SELF  # noqa: E402

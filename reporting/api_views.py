@@ -344,6 +344,8 @@ class ReportSubmitView(PublicAPIView):
 
 class ReceiptIn(serializers.Serializer):
     receipt = StrictCharField(help_text="The receipt code; case and dashes do not matter.")
+    challenge = _text("From GET /followup/challenge/; needed after several wrong codes (429 `pow_required`).")
+    nonce = _text("The solution of the challenge.")
 
 
 class MessageIn(ReceiptIn):
@@ -374,8 +376,22 @@ class DeletedOut(serializers.Serializer):
 FOLLOWUP_ERRORS = {
     400: ERRORS[400],
     404: OpenApiResponse(_error_schema(), description="The code does not open a report (one answer for all)."),
-    429: OpenApiResponse(_error_schema(), description="Too many wrong codes from here; wait ten minutes."),
+    429: OpenApiResponse(_error_schema(), description=(
+        "`pow_required`: several wrong codes from here; solve GET /followup/challenge/ and send "
+        "`challenge` and `nonce` with the next try."
+    )),
 }
+
+
+class FollowupChallengeView(PublicAPIView):
+    @extend_schema(
+        operation_id="followup_challenge", responses={200: ChallengeOut},
+        description="The proof of work the next follow-up request from this client needs "
+        "(difficulty 0: none). It rises with every wrong receipt code from the same client.",
+    )
+    def get(self, request: Request) -> Response:
+        difficulty = abuse.followup_difficulty(request_client(request))
+        return Response({"challenge": abuse.challenge_issue() if difficulty else "", "difficulty": difficulty})
 
 
 def _open(request: Request, serializer_class: type[serializers.Serializer]) -> tuple[Any, Any]:
@@ -388,12 +404,16 @@ def _open(request: Request, serializer_class: type[serializers.Serializer]) -> t
     shape = serializer_class(data=payload)
     if not shape.is_valid():
         return _type_error(shape), None
+    data = shape.validated_data
     try:
-        access = abuse.followup_open(request_client(request), shape.validated_data["receipt"])
+        access = abuse.followup_open(
+            request_client(request), data["receipt"], challenge=data.get("challenge", ""), nonce=data.get("nonce", ""),
+        )
     except abuse.FollowupBlocked:
-        return error_response("throttled", _(
-            "Too many codes were tried from here. Please wait ten minutes and try again."
-        ), http_status=429), None
+        return error_response("pow_required", _(
+            "Several codes that do not open a report were tried from here. Please solve the "
+            "challenge (GET /api/v1/followup/challenge/) and send it with your next try."
+        ), http_status=429, fields={"nonce": [_("Please solve a new challenge.")]}), None
     if access is None:
         return error_response("not_found", _(
             "This code does not open a report. Please check it and try again."

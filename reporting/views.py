@@ -155,15 +155,26 @@ def report(request: HttpRequest) -> HttpResponse:
 # Follow-up: every step is a POST that carries the receipt code in a hidden field.
 
 def _enter_code(request: HttpRequest, form: ReceiptForm, *, status: int = 200, notice: str = "") -> HttpResponse:
-    return _form_page(request, "reporting/followup_enter.html", {"form": form, "notice": notice}, status=status)
+    # After several wrong codes from this identity the form carries a puzzle that the browser
+    # solves by itself (static/js/pow.js) before the next try.
+    difficulty = abuse.followup_difficulty(request_client(request))
+    return _form_page(request, "reporting/followup_enter.html", {
+        "form": form, "notice": notice, "difficulty": difficulty,
+        "challenge": abuse.challenge_issue() if difficulty else "",
+    }, status=status)
 
 
 def _open(request: HttpRequest, receipt: Any) -> ReporterAccess | HttpResponse:
     try:
-        access = abuse.followup_open(request_client(request), receipt)
+        access = abuse.followup_open(
+            request_client(request), receipt,
+            challenge=request.POST.get("challenge", ""), nonce=request.POST.get("nonce", ""),
+        )
     except abuse.FollowupBlocked:
         return _enter_code(request, ReceiptForm(), status=429, notice=_(
-            "Too many codes were tried from here. Please wait ten minutes and try again."
+            "Several codes that do not open a report were tried from here. Before the next try, "
+            "your browser solves a small puzzle: this takes a few seconds and happens by itself. "
+            "Without JavaScript, please wait ten minutes and try again."
         ))
     if access is None:
         return _enter_code(request, ReceiptForm(), status=400, notice=_(
