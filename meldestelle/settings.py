@@ -441,18 +441,28 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-# Logs never carry client addresses: the request logger is silenced (its records name paths
-# and can carry the remote address through the server), and our own loggers never log input.
+# Logs never carry client addresses or headers: the request logger is silenced (its records name
+# paths and can carry the remote address through the server), records of Django's security
+# loggers (the CSRF check quotes Origin and Referer) are rewritten to fixed texts
+# (meldestelle.logfilters), Django's own default handlers (among them one that mails a request
+# with all its headers) are replaced, and our own loggers never log input.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"no_client_headers": {"()": "meldestelle.logfilters.NoClientHeaders"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_client_headers"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {
+        # Through the root's console handler only (Django's defaults add a console and a mail
+        # handler of their own).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.security.csrf": {
+            "handlers": ["console"], "level": "WARNING", "propagate": False, "filters": ["no_client_headers"],
+        },
         "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
         "django.security.DisallowedHost": {"handlers": [], "propagate": False},
     },
