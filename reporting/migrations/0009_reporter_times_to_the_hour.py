@@ -7,6 +7,8 @@ to the hour too. Audit entries are not: their time is under the chain's MAC, and
 chain would hide tampering (docs/deployment.md, "Audit log").
 """
 
+from datetime import UTC
+
 import django.utils.timezone
 from django.db import migrations, models
 from django.db.models import Max, OuterRef, Subquery
@@ -22,7 +24,9 @@ def round_existing(apps, schema_editor):
     Organisation = apps.get_model("reporting", "Organisation")
 
     def hour(field):
-        return Trunc(field, "hour")
+        # In UTC: truncated in the local zone, SQLite would store local time as if it were UTC.
+        # (Europe/Berlin is a whole-hour offset from UTC, so the hour is the same.)
+        return Trunc(field, "hour", tzinfo=UTC)
 
     Case.objects.update(created_at=hour("created_at"), updated_at=hour("updated_at"))
     Case.objects.exclude(last_reporter_activity_at=None).update(
