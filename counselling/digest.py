@@ -5,7 +5,8 @@ once a day, counts of what happened for their organisation since their last dige
 reports, new reporter messages, cases transferred in. Nothing else: no district, motive,
 reference or content, only the counts and the inbox link.
 
-Each member's window is (last_digest_at, now]. The member row is locked, the mail sent and
+Each member's window is [last_digest_at, now), both on whole hours (reporter-caused times are
+stored to the hour, reporting.traces). The member row is locked, the mail sent and
 `last_digest_at` moved on in one transaction: a second run (or a concurrent one, which waits
 on the lock) finds an empty window and sends nothing; a run that crashed before the commit
 leaves the window as it was, so the re-run sends. (As in reporting.tasks, a crash between the
@@ -22,12 +23,13 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from counselling.models import Membership
 from reporting.audit import AuditAction
 from reporting.models import AuditEntry, Case, Message
+from reporting.traces import to_the_hour
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +49,9 @@ class DigestCounts:
 
 
 def digest_counts(*, organisation_id: int, since: datetime, until: datetime) -> DigestCounts:
-    window = {"created_at__gt": since, "created_at__lte": until}
+    # [since, until) on whole hours: what a reporter causes is stored at the start of its hour
+    # (reporting.traces), so an hour is counted only once it has passed.
+    window = {"created_at__gte": since, "created_at__lt": until}
     return DigestCounts(
         new_cases=Case.objects.filter(organisation_id=organisation_id, **window).count(),
         new_messages=Message.objects.filter(
@@ -88,8 +92,11 @@ def send_digest(membership_id: int) -> bool:
         )
         if membership is None or membership.organisation_id is None:
             return False
-        now = timezone.now()  # taken under the lock: a run that waited sees the first one's window
-        since = membership.last_digest_at or now - FIRST_WINDOW
+        # Taken under the lock: a run that waited sees the first one's window.
+        now = to_the_hour()
+        # On the hour too (a member who switched at 14:37 gets 14:00): nothing is missed, at
+        # worst part of one hour counted that immediate notices already told them about.
+        since = to_the_hour(membership.last_digest_at) if membership.last_digest_at else now - FIRST_WINDOW
         if since >= now:
             return False
         counts = digest_counts(organisation_id=membership.organisation_id, since=since, until=now)

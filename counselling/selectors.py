@@ -370,7 +370,8 @@ def case_content(*, case: Case, keys: CaseKeys) -> CaseContent:
                 id=note.pk, author=note.author.get_username() if note.author else "",
                 text=note_text(note=note, internal_key=keys.internal_key), created_at=note.created_at,
             ))
-    for attachment in case.attachments.all().order_by("created_at", "id"):
+    # In id order: the reporter's files carry only the hour (reporting.traces).
+    for attachment in case.attachments.all().order_by("id"):
         attachment.case = case
         meta = attachment_meta(attachment=attachment, case_key=keys.case_key)
         content.attachments.append(AttachmentView(

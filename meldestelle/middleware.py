@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-ADDRESS_HEADERS = ("REMOTE_ADDR", "HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP", "HTTP_FORWARDED", "HTTP_USER_AGENT")
+ADDRESS_HEADERS = (
+    "REMOTE_ADDR", "HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP", "HTTP_FORWARDED", "HTTP_USER_AGENT",
+    "HTTP_X_TOR_CIRCUIT",
+)
 
 
 class NoClientAddressMiddleware:
-    """Take the client address and user agent out of the request before any view sees them.
+    """Take the client address, Tor circuit and user agent out of the request before any view
+    sees them.
 
-    Rate limiting needs a keyed, rotating hash of the address, computed here once and kept
-    on the request as `request.client_hash`; the raw values are removed from META so that
+    Rate limiting needs a keyed, rotating hash of the client's identity (its address, or its Tor
+    circuit on the onion service: meldestelle.ratelimit.client_identity), computed here once and
+    kept on the request as `request.client_hash`; the raw values are removed from META so that
     nothing further down (views, error reports, logging) can store them.
     """
 
@@ -22,14 +26,9 @@ class NoClientAddressMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from meldestelle.ratelimit import client_hash
+        from meldestelle.ratelimit import client_hash, client_identity
 
-        address = request.META.get("REMOTE_ADDR", "")
-        if settings.BEHIND_PROXY:
-            # Behind our reverse proxy the last hop it appended is the client.
-            forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-            address = forwarded.split(",")[-1].strip() or address
-        request.client_hash = client_hash(address)  # type: ignore[attr-defined]
+        request.client_hash = client_hash(client_identity(request.META))  # type: ignore[attr-defined]
         for name in ADDRESS_HEADERS:
             if name in request.META:
                 request.META[name] = ""

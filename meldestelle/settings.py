@@ -314,6 +314,9 @@ REPORT_MIN_FORM_SECONDS = env_int("REPORT_MIN_FORM_SECONDS", 0 if TESTING else 3
 REPORT_RATE_PER_HOUR = env_int("REPORT_RATE_PER_HOUR", 10)
 REPORT_RATE_PER_HOUR_NO_POW = env_int("REPORT_RATE_PER_HOUR_NO_POW", 5)
 REPORT_GLOBAL_RATE_PER_MINUTE = env_int("REPORT_GLOBAL_RATE_PER_MINUTE", 120)
+# Wrong receipt codes (per client identity, within the window): this many are free, then each
+# next try needs proof of work of FOLLOWUP_POW_DIFFICULTY zero bits, one more per further wrong
+# code, up to FOLLOWUP_POW_MAX_DIFFICULTY (22 bits: some seconds in a browser). Never a lock.
 FOLLOWUP_MAX_FAILURES = env_int("FOLLOWUP_MAX_FAILURES", 5)
 FOLLOWUP_FAILURE_WINDOW_SECONDS = env_int("FOLLOWUP_FAILURE_WINDOW_SECONDS", 600)
 # Failed staff logins are throttled per (account, client), never by locking the account
@@ -321,6 +324,8 @@ FOLLOWUP_FAILURE_WINDOW_SECONDS = env_int("FOLLOWUP_FAILURE_WINDOW_SECONDS", 600
 LOGIN_FREE_FAILURES = env_int("LOGIN_FREE_FAILURES", 5)
 LOGIN_DELAY_SECONDS = env_int("LOGIN_DELAY_SECONDS", 30)
 LOGIN_MAX_DELAY_SECONDS = env_int("LOGIN_MAX_DELAY_SECONDS", 900)
+FOLLOWUP_POW_DIFFICULTY = env_int("FOLLOWUP_POW_DIFFICULTY", 4 if TESTING else 16)
+FOLLOWUP_POW_MAX_DIFFICULTY = env_int("FOLLOWUP_POW_MAX_DIFFICULTY", 10 if TESTING else 22)
 TOTP_REQUIRED = env_bool("TOTP_REQUIRED", default=not DEBUG or TESTING)
 STATS_MIN_CELL = env_int("STATS_MIN_CELL", 3)
 # Provisional figures are scheduled, frozen releases of the running year (SPEC §6), on the
@@ -361,6 +366,12 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)
+# The addresses the onion site's nginx connects from (its `proxy_bind`, docs/deployment.md).
+# Only from these is X-Tor-Circuit believed, and from these X-Forwarded-For is never read:
+# every Tor circuit is its own rate-limit identity (SPEC §4.4). Empty: no onion service.
+TOR_PROXY_ADDRESSES = frozenset(
+    address.strip() for address in os.environ.get("TOR_PROXY_ADDRESSES", "").split(",") if address.strip()
+)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 
 from csp.constants import NONE, SELF  # noqa: E402
@@ -433,18 +444,28 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-# Logs never carry client addresses: the request logger is silenced (its records name paths
-# and can carry the remote address through the server), and our own loggers never log input.
+# Logs never carry client addresses or headers: the request logger is silenced (its records name
+# paths and can carry the remote address through the server), records of Django's security
+# loggers (the CSRF check quotes Origin and Referer) are rewritten to fixed texts
+# (meldestelle.logfilters), Django's own default handlers (among them one that mails a request
+# with all its headers) are replaced, and our own loggers never log input.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"no_client_headers": {"()": "meldestelle.logfilters.NoClientHeaders"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_client_headers"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {
+        # Through the root's console handler only (Django's defaults add a console and a mail
+        # handler of their own).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.security.csrf": {
+            "handlers": ["console"], "level": "WARNING", "propagate": False, "filters": ["no_client_headers"],
+        },
         "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
         "django.security.DisallowedHost": {"handlers": [], "propagate": False},
     },

@@ -1,8 +1,14 @@
 """Anti-abuse without tracking (SPEC §4.4): honeypot, signed form timestamp, proof of work,
 submission limits and follow-up throttling.
 
-Everything here keys on `request.client_hash` (a keyed, rotating hash of the address, made by
-the middleware) and keeps its state only in the cache, with short lifetimes. Nothing here logs.
+Everything here keys on `request.client_hash` (a keyed, rotating hash of the client's identity
+made by the middleware: its address, or on the onion service its Tor circuit) and keeps its
+state only in the cache, with short lifetimes. Nothing here logs.
+
+These are the cheap checks: the reporter's views decide them before any uploaded file is
+decoded. No client can lock out another: every limit but the global one counts per identity,
+and wrong receipt codes make that identity's next try cost rising proof of work, never a lock
+on a shared address.
 """
 
 from __future__ import annotations
@@ -105,10 +111,13 @@ def _used_key(challenge: str) -> str:
     return "pow-used:" + hashlib.sha256(challenge.encode()).hexdigest()
 
 
-def pow_check(challenge: Any, nonce: Any) -> Pow:
-    """Whether a solved, signed, unexpired and unused challenge came with the request."""
-    difficulty = pow_difficulty()
-    if difficulty == 0:
+def pow_check(challenge: Any, nonce: Any, *, difficulty: int | None = None) -> Pow:
+    """Whether a solved, signed, unexpired and unused challenge came with the request.
+
+    `difficulty`: the zero bits needed; the report form's setting unless given.
+    """
+    difficulty = pow_difficulty() if difficulty is None else difficulty
+    if difficulty <= 0:
         return Pow.SOLVED
     if not challenge or not nonce:
         return Pow.MISSING
@@ -128,9 +137,10 @@ def pow_check(challenge: Any, nonce: Any) -> Pow:
     return Pow.SOLVED
 
 
-def pow_consume(challenge: str) -> bool:
+def pow_consume(challenge: str, *, difficulty: int | None = None) -> bool:
     """Mark a challenge used (atomically); False if it already was."""
-    if pow_difficulty() == 0 or not challenge:
+    difficulty = pow_difficulty() if difficulty is None else difficulty
+    if difficulty <= 0 or not challenge:
         return True
     return bool(cache.add(_used_key(challenge), 1, timeout=CHALLENGE_MAX_AGE_SECONDS))
 
@@ -156,37 +166,62 @@ def submission_allowed(client_hash: str, *, solved_pow: bool) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# Follow-up: wrong receipt codes are throttled per address
+# Follow-up: wrong receipt codes make the next try from the same identity cost proof of work
 
 
-def followup_blocked(client_hash: str) -> bool:
-    failures = ratelimit.count(
-        "followup-fail", client_hash, window_seconds=settings.FOLLOWUP_FAILURE_WINDOW_SECONDS
-    )
-    return failures >= settings.FOLLOWUP_MAX_FAILURES
+def _failures(client_hash: str) -> int:
+    return ratelimit.count("followup-fail", client_hash, window_seconds=settings.FOLLOWUP_FAILURE_WINDOW_SECONDS)
+
+
+def followup_difficulty(client_hash: str) -> int:
+    """The proof of work this identity's next code needs: none for the first
+    FOLLOWUP_MAX_FAILURES wrong codes in the window, then FOLLOWUP_POW_DIFFICULTY zero bits,
+    one more (twice the work) for every further wrong code, up to FOLLOWUP_POW_MAX_DIFFICULTY."""
+    over = _failures(client_hash) - settings.FOLLOWUP_MAX_FAILURES
+    if over < 0:
+        return 0
+    return max(1, min(settings.FOLLOWUP_POW_MAX_DIFFICULTY, settings.FOLLOWUP_POW_DIFFICULTY + over))
 
 
 def followup_failed(client_hash: str) -> None:
-    ratelimit.hit(
-        "followup-fail", client_hash, limit=settings.FOLLOWUP_MAX_FAILURES,
-        window_seconds=settings.FOLLOWUP_FAILURE_WINDOW_SECONDS,
-    )
+    # The count goes on past the free tries: it sets the rising cost.
+    ratelimit.hit("followup-fail", client_hash, limit=1 << 30, window_seconds=settings.FOLLOWUP_FAILURE_WINDOW_SECONDS)
+
+
+def followup_succeeded(client_hash: str) -> None:
+    """A code that opened a report: this identity's later steps (reply, files, delete) carry
+    that code and need no more puzzles."""
+    ratelimit.reset("followup-fail", client_hash, window_seconds=settings.FOLLOWUP_FAILURE_WINDOW_SECONDS)
 
 
 class FollowupBlocked(Exception):
-    """Too many wrong receipt codes from this address: wait before trying again."""
+    """Too many wrong receipt codes from this identity: the next try needs proof of work of
+    `difficulty` zero bits (a challenge from `challenge_issue`)."""
+
+    def __init__(self, difficulty: int) -> None:
+        super().__init__(difficulty)
+        self.difficulty = difficulty
 
 
-def followup_open(client_hash: str, receipt: Any) -> Any:
-    """The reporter's case for a receipt code, or None; raises FollowupBlocked when throttled.
+def followup_open(client_hash: str, receipt: Any, *, challenge: Any = "", nonce: Any = "") -> Any:
+    """The reporter's case for a receipt code, or None; raises FollowupBlocked when this
+    identity's next try needs a proof of work it did not bring.
 
-    Every wrong code counts, whatever was wrong with it, and gets the same answer.
+    The proof is asked for before the code is looked at, so a throttled identity learns nothing
+    about any code without paying. Every wrong code counts, whatever was wrong with it, and gets
+    the same answer.
     """
     from reporting.services import reporter_open
 
-    if followup_blocked(client_hash):
-        raise FollowupBlocked()
+    difficulty = followup_difficulty(client_hash)
+    if difficulty and not (
+        pow_check(challenge, nonce, difficulty=difficulty) is Pow.SOLVED
+        and pow_consume(challenge, difficulty=difficulty)
+    ):
+        raise FollowupBlocked(difficulty)
     access = reporter_open(receipt=receipt) if isinstance(receipt, str) and len(receipt) <= 64 else None
     if access is None:
         followup_failed(client_hash)
+    else:
+        followup_succeeded(client_hash)
     return access

@@ -11,6 +11,7 @@ urlpatterns = [
     path("reports/challenge/", api_views.ChallengeView.as_view(), name="challenge"),
     path("reports/", api_views.ReportSubmitView.as_view(), name="reports"),
     path("followup/", api_views.FollowupView.as_view(), name="followup"),
+    path("followup/challenge/", api_views.FollowupChallengeView.as_view(), name="followup_challenge"),
     path("followup/messages/", api_views.FollowupMessageView.as_view(), name="followup_messages"),
     path("followup/delete/", api_views.FollowupDeleteView.as_view(), name="followup_delete"),
 ]

@@ -300,6 +300,7 @@ class ReportSubmitView(PublicAPIView):
         files = request.FILES.getlist("files") if hasattr(request.FILES, "getlist") else []
         form = ReportForm(_form_data(dict(shape.validated_data)), MultiValueDict({"files": files}),
                           language=request.LANGUAGE_CODE)
+        # The answers, and the files' number and size: cheap, nothing is decoded yet.
         if not form.is_valid():
             status = refusal_status(form)
             code = {413: "too_large", 415: "unsupported_media_type"}.get(status, "invalid")
@@ -317,6 +318,12 @@ class ReportSubmitView(PublicAPIView):
             return error_response("throttled", _(
                 "We are receiving very many reports right now. Nothing was stored; please try again later."
             ), http_status=429)
+        # Only now, past proof of work and the limits, are the files decoded (SPEC §4.4).
+        if not form.sanitise_uploads():
+            status = refusal_status(form)
+            code = {413: "too_large", 415: "unsupported_media_type"}.get(status, "invalid")
+            return error_response(code, _("Some answers need another look."), http_status=status,
+                                  fields=errors_as_fields(form))
         try:
             submitted = report_submit(report=form.report_input(channel=Channel.API), files=form.cleaned_files)
         except ServiceError as exc:
@@ -337,6 +344,8 @@ class ReportSubmitView(PublicAPIView):
 
 class ReceiptIn(serializers.Serializer):
     receipt = StrictCharField(help_text="The receipt code; case and dashes do not matter.")
+    challenge = _text("From GET /followup/challenge/; needed after several wrong codes (429 `pow_required`).")
+    nonce = _text("The solution of the challenge.")
 
 
 class MessageIn(ReceiptIn):
@@ -367,8 +376,22 @@ class DeletedOut(serializers.Serializer):
 FOLLOWUP_ERRORS = {
     400: ERRORS[400],
     404: OpenApiResponse(_error_schema(), description="The code does not open a report (one answer for all)."),
-    429: OpenApiResponse(_error_schema(), description="Too many wrong codes from here; wait ten minutes."),
+    429: OpenApiResponse(_error_schema(), description=(
+        "`pow_required`: several wrong codes from here; solve GET /followup/challenge/ and send "
+        "`challenge` and `nonce` with the next try."
+    )),
 }
+
+
+class FollowupChallengeView(PublicAPIView):
+    @extend_schema(
+        operation_id="followup_challenge", responses={200: ChallengeOut},
+        description="The proof of work the next follow-up request from this client needs "
+        "(difficulty 0: none). It rises with every wrong receipt code from the same client.",
+    )
+    def get(self, request: Request) -> Response:
+        difficulty = abuse.followup_difficulty(request_client(request))
+        return Response({"challenge": abuse.challenge_issue() if difficulty else "", "difficulty": difficulty})
 
 
 def _open(request: Request, serializer_class: type[serializers.Serializer]) -> tuple[Any, Any]:
@@ -381,12 +404,16 @@ def _open(request: Request, serializer_class: type[serializers.Serializer]) -> t
     shape = serializer_class(data=payload)
     if not shape.is_valid():
         return _type_error(shape), None
+    data = shape.validated_data
     try:
-        access = abuse.followup_open(request_client(request), shape.validated_data["receipt"])
+        access = abuse.followup_open(
+            request_client(request), data["receipt"], challenge=data.get("challenge", ""), nonce=data.get("nonce", ""),
+        )
     except abuse.FollowupBlocked:
-        return error_response("throttled", _(
-            "Too many codes were tried from here. Please wait ten minutes and try again."
-        ), http_status=429), None
+        return error_response("pow_required", _(
+            "Several codes that do not open a report were tried from here. Please solve the "
+            "challenge (GET /api/v1/followup/challenge/) and send it with your next try."
+        ), http_status=429, fields={"nonce": [_("Please solve a new challenge.")]}), None
     if access is None:
         return error_response("not_found", _(
             "This code does not open a report. Please check it and try again."

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from reporting import crypto
 from reporting.models import AuditAnchor, AuditEntry, AuditHead
+from reporting.traces import to_the_hour
 
 logger = logging.getLogger(__name__)
 
@@ -150,11 +151,11 @@ def _expected_hash(entry: Any, key: bytes) -> str:
 
 def _append(
     *, entry_model: Any, head: Any, key: bytes, action: AuditAction, actor_id: int | None, actor_label: str,
-    organisation_id: int | None, case_id: int | None, data: dict[str, Any],
+    organisation_id: int | None, case_id: int | None, data: dict[str, Any], at: datetime | None = None,
 ) -> Any:
     """Append one keyed entry after the locked `head` and move the head. Works on the real
     models and on a migration's historical ones."""
-    now = timezone.now()
+    now = timezone.now() if at is None else at
     # MAC what the database will hand back: JSON turns tuples into lists and keys into strings.
     clean = json.loads(json.dumps(data))
     digest = _entry_mac(
@@ -180,7 +181,12 @@ def audit_log(
     organisation_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry. `action` is an `AuditAction`; `data` holds ids and codes only."""
+    """Append one entry. `action` is an `AuditAction`; `data` holds ids and codes only.
+
+    Entries no staff member caused (`actor=None`: the reporter's submission, messages, files
+    and deletion, and the system's own) carry only the hour (reporting.traces); the chain keeps
+    their order.
+    """
     member = audit_action(action)
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_log must run inside the state change's transaction")
@@ -190,6 +196,7 @@ def audit_log(
         actor_id=getattr(actor, "pk", None),
         actor_label=getattr(actor, "username", "") if actor is not None else "system",
         organisation_id=organisation_id, case_id=case_id, data=data or {},
+        at=to_the_hour() if actor is None else None,
     )
     return entry
 

@@ -8,13 +8,20 @@ uploads therefore passes through :func:`sanitise_upload`, which
 * decides the file type from the content alone (magic bytes, then a full decode
   with Pillow or a parse with pypdf) - names and client-sent content types are
   under the uploader's control and are ignored;
+* refuses images whose header promises more pixels than the budget, or far more
+  pixels than the file size can honestly hold (a decompression bomb), before a
+  single pixel is decoded;
 * re-encodes images from their pixels only, so that EXIF (including GPS), XMP,
   ICC profiles and comments cannot survive;
-* rewrites PDFs page by page without the document information dictionary and
-  without XMP metadata streams;
+* rebuilds PDFs from an allow-list (:class:`_PdfRebuild`): page contents,
+  fonts, images, boxes and plain web links are carried over, nothing else -
+  no JavaScript, actions, embedded files, forms, annotations or their authors,
+  XMP or document information;
 * refuses anything it cannot fully read with :class:`UnsupportedFileType`.
 
 All work happens in memory: the uploaded plaintext must never touch the disk.
+Callers decide first whether a request deserves this work at all (proof of
+work, rate limits: reporting.views, reporting.api_views).
 """
 
 from __future__ import annotations
@@ -28,13 +35,20 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageCms, ImageOps
-from pypdf import PdfReader, PdfWriter
+from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
+    BooleanObject,
+    ByteStringObject,
     DictionaryObject,
+    FloatObject,
     IndirectObject,
+    NameObject,
+    NullObject,
+    NumberObject,
     PdfObject,
     StreamObject,
+    TextStringObject,
 )
 
 JPEG = "image/jpeg"
@@ -47,6 +61,20 @@ EXTENSIONS: dict[str, str] = {JPEG: ".jpg", PNG: ".png", WEBP: ".webp", PDF: ".p
 # Far above what a phone takes in its default mode (12-24 MP), far below what
 # would let a single upload eat gigabytes of RAM once decoded (RGBA: 4 B/px).
 MAX_IMAGE_PIXELS = 50_000_000
+# A decompression bomb is small on the wire and huge in memory (a 7000x7000 PNG
+# of one colour is 185 KiB and 147 MB decoded). Above this size an image must not
+# unpack to more than MAX_COMPRESSION_RATIO times its file size: photos are about
+# 10:1, flat screenshots and scans of paper rarely reach 100:1. Smaller images
+# are cheap to decode whatever their ratio.
+RATIO_FREE_PIXELS = 16_000_000
+MAX_COMPRESSION_RATIO = 200
+# PNG's "optimize" tries every filter and compression level: worth it for a
+# screenshot, seconds of CPU for a large scan. Above this the default is used.
+PNG_OPTIMIZE_MAX_PIXELS = 4_000_000
+# Bounds on the PDF rebuild, so that a small hostile file cannot keep a worker
+# busy: pages and objects copied (fonts, images, content streams...).
+MAX_PDF_PAGES = 2_000
+MAX_PDF_OBJECTS = 200_000
 
 # Longest stem (without extension) that safe_download_name keeps.
 MAX_NAME_STEM = 80
@@ -66,10 +94,6 @@ _ACCEPTED_PIL_FORMATS: dict[str, frozenset[str]] = {
     WEBP: frozenset({"WEBP"}),
 }
 
-# Keys that carry metadata on any PDF dictionary (catalog, pages, images...):
-# /Metadata holds XMP, /PieceInfo holds private application data (e.g. the
-# Illustrator/Photoshop source, often with author and file paths).
-_PDF_METADATA_KEYS = ("/Metadata", "/PieceInfo")
 # Image streams that are plain JPEG files (filter chains are left alone).
 _DCT_FILTERS = ("/DCTDecode", ["/DCTDecode"])
 
@@ -113,6 +137,25 @@ class ImageTooLarge(UnsupportedFileType):
     )
 
 
+class ImageTooCompressed(ImageTooLarge):
+    """The header promises far more pixels than the file size can honestly hold."""
+
+    default_message: Any = _(
+        "This image would take far more memory to open than its file size suggests, so we did "
+        "not open it. Please send it as a photo (JPEG) or as a smaller screenshot."
+    )
+
+
+class PdfNotRebuilt(UnsupportedFileType):
+    """The PDF could be read, but not rebuilt from the parts we keep (encrypted,
+    too large or too unusual): it is refused rather than stored as it came."""
+
+    default_message: Any = _(
+        "We could not clean this PDF safely, so we did not accept it. You can send a photo or "
+        "a screenshot of its pages instead."
+    )
+
+
 @dataclass(frozen=True)
 class SanitisedFile:
     content: bytes
@@ -142,8 +185,10 @@ def sanitise_upload(data: bytes, *, keep_metadata: bool = False) -> SanitisedFil
     """Validate ``data`` by content and return it without metadata.
 
     With ``keep_metadata=True`` (the reporter explicitly asked to keep the
-    original as evidence) the original bytes are returned unchanged, but only
-    after the same full validation.
+    original as evidence) images are returned unchanged, but only after the same
+    full validation. PDFs are rebuilt all the same - active content is never
+    kept, whatever the reporter chose - and keep only their document metadata
+    (information dictionary, XMP) and the photos inside them as they were.
 
     Raises :class:`UnsupportedFileType` (or its subclasses :class:`DamagedFile`
     and :class:`ImageTooLarge`) for anything else; no other exception escapes
@@ -154,9 +199,11 @@ def sanitise_upload(data: bytes, *, keep_metadata: bool = False) -> SanitisedFil
         raise UnsupportedFileType()
 
     if content_type == PDF:
-        cleaned = _process_pdf(data, rewrite=not keep_metadata)
-    else:
-        cleaned = _process_image(data, content_type, rewrite=not keep_metadata)
+        return SanitisedFile(
+            content=_process_pdf(data, keep_metadata=keep_metadata),
+            content_type=PDF, extension=EXTENSIONS[PDF],
+        )
+    cleaned = _process_image(data, content_type, rewrite=not keep_metadata)
 
     return SanitisedFile(
         content=data if keep_metadata else cleaned,
@@ -244,6 +291,9 @@ def _decode_and_encode(data: bytes, content_type: str, *, rewrite: bool) -> byte
         # Checked before load(): the header is cheap to read, the pixels are not.
         if width * height > MAX_IMAGE_PIXELS:
             raise ImageTooLarge()
+        unpacked = width * height * len(img.getbands())
+        if width * height > RATIO_FREE_PIXELS and unpacked > MAX_COMPRESSION_RATIO * len(data):
+            raise ImageTooCompressed()
         # Decodes the first frame completely; truncated data raises here.
         img.load()
         if not rewrite:
@@ -266,7 +316,7 @@ def _decode_and_encode(data: bytes, content_type: str, *, rewrite: bool) -> byte
             pixels = pixels.convert("RGB")
         pixels.save(out, format="JPEG", quality=90, optimize=True)
     elif content_type == PNG:
-        params: dict[str, Any] = {"optimize": True}
+        params: dict[str, Any] = {"optimize": pixels.width * pixels.height <= PNG_OPTIMIZE_MAX_PIXELS}
         if transparency is not None and pixels.mode in ("1", "L", "I", "I;16", "P", "RGB"):
             params["transparency"] = transparency
         pixels.save(out, format="PNG", **params)
@@ -320,90 +370,390 @@ def _webp_is_lossless(data: bytes) -> bool:
     return False
 
 
-def _process_pdf(data: bytes, *, rewrite: bool) -> bytes:
-    """Parse the PDF completely; if ``rewrite``, return it without metadata."""
+def _process_pdf(data: bytes, *, keep_metadata: bool) -> bytes:
+    """Parse the PDF completely and rebuild it from the allow-list (:class:`_PdfRebuild`)."""
     with warnings.catch_warnings():
         # pypdf warns about the many small defects of real-world PDFs and
         # repairs them; those warnings must not decide acceptance.
         warnings.simplefilter("ignore")
         try:
-            return _rewrite_pdf(data, rewrite=rewrite)
-        except UnsupportedFileType:
-            raise
+            reader = PdfReader(BytesIO(data))
+            encrypted = reader.is_encrypted
+            # Walking the page tree resolves every page dictionary, so broken or
+            # cyclic page trees are caught now and not when staff open the file.
+            # Content streams are deliberately not decoded: pypdf caches decoded
+            # streams, and a small PDF can hold many highly compressed ones.
+            pages = [] if encrypted else list(reader.pages)
         # Like Pillow, pypdf raises many exception types (PdfReadError,
         # KeyError, RecursionError on cyclic structures...) on hostile input.
         except Exception as exc:
             raise DamagedFile() from exc
+        # Encrypted PDFs can be neither inspected nor rebuilt.
+        if encrypted:
+            raise PdfNotRebuilt()
+        if not pages:
+            raise DamagedFile()
+        if len(pages) > MAX_PDF_PAGES:
+            raise PdfNotRebuilt()
+        try:
+            return _PdfRebuild(reader, keep_metadata=keep_metadata).build(pages)
+        except UnsupportedFileType:
+            raise
+        # Whatever went wrong, the file is not stored as it came (SPEC §4.4).
+        except Exception as exc:
+            raise PdfNotRebuilt() from exc
 
 
-def _rewrite_pdf(data: bytes, *, rewrite: bool) -> bytes:
-    reader = PdfReader(BytesIO(data))
-    # Encrypted PDFs can be neither inspected nor stripped.
-    if reader.is_encrypted:
-        raise DamagedFile()
-    # Walking the page tree resolves every page dictionary, so broken or
-    # cyclic page trees are caught now and not when staff open the file.
-    # Content streams are deliberately not decoded: pypdf caches decoded
-    # streams, and a small PDF can hold many highly compressed ones.
-    if sum(1 for _page in reader.pages) < 1:
-        raise DamagedFile()
-    if not rewrite:
-        return data
+# What a rebuilt page may have. Everything else on the page dictionary goes: /AA
+# (page open/close actions), /Annots (rebuilt separately, links only), /Metadata,
+# /PieceInfo, /LastModified, /Thumb, /B (article beads), /StructParents, /Trans...
+_PDF_BOXES = ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox")
+# Resource categories a content stream can name. /Properties (marked content, e.g.
+# layers) is kept so that layered drawings still render; its entries pass through
+# the same key allow-list (a layer's /Usage, which can name its creator, does not).
+_PDF_RESOURCE_CATEGORIES = (
+    "/Font", "/XObject", "/ExtGState", "/ColorSpace", "/Pattern", "/Shading", "/Properties",
+)
+# Every key that the dictionaries below a page's resources need to be drawn: fonts
+# and font descriptors, CMaps, images and form XObjects, graphics states and soft
+# masks, colour spaces, functions, patterns, shadings, halftones, optional content,
+# filter parameters. One union list, kept deliberately free of the keys that carry
+# behaviour or other files: actions (/A, /AA, /JS, /OpenAction, /URI), file
+# specifications and external data (/F, /FS, /EF, /FFilter, /Ref, /OPI), /Names,
+# /AcroForm and /XFA, annotations (/Annots, /Popup, /T, /Contents), structure
+# (/Parent, /Kids, /StructParent, /P on annotations), /Metadata and /PieceInfo.
+_PDF_RENDER_KEYS = frozenset({
+    # any object
+    "/Type", "/Subtype", "/Name", "/Filter", "/DecodeParms",
+    # filter parameters
+    "/Predictor", "/Colors", "/BitsPerComponent", "/Columns", "/EarlyChange", "/K",
+    "/EncodedByteAlign", "/Rows", "/EndOfBlock", "/EndOfLine", "/BlackIs1",
+    "/DamagedRowsBeforeError", "/ColorTransform", "/JBIG2Globals",
+    # form XObjects and transparency groups
+    "/FormType", "/BBox", "/Matrix", "/Resources", "/Group", "/OC", "/S", "/CS", "/I",
+    # images
+    "/Width", "/Height", "/ColorSpace", "/Intent", "/ImageMask", "/Mask", "/Decode",
+    "/Interpolate", "/SMask", "/SMaskInData", "/Matte",
+    # fonts, font descriptors, CMaps
+    "/BaseFont", "/FirstChar", "/LastChar", "/Widths", "/FontDescriptor", "/Encoding",
+    "/BaseEncoding", "/Differences", "/ToUnicode", "/DescendantFonts", "/CIDSystemInfo",
+    "/Registry", "/Ordering", "/Supplement", "/DW", "/W", "/DW2", "/W2", "/CIDToGIDMap",
+    "/FontBBox", "/FontMatrix", "/CharProcs", "/FontName", "/FontFamily", "/FontStretch",
+    "/FontWeight", "/Flags", "/ItalicAngle", "/Ascent", "/Descent", "/Leading", "/CapHeight",
+    "/XHeight", "/StemV", "/StemH", "/AvgWidth", "/MaxWidth", "/MissingWidth", "/FontFile",
+    "/FontFile2", "/FontFile3", "/CharSet", "/Style", "/Lang", "/FD", "/CIDSet", "/Length1",
+    "/Length2", "/Length3", "/CMapName", "/WMode", "/UseCMap",
+    # graphics states and soft masks
+    "/LW", "/LC", "/LJ", "/ML", "/D", "/RI", "/OP", "/op", "/OPM", "/Font", "/BG", "/BG2",
+    "/UCR", "/UCR2", "/TR", "/TR2", "/HT", "/FL", "/SM", "/SA", "/BM", "/CA", "/ca", "/AIS",
+    "/TK", "/UseBlackPtComp", "/HTO", "/G", "/BC",
+    # halftones
+    "/HalftoneType", "/Frequency", "/Angle", "/SpotFunction", "/AccurateScreens",
+    "/TransferFunction", "/Xsquare", "/Ysquare",
+    # colour spaces
+    "/WhitePoint", "/BlackPoint", "/Gamma", "/Range", "/N", "/Alternate", "/Colorants",
+    "/Process", "/Components", "/MixingHints", "/Solidities", "/DotGain", "/PrintingOrder",
+    # functions
+    "/FunctionType", "/Domain", "/Size", "/BitsPerSample", "/Order", "/Encode", "/C0", "/C1",
+    "/Functions", "/Bounds",
+    # patterns and shadings
+    "/PatternType", "/PaintType", "/TilingType", "/XStep", "/YStep", "/Shading", "/ExtGState",
+    "/ShadingType", "/Background", "/AntiAlias", "/Coords", "/Function", "/Extend",
+    "/BitsPerCoordinate", "/BitsPerFlag", "/VerticesPerRow",
+    # optional content (layers) and their membership
+    "/OCGs", "/P", "/VE",
+})
+# A dictionary that says what it is must be one of these; a page, the catalog, an
+# annotation, an action, a file specification or an embedded file reached through
+# some odd reference is replaced by null, whatever keys it has.
+_PDF_RENDER_TYPES = frozenset({
+    "/Font", "/FontDescriptor", "/XObject", "/ExtGState", "/Pattern", "/Shading", "/Encoding",
+    "/CMap", "/Halftone", "/Group", "/Mask", "/OCG", "/OCMD",
+})
+# PostScript XObjects run PostScript on printers that honour them.
+_PDF_REFUSED_SUBTYPES = frozenset({"/PS"})
+# The document information a reporter may keep (SPEC §4.3), as text only.
+_PDF_INFO_KEYS = (
+    "/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/Producer", "/CreationDate",
+    "/ModDate",
+)
+_PDF_LINK_SCHEMES = ("http://", "https://", "mailto:")
+_PDF_MAX_LINK_LENGTH = 2048
+_PDF_MAX_DEPTH = 64
+_PDF_PRIMITIVES = (
+    NameObject, NumberObject, FloatObject, BooleanObject, NullObject, TextStringObject,
+    ByteStringObject,
+)
 
-    # Stripped in the reader's objects before copying, so the metadata objects
-    # are never copied at all (the writer would keep them as orphans). The
-    # page objects are listed separately: reader.pages holds copies of the
-    # page dictionaries, and those copies are what the writer copies.
-    _strip_pdf_metadata([reader.root_object, *reader.pages])
-    # A new document that receives only the pages (and outline) leaves the
-    # information dictionary, catalog-level XMP, earlier incremental-update
-    # revisions and the original file identifier behind.
-    writer = PdfWriter()
-    writer.append(reader)
-    # pypdf adds its own /Producer; an empty document info is cleanest.
-    writer.metadata = None
 
-    out = BytesIO()
-    writer.write(out)
-    return out.getvalue()
+def _resolved(value: Any) -> Any:
+    return value.get_object() if isinstance(value, IndirectObject) else value
 
 
-def _strip_pdf_metadata(roots: list[PdfObject]) -> None:
-    """Remove XMP and private application data from every reachable dictionary.
+def _raw(dictionary: DictionaryObject, key: str) -> Any:
+    """The value as stored (an IndirectObject stays one), or None."""
+    return dictionary.raw_get(key) if key in dictionary else None
 
-    XMP streams are not only attached to the catalog but also to pages, images
-    and fonts, where a photo's XMP (camera, GPS) typically ends up. Photos
-    embedded as JPEG streams also carry their EXIF inside the stream itself.
+
+def _numbers(value: Any, count: int) -> ArrayObject | None:
+    value = _resolved(value)
+    if not isinstance(value, ArrayObject) or len(value) != count:
+        return None
+    items = [_resolved(item) for item in value]
+    if not all(isinstance(item, NumberObject | FloatObject) for item in items):
+        return None
+    return ArrayObject(FloatObject(float(item)) for item in items)
+
+
+class _PdfRebuild:
+    """A new PDF that receives, page by page, only what the allow-lists name.
+
+    Nothing is copied wholesale and then cleaned: the page dictionary is built from
+    its boxes, rotation, resources and content streams; the resources from the
+    categories a content stream can use, each entry through the key and type
+    allow-lists above; annotations only as new plain links (http, https, mailto)
+    with a rectangle. The catalog holds nothing but the pages, so there is no
+    /OpenAction, /Names (JavaScript, embedded files), /AcroForm (forms, XFA),
+    outline or structure tree. Streams are copied as they are stored (never
+    decoded), JPEG images without their metadata segments.
+
+    Why pypdf rather than pikepdf (qpdf): the safety here comes from this
+    allow-list, not from the library; pypdf only parses and writes. It is already
+    pinned, pure Python (no native parser meets hostile input in the web process),
+    and copies raw streams without decoding them. pikepdf would repair more broken
+    files and run faster, but would add a native dependency and keep nothing less.
     """
-    # Values keep the visited objects alive, so that their ids stay unique.
-    seen: dict[int, PdfObject] = {}
-    stack: list[PdfObject | None] = list(roots)
-    while stack:
-        obj = stack.pop()
-        if isinstance(obj, IndirectObject):
-            obj = obj.get_object()
-        if obj is None or id(obj) in seen:
-            continue
-        seen[id(obj)] = obj
-        if isinstance(obj, DictionaryObject):
-            for key in _PDF_METADATA_KEYS:
-                if key in obj:
-                    del obj[key]
-            if isinstance(obj, StreamObject) and obj.get("/Filter") in _DCT_FILTERS:
-                _strip_embedded_jpeg(obj)
-            # Pages point back to their parent; following /Parent only
-            # revisits what we came from.
-            stack.extend(value for key, value in obj.items() if key != "/Parent")
-        elif isinstance(obj, ArrayObject):
-            stack.extend(obj)
 
+    def __init__(self, reader: PdfReader, *, keep_metadata: bool) -> None:
+        self.reader = reader
+        self.keep_metadata = keep_metadata
+        self.writer = PdfWriter()
+        # Source object (number, generation) -> its copy, so shared fonts and images
+        # are copied once and reference cycles end.
+        self.copies: dict[tuple[int, int], PdfObject] = {}
+        self.resource_copies: dict[tuple[int, int], DictionaryObject] = {}
+        self.budget = MAX_PDF_OBJECTS
 
-def _strip_embedded_jpeg(stream: StreamObject) -> None:
-    # pypdf has no public way to replace the data of a stream whose filter
-    # it cannot encode; _data is the raw (here: JPEG) stream content.
-    stripped = _strip_jpeg_segments(stream._data)
-    if stripped is not None:
-        stream._data = stripped
+    def build(self, pages: list[PageObject]) -> bytes:
+        for source in pages:
+            self.writer.add_page(self._page(source))
+        # pypdf starts every document with its own /Producer; no information at all
+        # unless the reporter keeps the original's.
+        self.writer.metadata = None
+        if self.keep_metadata:
+            self._document_metadata()
+        out = BytesIO()
+        self.writer.write(out)
+        return out.getvalue()
+
+    # ---- pages
+
+    def _page(self, source: PageObject) -> PageObject:
+        page = PageObject()
+        page[NameObject("/Type")] = NameObject("/Page")
+        for box in _PDF_BOXES:
+            numbers = _numbers(_raw(source, box), 4)
+            if numbers is not None:
+                page[NameObject(box)] = numbers
+        if "/MediaBox" not in page:
+            raise PdfNotRebuilt()
+        rotate = _resolved(_raw(source, "/Rotate"))
+        if isinstance(rotate, NumberObject) and int(rotate) % 90 == 0:
+            page[NameObject("/Rotate")] = NumberObject(int(rotate) % 360)
+        unit = _resolved(_raw(source, "/UserUnit"))
+        if isinstance(unit, NumberObject | FloatObject):
+            page[NameObject("/UserUnit")] = FloatObject(float(unit))
+        page[NameObject("/Resources")] = self._resources(_raw(source, "/Resources"), depth=1)
+        contents = self._contents(_raw(source, "/Contents"))
+        if contents is not None:
+            page[NameObject("/Contents")] = contents
+        group = _raw(source, "/Group")
+        if group is not None:
+            page[NameObject("/Group")] = self._value(group, depth=1)
+        links = self._links(_raw(source, "/Annots"))
+        if links:
+            page[NameObject("/Annots")] = ArrayObject(links)
+        return page
+
+    def _contents(self, raw: Any) -> PdfObject | None:
+        value = _resolved(raw)
+        streams = value if isinstance(value, ArrayObject) else [raw]
+        copied = ArrayObject()
+        for item in streams:
+            if isinstance(_resolved(item), StreamObject):
+                copied.append(self._value(item, depth=1))
+        if not copied:
+            return None
+        return copied[0] if len(copied) == 1 else copied
+
+    def _links(self, raw: Any) -> list[PdfObject]:
+        """New link annotations for plain web and mail links; every other annotation
+        (widgets, file attachments, comments with their authors, pop-ups...) goes."""
+        annotations = _resolved(raw)
+        if not isinstance(annotations, ArrayObject):
+            return []
+        links: list[PdfObject] = []
+        for item in annotations:
+            annotation = _resolved(item)
+            if not isinstance(annotation, DictionaryObject) or annotation.get("/Subtype") != "/Link":
+                continue
+            rect = _numbers(_raw(annotation, "/Rect"), 4)
+            action = _resolved(_raw(annotation, "/A"))
+            if rect is None or not isinstance(action, DictionaryObject) or action.get("/S") != "/URI":
+                continue
+            uri = _resolved(_raw(action, "/URI"))
+            if not isinstance(uri, TextStringObject | ByteStringObject):
+                continue
+            target = uri.decode("latin-1") if isinstance(uri, bytes) else str(uri)
+            if (
+                len(target) > _PDF_MAX_LINK_LENGTH
+                or not target.isascii()
+                or not target.isprintable()
+                or not target.lower().startswith(_PDF_LINK_SCHEMES)
+            ):
+                continue
+            link = DictionaryObject({
+                NameObject("/Type"): NameObject("/Annot"),
+                NameObject("/Subtype"): NameObject("/Link"),
+                NameObject("/Rect"): rect,
+                NameObject("/Border"): ArrayObject([NumberObject(0), NumberObject(0), NumberObject(0)]),
+                NameObject("/A"): DictionaryObject({
+                    NameObject("/Type"): NameObject("/Action"),
+                    NameObject("/S"): NameObject("/URI"),
+                    NameObject("/URI"): TextStringObject(target),
+                }),
+            })
+            links.append(self._add(link))
+        return links
+
+    # ---- resources and what they reference
+
+    def _resources(self, raw: Any, *, depth: int) -> DictionaryObject:
+        if isinstance(raw, IndirectObject):
+            key = (raw.idnum, raw.generation)
+            if key in self.resource_copies:
+                return self.resource_copies[key]
+        source = _resolved(raw)
+        resources = DictionaryObject()
+        if isinstance(raw, IndirectObject):
+            self.resource_copies[(raw.idnum, raw.generation)] = resources
+        if not isinstance(source, DictionaryObject):
+            return resources
+        for category in _PDF_RESOURCE_CATEGORIES:
+            entries = _resolved(_raw(source, category))
+            if not isinstance(entries, DictionaryObject):
+                continue
+            copied = DictionaryObject()
+            for name, value in entries.items():
+                copied[NameObject(name)] = self._value(value, depth=depth + 1)
+            resources[NameObject(category)] = copied
+        return resources
+
+    def _value(self, value: Any, *, depth: int) -> PdfObject:
+        if depth > _PDF_MAX_DEPTH:
+            raise PdfNotRebuilt()
+        if isinstance(value, IndirectObject):
+            return self._indirect(value, depth=depth)
+        if isinstance(value, StreamObject):
+            stream = StreamObject()
+            reference = self._add(stream)
+            self._fill_stream(value, stream, depth=depth)
+            return reference
+        if isinstance(value, DictionaryObject):
+            if not self._allowed(value):
+                return NullObject()
+            dictionary = DictionaryObject()
+            self._fill_dictionary(value, dictionary, depth=depth)
+            return dictionary
+        if isinstance(value, ArrayObject):
+            return ArrayObject(self._value(item, depth=depth + 1) for item in value)
+        if isinstance(value, _PDF_PRIMITIVES):
+            return value
+        return NullObject()
+
+    def _indirect(self, reference: IndirectObject, *, depth: int) -> PdfObject:
+        key = (reference.idnum, reference.generation)
+        if key in self.copies:
+            return self.copies[key]
+        target = reference.get_object()
+        copy: PdfObject
+        if isinstance(target, StreamObject):
+            if not self._allowed(target):
+                copy = self.copies[key] = NullObject()
+                return copy
+            stream = StreamObject()
+            copy = self.copies[key] = self._add(stream)
+            self._fill_stream(target, stream, depth=depth)
+        elif isinstance(target, DictionaryObject):
+            if not self._allowed(target):
+                copy = self.copies[key] = NullObject()
+                return copy
+            dictionary = DictionaryObject()
+            copy = self.copies[key] = self._add(dictionary)
+            self._fill_dictionary(target, dictionary, depth=depth)
+        elif isinstance(target, ArrayObject):
+            array = ArrayObject()
+            copy = self.copies[key] = self._add(array)
+            array.extend(self._value(item, depth=depth + 1) for item in target)
+        else:
+            copy = self.copies[key] = self._value(target, depth=depth + 1)
+        return copy
+
+    def _allowed(self, dictionary: DictionaryObject) -> bool:
+        kind = _resolved(_raw(dictionary, "/Type"))
+        subtype = _resolved(_raw(dictionary, "/Subtype"))
+        if kind is not None and kind not in _PDF_RENDER_TYPES:
+            return False
+        return subtype not in _PDF_REFUSED_SUBTYPES
+
+    def _fill_dictionary(self, source: DictionaryObject, target: DictionaryObject, *, depth: int) -> None:
+        for key, value in source.items():
+            if key == "/Resources":
+                target[NameObject(key)] = self._resources(value, depth=depth + 1)
+            elif key in _PDF_RENDER_KEYS:
+                target[NameObject(key)] = self._value(value, depth=depth + 1)
+
+    def _fill_stream(self, source: StreamObject, target: StreamObject, *, depth: int) -> None:
+        self._fill_dictionary(source, target, depth=depth)
+        # The data as stored, under the filters just copied: nothing is decoded.
+        # (pypdf has no public way to set the raw data of a stream whose filter it
+        # cannot encode; _data is the stored content.)
+        data = source._data
+        if not self.keep_metadata and source.get("/Filter") in _DCT_FILTERS:
+            data = _strip_jpeg_segments(data) or data
+        target._data = data
+
+    def _add(self, obj: PdfObject) -> IndirectObject:
+        self.budget -= 1
+        if self.budget < 0:
+            raise PdfNotRebuilt()
+        # pypdf has no public "add this new object"; _add_object is what its own
+        # page and annotation helpers use (pinned version, see pyproject.toml).
+        return self.writer._add_object(obj)
+
+    # ---- what "keep the original" keeps
+
+    def _document_metadata(self) -> None:
+        """The information dictionary (as text) and the catalog's XMP packet."""
+        info = _resolved(_raw(self.reader.trailer, "/Info"))
+        if isinstance(info, DictionaryObject):
+            kept = {}
+            for key in _PDF_INFO_KEYS:
+                value = _resolved(_raw(info, key))
+                if isinstance(value, TextStringObject | ByteStringObject):
+                    kept[key] = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+            if kept:
+                self.writer.add_metadata(kept)
+        xmp = _resolved(_raw(self.reader.root_object, "/Metadata"))
+        if isinstance(xmp, StreamObject):
+            packet = StreamObject()
+            packet[NameObject("/Type")] = NameObject("/Metadata")
+            packet[NameObject("/Subtype")] = NameObject("/XML")
+            for key in ("/Filter", "/DecodeParms"):
+                if key in xmp:
+                    packet[NameObject(key)] = self._value(_raw(xmp, key), depth=1)
+            packet._data = xmp._data
+            self.writer.root_object[NameObject("/Metadata")] = self._add(packet)
 
 
 def _strip_jpeg_segments(data: bytes) -> bytes | None:

@@ -2,7 +2,8 @@
 
 The HTML form and the API both bind `ReportForm`, so the rules cannot drift apart. Error
 messages are written for the person who sees them, translated, and never blame. Files are
-checked here too (count, size, type by content) and sanitised (reporting.files); the error
+checked here too: count and size with the form, type by content and sanitising
+(reporting.files) in a second step the views call after the anti-abuse checks; the error
 codes tell the caller which HTTP status fits (413 too large, 415 wrong type).
 """
 
@@ -111,15 +112,22 @@ def style_widgets(form: forms.Form) -> None:
 
 
 class UploadsMixin:
-    """Checks the uploaded files and keeps them, sanitised, in `self.cleaned_files`."""
+    """Checks the uploaded files and keeps them, sanitised, in `self.cleaned_files`.
+
+    Two steps, because they cost very different amounts: `_check_uploads` (count and size,
+    from what the upload handler already knows) runs with the form's own validation, and
+    `sanitise_uploads` decodes and cleans the files (reporting.files), which the reporter's
+    views call only once the request has passed the honeypot, form age, proof of work and rate
+    limits (SPEC §4.4: cheap checks first). `_clean_uploads` does both, for forms whose
+    callers need no such gate (a counsellor's upload).
+    """
 
     cleaned_files: list[FileInput]
 
-    def _clean_uploads(self: Any) -> None:
+    def _check_uploads(self: Any) -> bool:
+        """Count and size only: nothing is read or decoded. True when the files may be decoded."""
         self.cleaned_files = []
         uploads = self.cleaned_data.get("files") or []
-        if not uploads:
-            return
         limit_count = settings.REPORT_MAX_FILES
         limit_bytes = settings.REPORT_MAX_FILE_BYTES
         if len(uploads) > limit_count:
@@ -127,16 +135,24 @@ class UploadsMixin:
                 _("Please choose at most %(count)d files."), code="too_many_files",
                 params={"count": limit_count},
             ))
-            return
+            return False
         too_large = [upload for upload in uploads if upload.size > limit_bytes]
         if too_large:
             self.add_error("files", ValidationError(
                 _("A file is larger than %(limit)s: %(name)s. Please choose a smaller file or leave it out."),
                 code="file_too_large", params={"limit": _megabytes(limit_bytes), "name": too_large[0].name},
             ))
-            return
+            return False
+        return True
+
+    def sanitise_uploads(self: Any) -> bool:
+        """Decode and clean the checked files into `cleaned_files`; False (with the reason on
+        the form) when one is refused. Call only after `is_valid()`."""
+        self.cleaned_files = []
+        uploads = self.cleaned_data.get("files") or []
         keep = bool(self.cleaned_data.get("keep_metadata"))
         for upload in uploads:
+            upload.seek(0)
             try:
                 clean = sanitise_upload(upload.read(), keep_metadata=keep)
             except UnsupportedFileType as exc:
@@ -145,11 +161,16 @@ class UploadsMixin:
                     params={"name": upload.name, "reason": exc.message},
                 ))
                 self.cleaned_files = []
-                return
+                return False
             self.cleaned_files.append(FileInput(
                 name=safe_download_name(upload.name or "", clean.extension),
                 content=clean.content, content_type=clean.content_type,
             ))
+        return True
+
+    def _clean_uploads(self: Any) -> None:
+        if self._check_uploads():
+            self.sanitise_uploads()
 
 
 def refusal_status(form: forms.Form) -> int:
@@ -350,7 +371,7 @@ class ReportForm(UploadsMixin, forms.Form):
         if contact != "phone":
             data["contact_phone"] = ""
             self.errors.pop("contact_phone", None)
-        self._clean_uploads()
+        self._check_uploads()
         return data
 
     def _clean_date(self, data: dict[str, Any]) -> None:
@@ -452,5 +473,5 @@ class FollowupFilesForm(UploadsMixin, ReceiptForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         assert data is not None  # BaseForm.clean() returns self.cleaned_data
-        self._clean_uploads()
+        self._check_uploads()
         return data

@@ -47,7 +47,10 @@ class Organisation(models.Model):
     retention_days = models.PositiveIntegerField(default=365)
     rejected_retention_days = models.PositiveIntegerField(default=30)
     reply_deadline_days = models.PositiveIntegerField(default=3)
+    # When the organisation last received a case (to the hour: reporting.traces) and which
+    # case that was: routing's "least recently received" compares the hour, then the case id.
     last_received_at = models.DateTimeField(null=True, blank=True)
+    last_received_case_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -103,7 +106,8 @@ class Incident(models.Model):
     """
 
     counts = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Set by the services: to the hour when a reporter's case creates it (reporting.traces).
+    created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return f"incident {self.pk}"
@@ -133,7 +137,8 @@ class Case(models.Model):
     receipt_lookup = models.CharField(max_length=64, unique=True, null=True, blank=True)
     # The case key under HKDF(receipt code, case id). Who can decrypt: the reporter.
     reporter_wrapped_key = models.BinaryField(null=True, blank=True)
-    # The report (all fields the reporter wrote) under the case key.
+    # The report (all fields the reporter wrote) under the case key, padded to a size bucket
+    # (reporting.traces).
     report_ciphertext = models.BinaryField()
     # Reply-notice address under settings.NOTIFICATION_KEY. Who can decrypt: the server, to
     # send content-free notices; deleted when the case closes.
@@ -143,11 +148,12 @@ class Case(models.Model):
     first_reply_at = models.DateTimeField(null=True, blank=True)
     last_reporter_activity_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # The hour the case was received (reporting.traces); ties are ordered by id.
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["organisation", "status", "-created_at"]),
             # The inbox lists newest first with the id as tie-breaker: this order lets
@@ -198,7 +204,8 @@ class Attachment(models.Model):
     # File name, type and size as JSON under the case key.
     meta_ciphertext = models.BinaryField()
     from_reporter = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # To the hour for the reporter's files (reporting.traces); list them by id.
+    created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return f"attachment {self.uuid}"
@@ -214,13 +221,16 @@ class Message(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # Body under the case key: reporter and counsellors can decrypt.
+    # Body under the case key, padded to a size bucket (reporting.traces): reporter and
+    # counsellors can decrypt.
     body_ciphertext = models.BinaryField()
+    # The reporter's messages, and when the reporter read a reply, to the hour
+    # (reporting.traces): the thread is in id order.
     read_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["created_at", "id"]
+        ordering = ["id"]
 
     def __str__(self) -> str:
         return f"message {self.pk}"

@@ -18,7 +18,8 @@ class Coverage:
     languages: frozenset[str]
     active: bool
     is_fallback: bool
-    last_received_at: datetime | None
+    last_received_at: datetime | None  # to the hour (reporting.traces)
+    last_case_id: int | None = None  # the case received then: orders within the hour
 
     def covers(self, district: str, motives: frozenset[str]) -> bool:
         if not self.active:
@@ -53,12 +54,13 @@ def route_report(
     candidates = [entry for entry in table if entry.covers(district, motives)]
     if candidates:
 
-        def rank(entry: Coverage) -> tuple[int, int, int, float, int]:
+        def rank(entry: Coverage) -> tuple[int, int, int, float, int, int]:
             district_specific = 0 if (not entry.statewide and district in entry.districts) else 1
             motive_specific = 0 if not entry.all_motives else 1
             speaks = 0 if language in entry.languages else 1
             last = entry.last_received_at.timestamp() if entry.last_received_at else float("-inf")
-            return (district_specific, motive_specific, speaks, last, entry.organisation_id)
+            last_case = entry.last_case_id if entry.last_case_id is not None else -1
+            return (district_specific, motive_specific, speaks, last, last_case, entry.organisation_id)
 
         return min(candidates, key=rank).organisation_id
     for entry in table:

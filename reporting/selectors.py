@@ -105,7 +105,7 @@ def reporter_case_view(access: ReporterAccess) -> ReporterCaseView:
             created_at=message.created_at,
             unread=message.direction == Message.Direction.TO_REPORTER and message.read_at is None,
         )
-        for message in case.messages.select_related("case").order_by("created_at", "id")
+        for message in case.messages.select_related("case").order_by("id")
     ]
     # Only the reporter's own files: what counsellors add (scans, internal documents) stays
     # with the counselling service.
@@ -113,7 +113,7 @@ def reporter_case_view(access: ReporterAccess) -> ReporterCaseView:
         str(attachment_meta(attachment=attachment, case_key=access.case_key).get("name", ""))
         for attachment in case.attachments.filter(from_reporter=True)
         .select_related("case")
-        .order_by("created_at", "id")
+        .order_by("id")
     ]
     return ReporterCaseView(
         reference=case.reference,

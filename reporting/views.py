@@ -119,6 +119,7 @@ def report(request: HttpRequest) -> HttpResponse:
             "Your answers are still here: please check them and send the form again."
         ))
     issued = request.POST.get(abuse.TIMESTAMP_FIELD)
+    # The answers, and the files' number and size: cheap, nothing is decoded yet.
     if not form.is_valid():
         return _render_form(request, form, status=refusal_status(form), issued=issued)
     challenge = request.POST.get("challenge") or ""
@@ -128,6 +129,9 @@ def report(request: HttpRequest) -> HttpResponse:
             "Right now we are receiving very many reports, so we could not accept yours yet. "
             "Nothing is lost: your answers are still here. Please wait a little while and send it again."
         ))
+    # Only a request that passed every cheap check gets its files decoded (SPEC §4.4).
+    if not form.sanitise_uploads():
+        return _render_form(request, form, status=refusal_status(form), issued=issued)
     try:
         submitted = report_submit(report=form.report_input(channel=Channel.ONLINE_FORM), files=form.cleaned_files)
     except ServiceError:
@@ -151,15 +155,26 @@ def report(request: HttpRequest) -> HttpResponse:
 # Follow-up: every step is a POST that carries the receipt code in a hidden field.
 
 def _enter_code(request: HttpRequest, form: ReceiptForm, *, status: int = 200, notice: str = "") -> HttpResponse:
-    return _form_page(request, "reporting/followup_enter.html", {"form": form, "notice": notice}, status=status)
+    # After several wrong codes from this identity the form carries a puzzle that the browser
+    # solves by itself (static/js/pow.js) before the next try.
+    difficulty = abuse.followup_difficulty(request_client(request))
+    return _form_page(request, "reporting/followup_enter.html", {
+        "form": form, "notice": notice, "difficulty": difficulty,
+        "challenge": abuse.challenge_issue() if difficulty else "",
+    }, status=status)
 
 
 def _open(request: HttpRequest, receipt: Any) -> ReporterAccess | HttpResponse:
     try:
-        access = abuse.followup_open(request_client(request), receipt)
+        access = abuse.followup_open(
+            request_client(request), receipt,
+            challenge=request.POST.get("challenge", ""), nonce=request.POST.get("nonce", ""),
+        )
     except abuse.FollowupBlocked:
         return _enter_code(request, ReceiptForm(), status=429, notice=_(
-            "Too many codes were tried from here. Please wait ten minutes and try again."
+            "Several codes that do not open a report were tried from here. Before the next try, "
+            "your browser solves a small puzzle: this takes a few seconds and happens by itself. "
+            "Without JavaScript, please wait ten minutes and try again."
         ))
     if access is None:
         return _enter_code(request, ReceiptForm(), status=400, notice=_(
@@ -219,7 +234,8 @@ def followup_files(request: HttpRequest) -> HttpResponse:
     if isinstance(access, HttpResponse):
         return access
     receipt = request.POST["receipt"]
-    if not form.is_valid():
+    # The receipt (and its throttle) was checked first; now count and size, then decoding.
+    if not form.is_valid() or not form.sanitise_uploads():
         return _case_page(request, access, receipt, status=refusal_status(form), files_form=form)
     for item in form.cleaned_files:
         attachment_add(case=access.case, case_key=access.case_key, item=item, actor=None)

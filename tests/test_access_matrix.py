@@ -236,6 +236,7 @@ TABLE: list[Row] = [
     Row("/api/v1/taxonomy/", "GET", everyone(200), json=True),
     Row("/api/v1/partners/", "GET", everyone(200), json=True),
     Row("/api/v1/reports/challenge/", "GET", everyone(200), json=True),
+    Row("/api/v1/followup/challenge/", "GET", everyone(200), json=True),
     Row("/api/v1/reports/", "POST", everyone(400), json=True),
     Row("/api/v1/followup/", "POST", receipt_holders(200, 404), json=True, receipt=True),
     Row("/api/v1/followup/messages/", "POST", receipt_holders(201, 404), json=True, receipt=True,

@@ -26,6 +26,7 @@ from reporting.services.common import (
     PURPOSE_REPORTER_WRAP,
     case_binding,
 )
+from reporting.traces import pad, to_the_hour, unpad
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +65,9 @@ def reporter_open(*, receipt: str) -> ReporterAccess | None:
 
 
 def report_decrypt(*, case: Case, case_key: bytes) -> dict[str, Any]:
-    return json.loads(
+    return json.loads(unpad(
         crypto.decrypt(case_key, bytes(case.report_ciphertext), case_id=case_binding(case), purpose=PURPOSE_REPORT)
-    )
+    ))
 
 
 # --------------------------------------------------------------------------------------------
@@ -75,7 +76,7 @@ def report_decrypt(*, case: Case, case_key: bytes) -> dict[str, Any]:
 
 def touch_reporter_activity(case: Case, *, by_reporter: bool) -> None:
     if by_reporter:
-        now = timezone.now()
+        now = to_the_hour()
         Case.objects.filter(pk=case.pk).update(last_reporter_activity_at=now, staff_unread=True)
         case.last_reporter_activity_at = now
         case.staff_unread = True
@@ -89,11 +90,12 @@ def message_post(*, case: Case, case_key: bytes, body: str, actor: Any | None) -
             case=case,
             direction=Message.Direction.FROM_REPORTER if by_reporter else Message.Direction.TO_REPORTER,
             author=actor,
+            created_at=to_the_hour() if by_reporter else timezone.now(),
         )
         message.body_ciphertext = b""
         message.save()
         message.body_ciphertext = crypto.encrypt(
-            case_key, body.encode(), case_id=case_binding(case), purpose=f"{PURPOSE_MESSAGE}:{message.pk}"
+            case_key, pad(body.encode()), case_id=case_binding(case), purpose=f"{PURPOSE_MESSAGE}:{message.pk}"
         )
         message.save(update_fields=["body_ciphertext"])
         if by_reporter:
@@ -130,17 +132,19 @@ def _notify_reporter(case_id: int) -> None:
 
 
 def message_text(*, message: Message, case_key: bytes) -> str:
-    return crypto.decrypt(
+    return unpad(crypto.decrypt(
         case_key, bytes(message.body_ciphertext), case_id=case_binding(message.case),
         purpose=f"{PURPOSE_MESSAGE}:{message.pk}",
-    ).decode()
+    )).decode()
 
 
 def messages_mark_read(*, case: Case, by_reporter: bool) -> None:
     """The reporter read the staff's messages, or the staff read the reporter's."""
     direction = Message.Direction.TO_REPORTER if by_reporter else Message.Direction.FROM_REPORTER
     with transaction.atomic():
-        Message.objects.filter(case=case, direction=direction, read_at__isnull=True).update(read_at=timezone.now())
+        # When the reporter read a reply is the reporter's trace: to the hour.
+        read_at = to_the_hour() if by_reporter else timezone.now()
+        Message.objects.filter(case=case, direction=direction, read_at__isnull=True).update(read_at=read_at)
         field_name = "reporter_unread" if by_reporter else "staff_unread"
         Case.objects.filter(pk=case.pk).update(**{field_name: False})
         setattr(case, field_name, False)

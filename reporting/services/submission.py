@@ -21,6 +21,7 @@ from reporting.audit import AuditAction, audit_log
 from reporting.models import (
     Attachment,
     Case,
+    CaseGrant,
     CaseSequence,
     Incident,
     Organisation,
@@ -38,6 +39,7 @@ from reporting.services.common import (
 from reporting.services.conversation import touch_reporter_activity
 from reporting.services.organisations import grant_case_keys
 from reporting.taxonomy import Channel
+from reporting.traces import pad, to_the_hour
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +141,7 @@ def _coverage(org: Organisation) -> Coverage:
         active=org.active,
         is_fallback=org.is_fallback,
         last_received_at=org.last_received_at,
+        last_case_id=org.last_received_case_id,
     )
 
 
@@ -174,12 +177,15 @@ def _report_store(
 ) -> Case:
     case_key = keys.case_key
     manual = receipt is None
+    # Stored times say only the hour (reporting.traces); the day received stays exact.
+    received_at = to_the_hour(now)
     with transaction.atomic():
         if organisation is None:
             organisation = _route(report)
         reference = _next_reference(timezone.localdate(now).year)
         case = Case(
-            incident=Incident.objects.create(),
+            incident=Incident.objects.create(created_at=received_at),
+            created_at=received_at,
             reference=reference,
             organisation=organisation,
             channel=report.channel,
@@ -190,11 +196,11 @@ def _report_store(
             language=report.language,
             wants_counselling=report.wants_counselling,
             staff_unread=not manual,
-            last_reporter_activity_at=None if manual else now,
+            last_reporter_activity_at=None if manual else received_at,
         )
         binding = case_binding(case)
         case.report_ciphertext = crypto.encrypt(
-            case_key, json.dumps(report.content()).encode(), case_id=binding, purpose=PURPOSE_REPORT
+            case_key, pad(json.dumps(report.content()).encode()), case_id=binding, purpose=PURPOSE_REPORT
         )
         if receipt is not None:
             normalised = crypto.normalise_receipt(receipt)
@@ -210,9 +216,14 @@ def _report_store(
             )
         case.save()
         grant_case_keys(case, organisation, keys)
+        # auto_now and the grant's auto_now_add stamp the exact time; they keep the hour.
+        Case.objects.filter(pk=case.pk).update(updated_at=received_at)
+        CaseGrant.objects.filter(case=case).update(created_at=received_at)
         for item in files:
             stored.append(_attachment_store(case, case_key, item, from_reporter=not manual))
-        Organisation.objects.filter(pk=organisation.pk).update(last_received_at=now)
+        Organisation.objects.filter(pk=organisation.pk).update(
+            last_received_at=received_at, last_received_case_id=case.pk
+        )
         audit_log(
             actor=actor,
             action=AuditAction.CASE_MANUAL_ENTRY if manual else AuditAction.CASE_SUBMITTED,
@@ -256,7 +267,9 @@ def _notify_new_case(case_id: int) -> None:
 
 
 def _attachment_store(case: Case, case_key: bytes, item: FileInput, *, from_reporter: bool) -> Attachment:
-    attachment = Attachment(case=case, from_reporter=from_reporter)
+    attachment = Attachment(
+        case=case, from_reporter=from_reporter, created_at=to_the_hour() if from_reporter else timezone.now()
+    )
     binding = case_binding(case)
     buffer = io.BytesIO()
     # The plaintext is in memory already (size-limited upload); only ciphertext reaches storage.

@@ -6,8 +6,10 @@
  *   <input type="hidden" name="nonce" value="">
  * A Web Worker (pow-worker.js) looks for the nonce in the background and this script writes it
  * into the nonce field. If the person submits before it is found, the submission waits at most
- * about three seconds and then goes ahead without a nonce (the server applies its stricter
- * limits for browsers without JavaScript). Without Worker or crypto.subtle nothing happens.
+ * about three seconds (or data-wait milliseconds, given on the challenge input where the server
+ * insists on the proof, as on the follow-up form after wrong codes) and then goes ahead without
+ * a nonce (the server applies its stricter limits for browsers without JavaScript). Without
+ * Worker or crypto.subtle nothing happens.
  *
  * The worker's address comes from data-worker on this <script> element when given (needed if
  * static file names are hashed); otherwise it is pow-worker.js next to this file.
@@ -43,6 +45,7 @@
 
   function protect(form, challengeInput, nonceInput) {
     var difficulty = parseInt(challengeInput.getAttribute("data-difficulty"), 10);
+    var maxWait = parseInt(challengeInput.getAttribute("data-wait"), 10) || MAX_WAIT_MS;
     var url = workerUrl();
     if (!(difficulty > 0) || !challengeInput.value || !url) {
       return;
@@ -124,7 +127,7 @@
           form.submit();
         }
       }
-      var timer = setTimeout(send, MAX_WAIT_MS);
+      var timer = setTimeout(send, maxWait);
       waiters.push(send);
     });
   }

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 from unittest import mock
@@ -28,6 +29,14 @@ MARKER = "DIGESTSECRET4711"
 @pytest.fixture(autouse=True)
 def _english(settings: Any) -> None:
     settings.LANGUAGE_CODE = "en"  # the mails go out in the site language; assert the source texts
+
+
+@contextmanager
+def later(hours: int = 1) -> Iterator[None]:
+    """The clock `hours` on: what a reporter causes is stored at the start of its hour, and the
+    digest counts an hour once it has passed (reporting.traces)."""
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + timedelta(hours=hours)):
+        yield
 
 
 def _mails_to(address: str) -> list[Any]:
@@ -67,7 +76,8 @@ def test_digest_member_gets_no_immediate_notice_but_one_digest_with_counts(
     assert _mails_to("digest@example.org") == []
 
     mail.outbox.clear()
-    assert send_daily_digests() == 1
+    with later():
+        assert send_daily_digests() == 1
     (digest_mail,) = mail.outbox
     assert digest_mail.to == ["digest@example.org"]
     assert digest_mail.subject == "Your daily summary from Meldestelle"
@@ -88,13 +98,27 @@ def test_nothing_happened_sends_nothing(fallback_org: Any, make_member: Any) -> 
 def test_second_run_sends_nothing_new(fallback_org: Any, make_member: Any, submit: Any) -> None:
     _digest_member(make_member, fallback_org)
     submit()
-    assert send_daily_digests() == 1
-    assert send_daily_digests() == 0
-    assert len(mail.outbox) == 1
-
-    submit()  # something new after the last digest: the next one counts only that
-    assert send_daily_digests() == 1
+    with later():
+        assert send_daily_digests() == 1
+        assert send_daily_digests() == 0
+        assert len(mail.outbox) == 1
+        submit()  # something new after the last digest: the next one counts only that
+    with later(2):
+        assert send_daily_digests() == 1
     assert "New reports: 1" in mail.outbox[-1].body
+
+
+def test_what_happens_in_the_hour_of_a_digest_goes_into_the_next(
+    fallback_org: Any, make_member: Any, submit: Any,
+) -> None:
+    _digest_member(make_member, fallback_org)
+    with later():
+        assert send_daily_digests() == 0
+        submit()  # after the run, in the same hour: stored at the start of that hour
+    assert Case.objects.get().created_at.minute == 0
+    with later(2):
+        assert send_daily_digests() == 1
+        assert "New reports: 1" in mail.outbox[-1].body
 
 
 def test_only_the_members_own_organisation_counts(
@@ -112,7 +136,8 @@ def test_digest_carries_no_content_district_motive_or_reference(
     _digest_member(make_member, fallback_org)
     case = submit(description=MARKER, place_details=MARKER, district="03101", motives=["antisemitism"]).case
     _reporter_message(fallback_org, case, body=MARKER)
-    assert send_daily_digests() == 1
+    with later():
+        assert send_daily_digests() == 1
     (digest_mail,) = mail.outbox
     text = digest_mail.subject + digest_mail.body
     for secret in (MARKER, case.reference, case.district, "antisemit", "Braunschweig"):
@@ -136,7 +161,8 @@ def test_first_digest_without_a_window_covers_the_last_day(fallback_org: Any, ma
     old = submit().case
     Case.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
     submit()
-    assert send_daily_digests() == 1
+    with later():
+        assert send_daily_digests() == 1
     assert "New reports: 1" in mail.outbox[0].body
 
 
@@ -144,11 +170,12 @@ def test_a_failed_mail_leaves_the_window_for_the_retry(fallback_org: Any, make_m
     member = _digest_member(make_member, fallback_org)
     before = Membership.objects.get(pk=member.pk).last_digest_at
     submit()
-    with mock.patch("counselling.digest.send_mail", side_effect=ConnectionError("mail server down")), \
+    with later(), mock.patch("counselling.digest.send_mail", side_effect=ConnectionError("mail server down")), \
             pytest.raises(ConnectionError):
         send_daily_digests()
     assert Membership.objects.get(pk=member.pk).last_digest_at == before
-    assert send_digest(member.pk) is True
+    with later():
+        assert send_digest(member.pk) is True
     assert len(mail.outbox) == 1
 
 
@@ -156,7 +183,8 @@ def test_digest_goes_out_in_the_site_language(settings: Any, fallback_org: Any, 
     settings.LANGUAGE_CODE = "de"
     _digest_member(make_member, fallback_org)
     submit()
-    assert send_daily_digests() == 1
+    with later():
+        assert send_daily_digests() == 1
     assert "Your daily summary" not in mail.outbox[0].subject
 
 

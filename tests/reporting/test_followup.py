@@ -1,8 +1,11 @@
-"""Follow-up pages (SPEC §4.2): status, thread, reply, files, delete; wrong codes throttled."""
+"""Follow-up pages (SPEC §4.2): status, thread, reply, files, delete; wrong codes cost rising
+proof of work from the client that sent them (SPEC §4.4), never a lock on others."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,11 +20,17 @@ from reporting.services import (
     reporter_open,
 )
 from tests.reporting.conftest import make_jpeg
+from tests.reporting.test_abuse import solve
 from tests.reporting.test_api import post_json
 
 pytestmark = pytest.mark.django_db
 
 GENERIC = "This code does not open a report. Please check it and try again."
+
+
+def _zero_bits(challenge: str, nonce: int) -> int:
+    digest = int.from_bytes(hashlib.sha256(f"{challenge}:{nonce}".encode()).digest(), "big")
+    return 256 - digest.bit_length()
 
 
 def staff_reply(org: Any, make_member: Any, case: Case, body: str) -> Any:
@@ -60,7 +69,9 @@ def test_reply_restarts_activity_and_notifies_staff_without_content(
 ) -> None:
     submitted = submit()
     make_member(fallback_org, username="counsellor")
-    before = Case.objects.get().last_reporter_activity_at
+    # A day back, since activity is stored to the hour only (reporting.traces).
+    before = Case.objects.get().last_reporter_activity_at - timedelta(days=1)
+    Case.objects.update(last_reporter_activity_at=before)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/en/followup/reply/", {"receipt": submitted.receipt_code, "body": "SECRETREPLY4711"})
     assert response.status_code == 200
@@ -113,24 +124,82 @@ def test_wrong_codes_get_one_generic_answer(client: Any, fallback_org: Any, subm
     assert GENERIC in response.content.decode()
 
 
-def test_five_wrong_codes_throttle_the_address_for_pages_and_api(client: Any, fallback_org: Any, submit: Any) -> None:
+def _challenge_on(page: str) -> tuple[str, int]:
+    match = re.search(r'name="challenge" value="([^"]+)" data-difficulty="(\d+)"', page)
+    assert match, "the follow-up form carries no puzzle"
+    return match.group(1), int(match.group(2))
+
+
+def test_five_wrong_codes_make_the_next_try_cost_proof_of_work_on_pages_and_api(
+    client: Any, fallback_org: Any, submit: Any, settings: Any
+) -> None:
     submitted = submit()
     for _ in range(5):
         assert client.post("/en/followup/", {"receipt": "AAAA-BBBB-CCCC-DDDD"}).status_code == 400
     blocked = client.post("/en/followup/", {"receipt": submitted.receipt_code})
     assert blocked.status_code == 429
-    assert "Please wait ten minutes" in blocked.content.decode()
-    assert post_json(client, "/api/v1/followup/", {"receipt": submitted.receipt_code}).status_code == 429
+    page = blocked.content.decode()
+    assert "your browser solves a small puzzle" in page and "please wait ten minutes" in page
+    challenge, difficulty = _challenge_on(page)
+    assert difficulty == settings.FOLLOWUP_POW_DIFFICULTY
+    assert "js/pow.js" in page
+    error = post_json(client, "/api/v1/followup/", {"receipt": submitted.receipt_code})
+    assert error.status_code == 429 and error.json()["error"]["code"] == "pow_required"
     assert client.post("/en/followup/delete/", {"receipt": submitted.receipt_code, "confirm": "yes"}).status_code == 429
     assert Case.objects.count() == 1
-    # another address may still open its report
+    # another client may still open its report, without any puzzle
     assert client.post("/en/followup/", {"receipt": submitted.receipt_code}, REMOTE_ADDR="203.0.113.5").status_code == 200
+    # with the puzzle solved, this client may try again: the code opens the report, and the
+    # steps after it (reply, files, delete) need no more puzzles
+    opened = client.post("/en/followup/", {
+        "receipt": submitted.receipt_code, "challenge": challenge, "nonce": solve(challenge, difficulty),
+    })
+    assert opened.status_code == 200
+    assert client.post("/en/followup/reply/", {"receipt": submitted.receipt_code, "body": "hello"}).status_code == 200
 
 
-def test_api_throttle_after_five_wrong_codes(client: Any, fallback_org: Any) -> None:
+def test_every_further_wrong_code_doubles_the_work_and_a_proof_is_single_use(
+    client: Any, fallback_org: Any, settings: Any
+) -> None:
     for _ in range(5):
         assert post_json(client, "/api/v1/followup/", {"receipt": "AAAA-BBBB-CCCC-DDDD"}).status_code == 404
-    assert post_json(client, "/api/v1/followup/", {"receipt": "AAAA-BBBB-CCCC-DDDD"}).status_code == 429
+    seen = []
+    for _ in range(3):
+        offer = client.get("/api/v1/followup/challenge/").json()
+        seen.append(offer["difficulty"])
+        nonce = solve(offer["challenge"], offer["difficulty"])
+        wrong = {"receipt": "AAAA-BBBB-CCCC-DDDD", "challenge": offer["challenge"], "nonce": nonce}
+        assert post_json(client, "/api/v1/followup/", wrong).status_code == 404
+        # the same proof a second time is refused before the code is looked at
+        again = post_json(client, "/api/v1/followup/", wrong)
+        assert again.status_code == 429 and again.json()["error"]["code"] == "pow_required"
+    base = settings.FOLLOWUP_POW_DIFFICULTY
+    assert seen == [base, base + 1, base + 2]
+    # a proof of the old, smaller difficulty no longer suffices
+    offer = client.get("/api/v1/followup/challenge/").json()
+    assert offer["difficulty"] == base + 3
+    weak = next(n for n in range(100_000) if _zero_bits(offer["challenge"], n) == base)
+    response = post_json(client, "/api/v1/followup/", {
+        "receipt": "AAAA-BBBB-CCCC-DDDD", "challenge": offer["challenge"], "nonce": str(weak),
+    })
+    assert response.status_code == 429
+
+
+def test_the_rising_cost_stops_at_its_ceiling(client: Any, fallback_org: Any, settings: Any) -> None:
+    settings.FOLLOWUP_MAX_FAILURES = 0
+    settings.FOLLOWUP_POW_MAX_DIFFICULTY = settings.FOLLOWUP_POW_DIFFICULTY + 1
+    for _ in range(4):
+        offer = client.get("/api/v1/followup/challenge/").json()
+        post_json(client, "/api/v1/followup/", {
+            "receipt": "AAAA-BBBB-CCCC-DDDD", "challenge": offer["challenge"],
+            "nonce": solve(offer["challenge"], offer["difficulty"]),
+        })
+    assert client.get("/api/v1/followup/challenge/").json()["difficulty"] == settings.FOLLOWUP_POW_MAX_DIFFICULTY
+
+
+def test_no_puzzle_is_offered_before_any_wrong_code(client: Any) -> None:
+    assert client.get("/api/v1/followup/challenge/").json() == {"challenge": "", "difficulty": 0}
+    assert 'name="challenge"' not in client.get("/en/followup/").content.decode()
 
 
 def test_new_case_notice_is_sent_and_holds_nothing_of_the_report(
