@@ -24,6 +24,7 @@ def _production_env(tmp_path: Path) -> dict[str, str]:
         NOTIFICATION_KEY=key,
         ADDRESS_HASH_KEY=key,
         AUDIT_CHAIN_KEY=key,
+        KEY_AUTH_KEY=key,
         ALLOWED_HOSTS="meldestelle.example.org",
         SQLITE_PATH=str(tmp_path / "db.sqlite3"),
         MELDESTELLE_LOCAL_DIR=str(tmp_path / "local"),

@@ -15,11 +15,12 @@ from django.views.decorators.http import require_POST
 
 from counselling.access import membership_of, org_key_from_request
 from counselling.decorators import staff_required
-from counselling.forms import InviteForm, OrganisationSettingsForm
+from counselling.forms import InviteForm, KeyRotationForm, OrganisationSettingsForm
 from counselling.models import Membership
 from counselling.services import member_create, member_grant, member_reset_password, member_revoke
 from counselling.totp import provisioning_qr_svg
 from counselling.views.common import _page
+from reporting.selectors import organisation_key_status
 from reporting.services import ServiceError, organisation_update
 
 
@@ -48,6 +49,8 @@ def _admin_page(request: HttpRequest, admin: Membership, **extra: Any) -> HttpRe
         "invite_form": extra.pop("invite_form", InviteForm()),
         "settings_form": extra.pop("settings_form", OrganisationSettingsForm(
             initial=OrganisationSettingsForm.initial_for(organisation))),
+        "key_status": organisation_key_status(organisation),
+        "rotation_form": extra.pop("rotation_form", KeyRotationForm()),
         **extra,
     })
 
@@ -96,8 +99,11 @@ def admin_grant(request: HttpRequest, member_id: int) -> HttpResponse:
         return redirect(f"{reverse('counselling:unlock')}?{urlencode({'next': reverse('counselling:admin')})}")
     try:
         member_grant(actor=request.user, membership=member, org_private_key=org_private_key)
-    except ServiceError:
-        messages.error(request, _("This account cannot hold the organisation key."))
+    except ServiceError as exc:
+        if exc.code == "stale_key":  # unlocked before a rotation
+            return redirect(f"{reverse('counselling:unlock')}?{urlencode({'next': reverse('counselling:admin')})}")
+        messages.error(request, exc.message if exc.code == "key_unverified"
+                       else _("This account cannot hold the organisation key."))
     else:
         messages.success(request, _("%(name)s gets access to the cases at their next login.")
                          % {"name": member.user.get_username()})
@@ -112,8 +118,16 @@ def admin_revoke(request: HttpRequest, member_id: int) -> HttpResponse:
     if member.pk == admin.pk:
         messages.error(request, _("You cannot revoke your own access."))
         return redirect("counselling:admin")
-    member_revoke(actor=request.user, membership=member, deactivate=True)
+    assert admin.organisation is not None  # checked by _admin_membership
+    version = admin.organisation.current_key.version
+    # Revoking rotates the key: now with this session's key, else at a colleague's next unlock.
+    member_revoke(actor=request.user, membership=member, deactivate=True,
+                  org_private_key=org_key_from_request(request))
     messages.success(request, _("%(name)s has no access any more.") % {"name": member.user.get_username()})
+    if admin.organisation.current_key.version > version:
+        messages.info(request, _("The organisation key was renewed. Enter your password once more to keep working."))
+    else:
+        messages.info(request, _("The organisation key will be renewed at the next unlock."))
     return redirect("counselling:admin")
 
 

@@ -64,8 +64,9 @@ def unlock_view(request: HttpRequest) -> HttpResponse:
             auth.unlock_again(request, response, password=form.cleaned_data["password"])
         except auth.LoginRefused as exc:
             form.add_error(None, exc.message)
-        except ServiceError:
-            form.add_error(None, _("Your account holds no key for the organisation's cases."))
+        except ServiceError as exc:
+            form.add_error(None, exc.message if exc.code == auth.KEY_MISMATCH
+                           else _("Your account holds no key for the organisation's cases."))
         else:
             return response
     return _page(request, "counselling/unlock.html", {"form": form, "next": request.GET.get("next", "")})

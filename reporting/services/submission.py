@@ -36,7 +36,7 @@ from reporting.services.common import (
     case_binding,
 )
 from reporting.services.conversation import touch_reporter_activity
-from reporting.services.organisations import grant_case_keys
+from reporting.services.keys import grant_case_keys, organisation_lock, organisation_sealing_key
 from reporting.taxonomy import Channel
 
 logger = logging.getLogger(__name__)
@@ -177,6 +177,11 @@ def _report_store(
     with transaction.atomic():
         if organisation is None:
             organisation = _route(report)
+        else:
+            organisation_lock(organisation)
+        # Before anything is written: a key whose MAC fails refuses the whole submission
+        # (KeyUnverified, a ServiceError: the reporter gets a calm "try again later").
+        sealing_key = organisation_sealing_key(organisation)
         reference = _next_reference(timezone.localdate(now).year)
         case = Case(
             incident=Incident.objects.create(),
@@ -209,7 +214,7 @@ def _report_store(
                 settings.NOTIFICATION_KEY, report.notify_email.encode(), case_id=binding, purpose=PURPOSE_NOTIFY
             )
         case.save()
-        grant_case_keys(case, organisation, keys)
+        grant_case_keys(case, organisation, keys, key=sealing_key)
         for item in files:
             stored.append(_attachment_store(case, case_key, item, from_reporter=not manual))
         Organisation.objects.filter(pk=organisation.pk).update(last_received_at=now)
