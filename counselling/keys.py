@@ -160,8 +160,12 @@ def org_keys_due_daily(*, now: datetime | None = None) -> list[int]:
     e-mail to their partner admins each; the ids marked now."""
     marked = organisation_keys_mark_due(now=now or timezone.now(), days=settings.ORG_KEY_ROTATION_DAYS)
     for organisation_id in marked:
-        notice_id = uuid.uuid4().hex
-        async_task("counselling.tasks.send_key_rotation_due", organisation_id, notice_id=notice_id)
+        transaction.on_commit(
+            lambda organisation_id=organisation_id: async_task(  # type: ignore[misc]
+                "counselling.tasks.send_key_rotation_due", organisation_id, notice_id=uuid.uuid4().hex
+            ),
+            robust=True,
+        )
     return marked
 
 
