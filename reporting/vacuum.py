@@ -17,6 +17,7 @@ task queue records it and runs it again.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable
 
@@ -29,7 +30,10 @@ from django_q.tasks import async_task
 
 logger = logging.getLogger(__name__)
 
-_PENDING = "reporting:vacuum-pending:"
+
+
+def _pending_key(tables: Iterable[str]) -> str:
+    return "reporting:vacuum-pending:" + hashlib.sha256(",".join(sorted(set(tables))).encode()).hexdigest()
 
 
 def tables_of(*models: type[Model]) -> list[str]:
@@ -47,7 +51,7 @@ def vacuum_after_commit(tables: Iterable[str]) -> None:
 
 
 def _queue(tables: list[str]) -> None:
-    pending = _PENDING + ",".join(tables)
+    pending = _pending_key(tables)
     if not cache.add(pending, 1, timeout=3600):
         return
     try:
@@ -60,7 +64,7 @@ def _queue(tables: list[str]) -> None:
 
 def vacuum_tables(tables: list[str]) -> int:
     """Vacuum (PostgreSQL) or checkpoint the log (SQLite); how many tables were vacuumed."""
-    cache.delete(_PENDING + ",".join(sorted(set(tables))))
+    cache.delete(_pending_key(tables))
     known = {model._meta.db_table for model in apps.get_models()}
     unknown = sorted(set(tables) - known)
     if unknown:
@@ -89,7 +93,7 @@ def _vacuum_postgresql(tables: list[str]) -> int:
     try:
         connection.ensure_connection()
         connection.set_autocommit(True)
-        statement = "VACUUM (FULL, ANALYZE) {}" if settings.SHRED_VACUUM_FULL else "VACUUM (ANALYZE) {}"
+        statement = "VACUUM FULL {}" if settings.SHRED_VACUUM_FULL else "VACUUM {}"
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('lock_timeout', %s, false)",
                            [f"{settings.SHRED_VACUUM_LOCK_TIMEOUT_SECONDS}s"])
