@@ -113,7 +113,7 @@ def org_key_rotate(
         )
         regranted: list[int] = []
         refused: list[int] = []
-        members = Membership.objects.select_for_update().filter(organisation_id=organisation.pk).order_by("pk")
+        members = Membership.objects.select_for_update(of=("self",)).filter(organisation_id=organisation.pk).order_by("pk")
         for membership in members.select_related("user"):
             had_access = membership.has_key_access and membership.user.is_active and not membership.is_coordinator
             membership.wrapped_org_key = None

@@ -33,7 +33,12 @@ from counselling.models import Membership
 from reporting import crypto
 from reporting.audit import AuditAction, audit_log
 from reporting.models import Attachment, Case, Organisation
-from reporting.services import RotationReason, ServiceError, messages_mark_read, organisation_key_check
+from reporting.services import (
+    RotationReason,
+    ServiceError,
+    messages_mark_read,
+    organisation_key_check,
+)
 from reporting.services.keys import organisation_lock
 
 logger = logging.getLogger(__name__)
@@ -164,11 +169,14 @@ def member_unlock(*, membership: Membership, password: str) -> bytes:
             org_key_rotate(actor=membership.user, organisation=organisation, org_private_key=org_private,
                            reason=RotationReason.AT_UNLOCK)
         except ServiceError as exc:
-            # The unlock goes ahead with the current key; the key stays due (and says why).
-            logger.warning("Key rotation due for organisation %s did not run at unlock: %s", organisation.pk, exc.code)
-        else:
-            membership.refresh_from_db()
-            org_private = _unlock_with_kek(membership, kek)  # the member's own new grant, now a wrap
+            if exc.code != "stale_key":
+                # The unlock goes ahead with the current key; the key stays due (and says why).
+                logger.warning("Key rotation due for organisation %s did not run at unlock: %s",
+                               organisation.pk, exc.code)
+                return org_private
+            # A colleague's unlock rotated it a moment ago and re-granted this member too.
+        membership.refresh_from_db()
+        org_private = _unlock_with_kek(membership, kek)  # the member's own new grant, now a wrap
     return org_private
 
 

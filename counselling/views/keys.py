@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from counselling.access import org_key_from_request, unlock_store
@@ -48,8 +49,11 @@ def admin_rotate_key(request: HttpRequest) -> HttpResponse:
         "key at their next login; the old key's copies are destroyed."
     ) % {"version": result.rotated.key.version})
     if result.refused:
-        messages.error(request, _(
-            "%(count)s accounts did not get the new key because their key failed a safety check. "
-            "Grant them access again; the operator has been alerted."
+        messages.error(request, ngettext(
+            "%(count)s account did not get the new key because its key failed a safety check. "
+            "The operator has been alerted.",
+            "%(count)s accounts did not get the new key because their keys failed a safety check. "
+            "The operator has been alerted.",
+            len(result.refused),
         ) % {"count": len(result.refused)})
     return response

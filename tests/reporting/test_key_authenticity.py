@@ -297,3 +297,13 @@ def test_after_a_mismatch_an_admin_whose_key_passes_renews_it_and_sealing_resume
     assert report_submit(report=ReportInput(description="sealed to the new key")).case.pk
     victim.refresh_from_db()
     assert member_unlock(membership=victim, password=PASSWORD)  # re-granted by the rotation
+
+
+def test_the_rotation_page_names_how_many_accounts_were_not_regranted(fallback_org: Any, make_member: Any) -> None:
+    admin = make_member(fallback_org, role=Membership.Role.PARTNER_ADMIN)
+    victim = make_member(fallback_org).membership
+    swap_member_public_key(victim, crypto.new_org_keypair().public_key)
+    page = logged_in(admin).post("/staff/admin/key/rotate/", follow=True).content.decode()
+    assert "1 account did not get the new key" in page
+    victim.refresh_from_db()
+    assert not victim.has_key_access

@@ -20,10 +20,10 @@ from reporting import crypto
 from reporting.models import Attachment, Case, CaseGrant, Message
 from reporting.services import (
     FileInput,
+    RotationReason,
     ServiceError,
     case_keys_for_organisation,
     case_shred,
-    RotationReason,
     case_transfer,
     message_post,
     message_text,

@@ -22,7 +22,15 @@ from django_q.models import Task
 from counselling.keys import org_key_rotate
 from counselling.models import Membership
 from reporting import tasks
-from reporting.models import Attachment, Case, CaseGrant, Message, Note, Organisation, OrganisationKey
+from reporting.models import (
+    Attachment,
+    Case,
+    CaseGrant,
+    Message,
+    Note,
+    Organisation,
+    OrganisationKey,
+)
 from reporting.services import (
     FileInput,
     RotationReason,
