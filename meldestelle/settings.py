@@ -347,8 +347,9 @@ ORG_KEY_ROTATION_DAYS = env_int("ORG_KEY_ROTATION_DAYS", 30)
 # rows. FULL rewrites them, so the deleted bytes leave the table files; a plain VACUUM only
 # marks the space free (faster, no exclusive lock, but the bytes stay until overwritten).
 SHRED_VACUUM_FULL = env_bool("SHRED_VACUUM_FULL", default=True)
-# How long the vacuum waits for a table lock before it gives up (and the task is retried).
-SHRED_VACUUM_LOCK_TIMEOUT_SECONDS = env_int("SHRED_VACUUM_LOCK_TIMEOUT_SECONDS", 30)
+# How long that vacuum waits for older transactions to end, and for each table lock, before it
+# gives up (logged at ERROR; the task queue runs it again).
+SHRED_VACUUM_WAIT_SECONDS = env_int("SHRED_VACUUM_WAIT_SECONDS", 30)
 CASE_REFERENCE_PREFIX = os.environ.get("CASE_REFERENCE_PREFIX", "NI")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 

@@ -11,24 +11,30 @@ are kept (docs/deployment.md), and only until the next key rotation makes them u
 On SQLite `secure_delete` (settings) zeroes deleted content in the database file; the task
 checkpoints and truncates the write-ahead log, where earlier page images would otherwise stay.
 
-A failed run is logged at ERROR (table names and the error's class only) and raised, so the
-task queue records it and runs it again.
+Before vacuuming, the task waits until no transaction older than the deletion is open (an open
+one would keep the rows). A failed run (an old transaction that does not end, a lock it does
+not get) is logged at ERROR (table names and the error's class only) and raised, so the task
+queue records it and runs it again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Iterable
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, OperationalError, connections, transaction
 from django.db.models import Model
 from django_q.tasks import async_task
 
 logger = logging.getLogger(__name__)
+
+VACUUM_TASK_TIMEOUT_SECONDS = 110
 
 
 
@@ -55,7 +61,9 @@ def _queue(tables: list[str]) -> None:
     if not cache.add(pending, 1, timeout=3600):
         return
     try:
-        async_task("reporting.tasks.vacuum_tables", tables)
+        # Its own time limit: waiting for older transactions and for locks may take a while,
+        # and must end before the queue hands the task out again (Q_CLUSTER "retry").
+        async_task("reporting.tasks.vacuum_tables", tables, timeout=VACUUM_TASK_TIMEOUT_SECONDS)
     except Exception as exc:
         cache.delete(pending)
         logger.error("Vacuum after deletion not queued (%s): %s", ", ".join(tables), type(exc).__name__)
@@ -95,13 +103,49 @@ def _vacuum_postgresql(tables: list[str]) -> int:
         connection.set_autocommit(True)
         statement = "VACUUM FULL {}" if settings.SHRED_VACUUM_FULL else "VACUUM {}"
         with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('lock_timeout', %s, false)",
-                           [f"{settings.SHRED_VACUUM_LOCK_TIMEOUT_SECONDS}s"])
+            _wait_for_older_transactions(cursor)
+            cursor.execute("SELECT set_config('lock_timeout', %s, false)", [f"{settings.SHRED_VACUUM_WAIT_SECONDS}s"])
             for table in tables:
                 cursor.execute(statement.format(connection.ops.quote_name(table)))
     finally:
         connection.close()
     return len(tables)
+
+
+def _wait_for_older_transactions(cursor: Any) -> None:
+    """Wait until no transaction older than now is open, so the vacuum may remove the rows.
+
+    VACUUM keeps a deleted row that an open transaction might still see: one in this database
+    holding an older snapshot, or one anywhere on the server that was already running when the
+    deletion committed (it holds back the vacuum's own snapshot). Such a row would silently
+    stay in the files. So: wait (SHRED_VACUUM_WAIT_SECONDS), else fail, logged and retried.
+    Sessions of other database roles show their snapshots only to a role with
+    pg_read_all_stats (docs/deployment.md).
+    """
+    cursor.execute("SELECT pg_current_xact_id()::text")  # newer than every deletion before this task
+    now = int(cursor.fetchone()[0])
+    deadline = time.monotonic() + settings.SHRED_VACUUM_WAIT_SECONDS
+    while True:
+        cursor.execute(
+            "SELECT pg_snapshot_xmin(pg_current_snapshot()) >= %s::xid8, "
+            "NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL AND age(backend_xmin) > age(%s::xid))",
+            [str(now), str(now % 2**32)],
+        )
+        no_older_xid, no_older_snapshot = cursor.fetchone()
+        if no_older_xid and no_older_snapshot:
+            return
+        if time.monotonic() > deadline:
+            cursor.execute(
+                "SELECT pid, datname FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                "AND (age(backend_xmin) > age(%s::xid) OR age(backend_xid) > age(%s::xid)) ORDER BY pid",
+                [str(now % 2**32), str(now % 2**32)],
+            )
+            older = ", ".join(f"pid {pid} in {database}" for pid, database in cursor.fetchall())
+            logger.error("Vacuum cannot remove the deleted rows yet: older transactions are open (%s).",
+                         older or "not visible to this database role")
+            raise OperationalError("an older transaction is still open")
+        time.sleep(0.2)
 
 
 def _checkpoint_sqlite() -> None:

@@ -42,6 +42,13 @@ from reporting.services import (
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the vacuum runs after a real commit
 
+@pytest.fixture(autouse=True)
+def _patient_vacuum(settings: Any) -> None:
+    """VACUUM FULL must wait for every older transaction on the server to end, other test
+    sessions' included; give them time (the tests of a failing wait set their own)."""
+    settings.SHRED_VACUUM_WAIT_SECONDS = 120
+
+
 SHRED_TABLES = ["reporting_attachment", "reporting_case", "reporting_casegrant", "reporting_message", "reporting_note"]
 
 
@@ -237,7 +244,7 @@ def test_postgresql_a_rotation_vacuums_the_old_wraps_out_of_the_files(
 
 def test_postgresql_a_failed_vacuum_is_logged_at_error(settings: Any, caplog: pytest.LogCaptureFixture) -> None:
     _postgresql_only()
-    settings.SHRED_VACUUM_LOCK_TIMEOUT_SECONDS = 1
+    settings.SHRED_VACUUM_WAIT_SECONDS = 1
     db = connection.settings_dict
     holder = psycopg.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
                              password=db["PASSWORD"] or None, dbname=db["NAME"])
@@ -250,3 +257,27 @@ def test_postgresql_a_failed_vacuum_is_logged_at_error(settings: Any, caplog: py
         holder.close()
     lines = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert lines == ["Vacuum after deletion failed (reporting_note): OperationalError"]
+
+
+def test_postgresql_an_older_open_transaction_fails_the_vacuum_instead_of_hiding_it(
+    fallback_org: Any, submit: Any, settings: Any, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """VACUUM keeps rows an older transaction might still see; the task must not pretend."""
+    _postgresql_only()
+    settings.SHRED_VACUUM_WAIT_SECONDS = 1
+    case = submit().case
+    db = connection.settings_dict
+    holder = psycopg.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
+                             password=db["PASSWORD"] or None, dbname=db["NAME"])
+    try:
+        holder.execute("SELECT pg_current_xact_id()")  # a transaction older than the deletion
+        with caplog.at_level(logging.ERROR):
+            case_shred(actor=None, case=case, reason="reporter")
+    finally:
+        holder.rollback()
+        holder.close()
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert any(line.startswith("Vacuum cannot remove the deleted rows yet: older transactions are open (pid ")
+               for line in errors)
+    assert "Vacuum after deletion failed (reporting_case, reporting_casegrant): OperationalError" in errors
+    assert not Task.objects.filter(func="reporting.tasks.vacuum_tables", success=True).exists()
