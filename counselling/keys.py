@@ -179,7 +179,7 @@ def send_key_rotation_due(organisation_id: int, notice_id: str | None = None) ->
     )
     link = settings.SITE_URL.rstrip("/") + reverse("counselling:admin")
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Your organisation's key is due for rotation")
+        subject = _("Your organisation's key is due for renewal")
         body = _(
             "Meldestelle renews each organisation's key regularly, so that deleted reports stay "
             "unreadable for good.\n\nThe new key is made at the next login of a member of your "
