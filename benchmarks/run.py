@@ -140,6 +140,7 @@ def bench_environment() -> Iterator[Context]:
         NOTIFICATION_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         ADDRESS_HASH_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         AUDIT_CHAIN_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
+        KEY_AUTH_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         SECURE_SSL_REDIRECT="false",
         SECURE_COOKIES="false",

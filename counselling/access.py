@@ -168,6 +168,12 @@ def _session_org_key(request: HttpRequest) -> bytes | None:
         return None
 
 
+def optional_org_key(request: HttpRequest) -> bytes | None:
+    """The session's organisation key where an action works with or without it (revoking a
+    member rotates now with it, else at the next unlock); None when the session holds none."""
+    return _session_org_key(request)
+
+
 def is_unlocked(request: HttpRequest) -> bool:
     """Whether the session holds a usable organisation key (for showing the state only)."""
     return _session_org_key(request) is not None

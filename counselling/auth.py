@@ -46,12 +46,14 @@ from counselling.models import Membership
 from counselling.services import member_unlock
 from reporting import crypto
 from reporting.audit import AuditAction, audit_log
+from reporting.models import OrganisationKey
 from reporting.services import ServiceError
 
 # Key problems a member may have after a successful login (shown on the pages).
 KEY_OK = ""
 KEY_MISSING = "no_key_access"  # wrap lost (password reset) or never granted
 KEY_NONE_FOR_ROLE = "coordinator"  # coordinators hold no case keys by design
+KEY_MISMATCH = "key_mismatch"  # the unlocked key does not derive the stored public key (SPEC §3.9)
 
 LOGIN_FAILED = "login_failed"
 LOGIN_FAILED_MESSAGE = _(
@@ -229,8 +231,8 @@ def login_check(*, username: str, password: str, otp: str, client: str) -> Login
     elif membership is not None:
         try:
             org_private_key = member_unlock(membership=membership, password=password)
-        except ServiceError:
-            key_problem = KEY_MISSING
+        except ServiceError as exc:
+            key_problem = KEY_MISMATCH if exc.code == KEY_MISMATCH else KEY_MISSING
     else:
         key_problem = KEY_NONE_FOR_ROLE
 
@@ -298,6 +300,9 @@ def key_problem_for(user: Any) -> str:
         return KEY_NONE_FOR_ROLE
     if not membership.has_key_access:
         return KEY_MISSING
+    if OrganisationKey.objects.filter(organisation_id=membership.organisation_id, active=True,
+                                      suspended_at__isnull=False).exists():
+        return KEY_MISMATCH
     return KEY_OK
 
 

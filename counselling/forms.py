@@ -172,6 +172,17 @@ class InviteForm(forms.Form):
     )
 
 
+class KeyRotationForm(forms.Form):
+    """Rotate the organisation key now. The recovery code is asked for only once, for an
+    organisation created before key epochs (it derives the recovery public key)."""
+
+    recovery_code = forms.CharField(
+        label=_("Recovery code"), required=False, max_length=120, strip=True,
+        widget=forms.PasswordInput(attrs={**_INPUT, "autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("Needed only once: the printed code from when your organisation was set up."),
+    )
+
+
 class OrganisationSettingsForm(forms.Form):
     active = forms.BooleanField(label=_("Active (receives new cases)"), required=False)
     statewide = forms.BooleanField(label=_("Statewide"), required=False)

@@ -34,6 +34,9 @@ class Membership(models.Model):
     # member's password (sealed to `member_public_key`, opened at the member's next login).
     kek_salt = models.BinaryField(null=True, blank=True)
     member_public_key = models.BinaryField(null=True, blank=True)
+    # MAC under KEY_AUTH_KEY over the membership id and the key (crypto.public_key_mac):
+    # nothing is sealed to a member key without it.
+    member_public_key_mac = models.CharField(max_length=64, blank=True, default="")
     # Member private key under Argon2id(password, kek_salt). Who can decrypt: the member.
     wrapped_member_key = models.BinaryField(null=True, blank=True)
     # Organisation private key under Argon2id(password, kek_salt). Who can decrypt: the member.

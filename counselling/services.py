@@ -8,6 +8,7 @@ at their next login.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,16 +18,31 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from counselling.keys import (
+    PURPOSE_MEMBER_KEY,
+    PURPOSE_ORG_WRAP,
+    PURPOSE_PENDING,
+    member_public_key_set,
+    org_key_rotate,
+    org_key_rotate_or_mark_due,
+    require_current_key,
+    seal_org_key_for_member,
+)
+from counselling.keys import member_owner as _owner
 from counselling.models import Membership
 from counselling.sessions import member_sessions_end
 from reporting import crypto
 from reporting.audit import AuditAction, audit_log
 from reporting.models import Attachment, Case, Organisation
-from reporting.services import ServiceError, messages_mark_read
+from reporting.services import (
+    RotationReason,
+    ServiceError,
+    messages_mark_read,
+    organisation_key_check,
+)
+from reporting.services.keys import organisation_lock
 
-PURPOSE_MEMBER_KEY = "member-key"
-PURPOSE_ORG_WRAP = "org-key-wrap"
-PURPOSE_PENDING = "pending-grant"
+logger = logging.getLogger(__name__)
 
 
 def argon2_params() -> crypto.Argon2Params:
@@ -35,16 +51,12 @@ def argon2_params() -> crypto.Argon2Params:
     )
 
 
-def _owner(membership: Membership) -> str:
-    return f"member:{membership.pk}"
-
-
 def _new_member_keys(membership: Membership, password: str) -> bytes:
     """Fresh salt and member keypair; returns the KEK so the caller can wrap the org key too."""
     membership.kek_salt = crypto.new_salt()
     kek = crypto.password_kek(password, bytes(membership.kek_salt), argon2_params())
     keypair = crypto.new_org_keypair()
-    membership.member_public_key = keypair.public_key
+    member_public_key_set(membership, keypair.public_key)
     membership.wrapped_member_key = crypto.wrap_key(
         kek, keypair.private_key, owner=_owner(membership), purpose=PURPOSE_MEMBER_KEY
     )
@@ -80,10 +92,11 @@ def member_create(
         )
         kek = _new_member_keys(membership, password)
         if org_private_key is not None and organisation is not None:
+            organisation_lock(organisation)
             membership.wrapped_org_key = crypto.wrap_key(
                 kek, org_private_key, owner=_owner(membership), purpose=PURPOSE_ORG_WRAP
             )
-            membership.org_key_version = organisation.current_key.version
+            membership.org_key_version = require_current_key(organisation, org_private_key).version
         membership.save()
         device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
         audit_log(
@@ -95,15 +108,18 @@ def member_create(
 
 
 def member_grant(*, actor: Any, membership: Membership, org_private_key: bytes) -> Membership:
-    """Give a member access to the organisation key (from an unlocked session or recovery)."""
-    if membership.organisation is None or not membership.member_public_key:
+    """Give a member access to the organisation key (from an unlocked session or recovery).
+
+    The key must be the current epoch's ('stale_key' otherwise) and the member's public key
+    must carry its MAC (KeyUnverified otherwise: nothing is sealed, ERROR logged).
+    """
+    organisation = membership.organisation
+    if organisation is None or not membership.member_public_key:
         raise ServiceError("cannot_grant", "This account cannot hold an organisation key.")
-    key = membership.organisation.current_key
     with transaction.atomic():
-        membership.pending_org_key = crypto.seal(
-            bytes(membership.member_public_key), org_private_key, case_id=_owner(membership), purpose=PURPOSE_PENDING
-        )
-        membership.pending_key_version = key.version
+        organisation_lock(organisation)
+        key = require_current_key(organisation, org_private_key)
+        seal_org_key_for_member(membership, org_private_key, version=key.version)
         membership.save(update_fields=["pending_org_key", "pending_key_version"])
         audit_log(
             actor=actor, action=AuditAction.MEMBER_GRANTED, organisation_id=membership.organisation_id,
@@ -112,7 +128,12 @@ def member_grant(*, actor: Any, membership: Membership, org_private_key: bytes) 
     return membership
 
 
-def member_revoke(*, actor: Any, membership: Membership, deactivate: bool = True) -> Membership:
+def member_revoke(
+    *, actor: Any, membership: Membership, deactivate: bool = True, org_private_key: bytes | None = None
+) -> Membership:
+    """Take the member's key access away and rotate the organisation key, so what they may
+    have copied opens nothing new: now with the caller's unlocked `org_private_key`, else at
+    the next unlock of a colleague (the key is marked due)."""
     with transaction.atomic():
         membership.wrapped_org_key = None
         membership.org_key_version = None
@@ -127,18 +148,44 @@ def member_revoke(*, actor: Any, membership: Membership, deactivate: bool = True
             data={"member": membership.pk, "deactivated": deactivate},
         )
         member_sessions_end(user=membership.user)
+        if membership.organisation is not None:
+            org_key_rotate_or_mark_due(actor=actor, organisation=membership.organisation,
+                                       org_private_key=org_private_key, reason=RotationReason.MEMBER_REVOKED)
     return membership
 
 
 def member_unlock(*, membership: Membership, password: str) -> bytes:
     """The organisation private key for a member who just proved their password.
 
-    A pending grant is turned into a normal wrap here. Raises ServiceError('no_key_access').
+    A pending grant is turned into a normal wrap here, after the key passed the unlock-time
+    check (it must derive the organisation's stored public key; KeyMismatch otherwise). A key
+    marked due for rotation rotates now (counselling.keys). Raises ServiceError('no_key_access').
     """
     if not membership.kek_salt or membership.organisation is None:
         raise ServiceError("no_key_access", "No key access.")
     kek = crypto.password_kek(password, bytes(membership.kek_salt), argon2_params())
-    current_version = membership.organisation.current_key.version
+    org_private = _unlock_with_kek(membership, kek)
+    organisation = membership.organisation
+    if Organisation.objects.filter(pk=organisation.pk, key_rotation_due_at__isnull=False).exists():
+        try:
+            org_key_rotate(actor=membership.user, organisation=organisation, org_private_key=org_private,
+                           reason=RotationReason.AT_UNLOCK)
+        except ServiceError as exc:
+            if exc.code != "stale_key":
+                # The unlock goes ahead with the current key; the key stays due (and says why).
+                logger.warning("Key rotation due for organisation %s did not run at unlock: %s",
+                               organisation.pk, exc.code)
+                return org_private
+            # A colleague's unlock rotated it a moment ago and re-granted this member too.
+        membership.refresh_from_db()
+        org_private = _unlock_with_kek(membership, kek)  # the member's own new grant, now a wrap
+    return org_private
+
+
+def _unlock_with_kek(membership: Membership, kek: bytes) -> bytes:
+    organisation = membership.organisation
+    assert organisation is not None
+    current_version = organisation.current_key.version
     try:
         if membership.pending_org_key and membership.pending_key_version == current_version:
             # member_grant seals to member_public_key, set together with wrapped_member_key.
@@ -149,7 +196,13 @@ def member_unlock(*, membership: Membership, password: str) -> bytes:
             org_private = crypto.unseal(
                 member_private, bytes(membership.pending_org_key), case_id=_owner(membership), purpose=PURPOSE_PENDING
             )
+            # Anyone can seal to a member's public key: check before keeping it as a wrap.
+            organisation_key_check(organisation=organisation, version=current_version, private_key=org_private,
+                                   actor=membership.user)
             with transaction.atomic():
+                organisation_lock(organisation)
+                if organisation.current_key.version != current_version:
+                    raise ServiceError("no_key_access", "The key was rotated meanwhile; log in again.")
                 membership.wrapped_org_key = crypto.wrap_key(
                     kek, org_private, owner=_owner(membership), purpose=PURPOSE_ORG_WRAP
                 )
@@ -161,9 +214,12 @@ def member_unlock(*, membership: Membership, password: str) -> bytes:
                 )
             return org_private
         if membership.wrapped_org_key and membership.org_key_version == current_version:
-            return crypto.unwrap_key(
+            org_private = crypto.unwrap_key(
                 kek, bytes(membership.wrapped_org_key), owner=_owner(membership), purpose=PURPOSE_ORG_WRAP
             )
+            organisation_key_check(organisation=organisation, version=current_version, private_key=org_private,
+                                   actor=membership.user)
+            return org_private
     except crypto.CryptoError as exc:
         raise ServiceError("no_key_access", "The key could not be opened.") from exc
     raise ServiceError("no_key_access", "No key access.")
@@ -219,16 +275,6 @@ def member_reset_password(*, actor: Any, membership: Membership, new_password: s
         )
         member_sessions_end(user=membership.user)
     return membership
-
-
-def members_regrant_after_rotation(*, actor: Any | None, organisation: Organisation, org_private_key: bytes) -> int:
-    """After a key rotation, seal the new key to every member who had access."""
-    count = 0
-    for membership in Membership.objects.filter(organisation=organisation).select_related("organisation"):
-        if membership.has_key_access and membership.user.is_active:
-            member_grant(actor=actor, membership=membership, org_private_key=org_private_key)
-            count += 1
-    return count
 
 
 # --------------------------------------------------------------------------------------------

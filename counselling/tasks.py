@@ -7,6 +7,8 @@ from django.core.management import call_command
 from counselling.audit_anchor import audit_anchor_daily
 from counselling.audit_anchor import send_audit_anchor as _send_audit_anchor
 from counselling.digest import send_daily_digests as _send_daily_digests
+from counselling.keys import org_keys_due_daily
+from counselling.keys import send_key_rotation_due as _send_key_rotation_due
 from counselling.retention import retention_purge
 
 
@@ -35,3 +37,15 @@ def audit_anchor_task() -> int | None:
 def send_audit_anchor(anchor_id: int, notice_id: str | None = None) -> int:
     """Queued by `audit_anchor_task` after commit: the anchor e-mail to each coordinator."""
     return _send_audit_anchor(anchor_id, notice_id=notice_id)
+
+
+def org_key_rotation_due_task() -> list[int]:
+    """Daily (schedule "org-key-rotation", created by a migration): mark organisation keys
+    older than ORG_KEY_ROTATION_DAYS as due and tell the partner admins. The server holds no
+    organisation key at rest, so the rotation itself happens at the next unlock of a member."""
+    return org_keys_due_daily()
+
+
+def send_key_rotation_due(organisation_id: int, notice_id: str | None = None) -> int:
+    """Queued by `org_key_rotation_due_task`: the content-free notice to the partner admins."""
+    return _send_key_rotation_due(organisation_id, notice_id=notice_id)

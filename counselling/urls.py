@@ -31,6 +31,7 @@ urlpatterns = [
     path("admin/", views.admin_home, name="admin"),
     path("admin/invite/", views.admin_invite, name="admin_invite"),
     path("admin/settings/", views.admin_settings, name="admin_settings"),
+    path("admin/key/rotate/", views.admin_rotate_key, name="admin_rotate_key"),
     path("admin/members/<int:member_id>/grant/", views.admin_grant, name="admin_grant"),
     path("admin/members/<int:member_id>/revoke/", views.admin_revoke, name="admin_revoke"),
     path("admin/members/<int:member_id>/reset-password/", views.admin_reset_password, name="admin_reset_password"),

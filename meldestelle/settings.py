@@ -59,6 +59,7 @@ def _local_secrets() -> dict[str, str]:
         "NOTIFICATION_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
         "ADDRESS_HASH_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
         "AUDIT_CHAIN_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+        "KEY_AUTH_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
     }
     changed = False
     for name, make in wanted.items():
@@ -114,6 +115,10 @@ ADDRESS_HASH_KEY = env_key("ADDRESS_HASH_KEY")
 # Keys the audit chain's MACs (SPEC §3.9). Never in the database; changing it makes every
 # entry written before the change fail verification.
 AUDIT_CHAIN_KEY = env_key("AUDIT_CHAIN_KEY")
+# MACs every stored public key (organisation key epochs, member keys, recovery keys; SPEC §3.9):
+# nothing is sealed to a key whose MAC fails. Never in the database; changing it makes every
+# stored key fail verification, so reports can no longer be sealed (docs/deployment.md).
+KEY_AUTH_KEY = env_key("KEY_AUTH_KEY")
 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h] or (
     ["127.0.0.1", "localhost", "testserver"] if DEBUG or TESTING else []
@@ -214,7 +219,9 @@ def _sqlite(path: Path) -> dict[str, object]:
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # secure_delete overwrites deleted content with zeros (SPEC §3.9: a shredded case
+            # leaves nothing in the file); set explicitly, whatever the SQLite build defaults to.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;",
         },
         "TEST": {"NAME": str(LOCAL_DIR / "test.sqlite3")} if os.environ.get("SQLITE_TEST_FILE") else {},
     }
@@ -341,6 +348,16 @@ if STATS_PROVISIONAL_SCHEDULE not in ("quarterly", "monthly", "off"):
 # Seconds the disclosure audit's solver may take per release; when it runs out the release is
 # refused, never published unaudited.
 STATS_AUDIT_TIME_LIMIT = env_int("STATS_AUDIT_TIME_LIMIT", 120)
+# Organisation key epochs (SPEC §3.9): a key older than this many days is marked due by the
+# daily schedule and rotates at the next unlock of one of its members (0: never marked due).
+ORG_KEY_ROTATION_DAYS = env_int("ORG_KEY_ROTATION_DAYS", 30)
+# After a shred (and a key rotation) on PostgreSQL a task vacuums the tables that held the
+# rows. FULL rewrites them, so the deleted bytes leave the table files; a plain VACUUM only
+# marks the space free (faster, no exclusive lock, but the bytes stay until overwritten).
+SHRED_VACUUM_FULL = env_bool("SHRED_VACUUM_FULL", default=True)
+# How long that vacuum waits for older transactions to end, and for each table lock, before it
+# gives up (logged at ERROR; the task queue runs it again).
+SHRED_VACUUM_WAIT_SECONDS = env_int("SHRED_VACUUM_WAIT_SECONDS", 30)
 CASE_REFERENCE_PREFIX = os.environ.get("CASE_REFERENCE_PREFIX", "NI")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 

@@ -60,6 +60,9 @@ class AuditAction(StrEnum):
     ORGANISATION_CREATED = "reporting.organisation.created"
     ORGANISATION_UPDATED = "reporting.organisation.updated"
     ORGANISATION_KEY_ROTATED = "reporting.organisation.key_rotated"
+    ORGANISATION_KEY_ROTATION_DUE = "reporting.organisation.key_rotation_due"
+    ORGANISATION_KEY_MISMATCH = "reporting.organisation.key_mismatch"
+    ORGANISATION_RECOVERY_KEY_SET = "reporting.organisation.recovery_key_set"
     # Case work (counselling)
     CASE_VIEWED = "counselling.case.viewed"
     CASE_TAKEN = "counselling.case.taken"

@@ -115,13 +115,24 @@ def _public_from_bytes(public_key: bytes) -> hpke.MLKEM768X25519PublicKey:
     return hpke.MLKEM768X25519PublicKey(mlkem_key, x_key)
 
 
+def _keypair_from_private(private_key: bytes) -> OrgKeypair:
+    if len(private_key) != ORG_PRIVATE_KEY_BYTES:
+        raise CryptoError("organisation private key has the wrong length")
+    mlkem_key = mlkem.MLKEM768PrivateKey.from_seed_bytes(private_key[:_MLKEM_SEED_BYTES])
+    x_key = x25519.X25519PrivateKey.from_private_bytes(private_key[_MLKEM_SEED_BYTES:])
+    public = mlkem_key.public_key().public_bytes_raw() + x_key.public_key().public_bytes_raw()
+    return OrgKeypair(private_key=private_key, public_key=public)
+
+
 def new_org_keypair() -> OrgKeypair:
-    seed = secrets.token_bytes(_MLKEM_SEED_BYTES)
-    x_private = x25519.X25519PrivateKey.generate()
-    mlkem_key = mlkem.MLKEM768PrivateKey.from_seed_bytes(seed)
-    private = seed + x_private.private_bytes_raw()
-    public = mlkem_key.public_key().public_bytes_raw() + x_private.public_key().public_bytes_raw()
-    return OrgKeypair(private_key=private, public_key=public)
+    """A fresh HPKE keypair: one epoch of an organisation key, or a member's own key."""
+    return _keypair_from_private(secrets.token_bytes(_MLKEM_SEED_BYTES) + x25519.X25519PrivateKey.generate().private_bytes_raw())
+
+
+def public_key_of(private_key: bytes) -> bytes:
+    """The public key a private key derives. The unlock-time check (SPEC §3.9) compares it
+    with the stored public key: a stored key this private key does not derive is not its own."""
+    return _keypair_from_private(private_key).public_key
 
 
 def _seal_info(case_id: int | str, purpose: str) -> bytes:
@@ -206,6 +217,19 @@ def recovery_kek(code: str, *, organisation_id: int | str) -> bytes:
     return _hkdf(_recovery_raw(code), salt=str(organisation_id).encode(), info=b"recovery")
 
 
+def recovery_keypair(code: str, *, organisation_id: int | str) -> OrgKeypair:
+    """The organisation's recovery keypair, derived from the recovery code alone (HKDF).
+
+    Only its public key is stored: each new key epoch is sealed to it (`seal`), so a rotation
+    never needs the code, and only a holder of the code can derive the private key to open it.
+    """
+    material = _hkdf(
+        _recovery_raw(code), salt=str(organisation_id).encode(), info=b"recovery-keypair",
+        length=ORG_PRIVATE_KEY_BYTES,
+    )
+    return _keypair_from_private(material)
+
+
 # --------------------------------------------------------------------------------------------
 # Receipt codes (the reporter's key)
 
@@ -285,6 +309,38 @@ def audit_chain_mac(key: bytes, *, prev_mac: str, entry: bytes) -> str:
 def audit_head_mac(key: bytes, *, last_mac: str) -> str:
     """The chain head's own MAC: a writer who cuts entries off the end cannot re-point the head."""
     return hmac.new(key, b"meldestelle/audit-head/v2|" + last_mac.encode(), hashlib.sha256).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# Authentic public keys (SPEC §3.9)
+#
+# Not a ciphertext but a seal over every stored public key: only a holder of KEY_AUTH_KEY (the
+# server's environment, never the database) can make one, so a database writer who puts a key
+# of their own in place of an organisation's or a member's cannot make it pass, and nothing is
+# sealed to it. The MAC binds the kind of key, its owner's id and its version to the bytes.
+
+PUBLIC_KEY_ORGANISATION = "organisation"  # owner: organisation id; version: key epoch
+PUBLIC_KEY_MEMBER = "member"  # owner: membership id; version 0
+PUBLIC_KEY_RECOVERY = "recovery"  # owner: organisation id; version 0
+
+
+def public_key_mac(key: bytes, *, kind: str, owner_id: int, version: int, public_key: bytes) -> str:
+    """HMAC-SHA256(key, kind | owner | version | public key), hex."""
+    message = f"meldestelle/public-key/v1|{kind}|{int(owner_id)}|{int(version)}|".encode() + public_key
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def public_key_authentic(
+    key: bytes, mac: str, *, kind: str, owner_id: int, version: int, public_key: bytes
+) -> bool:
+    expected = public_key_mac(key, kind=kind, owner_id=owner_id, version=version, public_key=public_key)
+    return bool(mac) and hmac.compare_digest(expected.encode(), mac.encode())
+
+
+def public_key_fingerprint(public_key: bytes) -> str:
+    """A short, readable fingerprint of a public key for people to compare (not a secret)."""
+    digest = hashlib.sha256(public_key).hexdigest()[:32].upper()
+    return " ".join(digest[i : i + 4] for i in range(0, len(digest), 4))
 
 
 # --------------------------------------------------------------------------------------------

@@ -51,6 +51,15 @@ class Organisation(models.Model):
     # case that was: routing's "least recently received" compares the hour, then the case id.
     last_received_at = models.DateTimeField(null=True, blank=True)
     last_received_case_id = models.BigIntegerField(null=True, blank=True)
+    # Public half of the keypair derived from the recovery code (crypto.recovery_keypair); each
+    # key epoch is sealed to it. Empty for organisations created before key epochs, until the
+    # recovery code is entered once (rotate_org_key with the code, or the admin page).
+    recovery_public_key = models.BinaryField(null=True, blank=True)
+    # MAC under KEY_AUTH_KEY (crypto.public_key_mac): nothing is sealed to a key without it.
+    recovery_public_key_mac = models.CharField(max_length=64, blank=True, default="")
+    # Set by the daily schedule when the current key is older than ORG_KEY_ROTATION_DAYS, or
+    # when a member was revoked without an unlocked session; the key rotates at the next unlock.
+    key_rotation_due_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -65,15 +74,31 @@ class Organisation(models.Model):
 
 
 class OrganisationKey(models.Model):
-    """One version of an organisation's HPKE keypair."""
+    """One epoch (version) of an organisation's HPKE keypair (SPEC §3.9).
+
+    Only the newest epoch is active and holds wraps of its private key; a rotation re-seals
+    every grant to the new epoch and destroys the old epoch's wraps (`retired_at`), so what
+    remains sealed to an old epoch (a shredded case's remnants) opens for nobody.
+    """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="keys")
     version = models.PositiveIntegerField()
     public_key = models.BinaryField()
-    # The private key under HKDF(recovery code). Who can decrypt: whoever holds the recovery code.
-    wrapped_by_recovery = models.BinaryField()
+    # MAC under KEY_AUTH_KEY over kind, organisation, version and key (crypto.public_key_mac).
+    public_key_mac = models.CharField(max_length=64, blank=True, default="")
+    # The private key HPKE-sealed to the organisation's recovery public key. Who can decrypt:
+    # whoever holds the recovery code.
+    sealed_for_recovery = models.BinaryField(null=True, blank=True)
+    # Before key epochs: the private key under HKDF(recovery code). Who can decrypt: whoever
+    # holds the recovery code. Replaced by `sealed_for_recovery` once the code is entered.
+    wrapped_by_recovery = models.BinaryField(null=True, blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a rotation destroyed this epoch's wraps.
+    retired_at = models.DateTimeField(null=True, blank=True)
+    # A member's unlock found a private key that does not derive this public key: nothing is
+    # sealed to it any more until a rotation replaces it (SPEC §3.9).
+    suspended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

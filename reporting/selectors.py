@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from django.utils.translation import gettext as _
 
+from reporting import crypto
 from reporting.models import District, Message, Organisation
 from reporting.services import ReporterAccess, attachment_meta, message_text, report_decrypt
 from reporting.taxonomy import CaseStatus, Motive
@@ -124,4 +125,28 @@ def reporter_case_view(access: ReporterAccess) -> ReporterCaseView:
         description=str(report.get("description", "")),
         messages=messages,
         attachments=attachments,
+    )
+
+
+@dataclass(frozen=True)
+class OrgKeyStatus:
+    """What the partner-admin page shows about the organisation key (no secret in it)."""
+
+    version: int
+    created_at: datetime
+    fingerprint: str  # of the stored public key, for comparing with what a member's key derives
+    rotation_due_since: datetime | None
+    suspended: bool
+    needs_recovery_code: bool  # created before key epochs: the next rotation asks for it once
+
+
+def organisation_key_status(organisation: Organisation) -> OrgKeyStatus:
+    key = organisation.current_key
+    return OrgKeyStatus(
+        version=key.version,
+        created_at=key.created_at,
+        fingerprint=crypto.public_key_fingerprint(bytes(key.public_key)),
+        rotation_due_since=organisation.key_rotation_due_at,
+        suspended=key.suspended_at is not None,
+        needs_recovery_code=not organisation.recovery_public_key,
     )

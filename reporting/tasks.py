@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from reporting.models import Case, NoticeSent
 from reporting.services import notify_address
+from reporting.vacuum import vacuum_tables as _vacuum_tables
 
 NOTIFY_IMMEDIATE = "immediate"  # counselling.models.Membership.Notify.IMMEDIATE
 
@@ -106,3 +107,9 @@ def send_reporter_reply_notice(case_id: int, notice_id: str | None = None) -> in
             "Open {link} and enter your receipt code to read it.\n"
         ).format(link=link)
     return int(deliver_once(notice_id, "reporter", lambda: send_mail(subject, body, None, [address])))
+
+
+def vacuum_tables(tables: list[str]) -> int:
+    """Queued after a shred or a key rotation commits (reporting.vacuum): the deleted rows
+    leave the table files."""
+    return _vacuum_tables(tables)

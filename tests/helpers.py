@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.db import connection
+
+from reporting import crypto
 from reporting.models import Attachment, AuditEntry, Case, CaseGrant, Incident, Message, Note
 from stats.models import StatisticsRecord
 
@@ -63,3 +68,108 @@ def view_handlers(callback: Any) -> list[tuple[str, Any]]:
         return [("*", callback)]
     return [(name.upper(), getattr(view_class, name)) for name in view_class.http_method_names
             if name != "options" and hasattr(view_class, name)]
+
+
+def files_in(root: Path | str) -> list[Path]:
+    return [p for p in Path(root).rglob("*") if p.is_file()] if Path(root).exists() else []
+
+
+def swap_org_public_key(organisation: Any, public_key: bytes, *, forge_mac: bool = False) -> None:
+    """What a database writer does (review F-14): one UPDATE of the current key's bytes.
+
+    `forge_mac` also writes a valid MAC, as only a holder of KEY_AUTH_KEY could: then only the
+    unlock-time check can notice.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE reporting_organisationkey SET public_key = %s WHERE organisation_id = %s AND active",
+            [public_key, organisation.pk],
+        )
+        if forge_mac:
+            version = organisation.current_key.version
+            mac = crypto.public_key_mac(settings.KEY_AUTH_KEY, kind=crypto.PUBLIC_KEY_ORGANISATION,
+                                        owner_id=organisation.pk, version=version, public_key=public_key)
+            cursor.execute(
+                "UPDATE reporting_organisationkey SET public_key_mac = %s WHERE organisation_id = %s AND active",
+                [mac, organisation.pk],
+            )
+
+
+def swap_member_public_key(membership: Any, public_key: bytes) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE counselling_membership SET member_public_key = %s WHERE id = %s", [public_key, membership.pk]
+        )
+
+
+def sealed_grant_bytes(case_id: int) -> list[tuple[str, bytes, bytes]]:
+    """(case reference, sealed case key, sealed internal key) of every grant of the case, read
+    straight from the table, as someone with a copy of the database files would."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.reference, g.sealed_case_key, g.sealed_internal_key FROM reporting_casegrant g "
+            "JOIN reporting_case c ON c.id = g.case_id WHERE g.case_id = %s",
+            [case_id],
+        )
+        return [(reference, bytes(a), bytes(b)) for reference, a, b in cursor.fetchall()]
+
+
+def opens_grant(private_key: bytes, grant: tuple[str, bytes, bytes]) -> bool:
+    reference, sealed_case_key, _sealed_internal_key = grant
+    try:
+        crypto.unseal(private_key, sealed_case_key, case_id=reference, purpose="case-key")
+    except crypto.CryptoError:
+        return False
+    return True
+
+
+def reachable_org_keys(organisation_id: int, *, passwords: dict[str, str], recovery_code: str) -> list[bytes]:
+    """Every organisation private key that anyone holding the database, the members' passwords
+    and the recovery code can still open, read with raw SQL and `crypto` only (not the services
+    under test): the members' wraps and pending grants, and every epoch's recovery wraps."""
+    found: list[bytes] = []
+    params = crypto.Argon2Params(time_cost=settings.ARGON2_TIME_COST, memory_kib=settings.ARGON2_MEMORY_KIB,
+                                 lanes=settings.ARGON2_LANES)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT m.id, u.username, m.kek_salt, m.wrapped_member_key, m.wrapped_org_key, m.pending_org_key "
+            "FROM counselling_membership m JOIN auth_user u ON u.id = m.user_id WHERE m.organisation_id = %s",
+            [organisation_id],
+        )
+        members = cursor.fetchall()
+        cursor.execute(
+            "SELECT version, sealed_for_recovery, wrapped_by_recovery FROM reporting_organisationkey "
+            "WHERE organisation_id = %s", [organisation_id],
+        )
+        epochs = cursor.fetchall()
+    for member_id, username, salt, wrapped_member, wrapped_org, pending in members:
+        if username not in passwords or not salt:
+            continue
+        kek = crypto.password_kek(passwords[username], bytes(salt), params)
+        owner = f"member:{member_id}"
+        if wrapped_org:
+            try:
+                found.append(crypto.unwrap_key(kek, bytes(wrapped_org), owner=owner, purpose="org-key-wrap"))
+            except crypto.CryptoError:
+                pass
+        if pending and wrapped_member:
+            try:
+                member_private = crypto.unwrap_key(kek, bytes(wrapped_member), owner=owner, purpose="member-key")
+                found.append(crypto.unseal(member_private, bytes(pending), case_id=owner, purpose="pending-grant"))
+            except crypto.CryptoError:
+                pass
+    recovery = crypto.recovery_keypair(recovery_code, organisation_id=organisation_id)
+    for version, sealed, wrapped in epochs:
+        owner = f"org:{organisation_id}:v{version}"
+        if sealed:
+            try:
+                found.append(crypto.unseal(recovery.private_key, bytes(sealed), case_id=owner, purpose="recovery-seal"))
+            except crypto.CryptoError:
+                pass
+        if wrapped:
+            try:
+                kek = crypto.recovery_kek(recovery_code, organisation_id=organisation_id)
+                found.append(crypto.unwrap_key(kek, bytes(wrapped), owner=owner, purpose="recovery-wrap"))
+            except crypto.CryptoError:
+                pass
+    return found

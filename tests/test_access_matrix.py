@@ -227,11 +227,15 @@ TABLE: list[Row] = [
     Row("/staff/admin/invite/", "POST", partner_admin(200)),  # empty form: shown again
     Row("/staff/admin/settings/", "POST", partner_admin(200)),
     Row(f"/staff/admin/members/{MEMBER}/grant/", "POST", partner_admin(ADMIN)),
-    Row(f"/staff/admin/members/{MEMBER}/revoke/", "POST", partner_admin(ADMIN)),
+    # Renewing and revoking rotate the organisation key: the others' sessions must unlock again
+    # (renewing keeps the admin's own session unlocked; revoking after it rotates once more).
+    Row("/staff/admin/key/rotate/", "POST", partner_admin(ADMIN), last=True),
+    Row(f"/staff/admin/members/{MEMBER}/revoke/", "POST", partner_admin(ADMIN), last=True),
     Row(f"/staff/admin/members/{MEMBER}/reset-password/", "POST", partner_admin(200)),
     *(Row(route, "GET", POST_ONLY_PAGE, probe=True) for route in (
         "/staff/admin/invite/", "/staff/admin/settings/", f"/staff/admin/members/{MEMBER}/grant/",
-        f"/staff/admin/members/{MEMBER}/revoke/", f"/staff/admin/members/{MEMBER}/reset-password/")),
+        f"/staff/admin/members/{MEMBER}/revoke/", f"/staff/admin/members/{MEMBER}/reset-password/",
+        "/staff/admin/key/rotate/")),
     # ---------------------------------------------------------------- public API
     Row("/api/v1/taxonomy/", "GET", everyone(200), json=True),
     Row("/api/v1/partners/", "GET", everyone(200), json=True),

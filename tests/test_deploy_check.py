@@ -24,6 +24,7 @@ def _production_env(tmp_path: Path) -> dict[str, str]:
         NOTIFICATION_KEY=key,
         ADDRESS_HASH_KEY=key,
         AUDIT_CHAIN_KEY=key,
+        KEY_AUTH_KEY=key,
         ALLOWED_HOSTS="meldestelle.example.org",
         SQLITE_PATH=str(tmp_path / "db.sqlite3"),
         MELDESTELLE_LOCAL_DIR=str(tmp_path / "local"),
@@ -69,6 +70,33 @@ def test_production_reads_the_audit_chain_key_from_a_file(tmp_path: Path) -> Non
     key_file.write_text(key + "\n")
     env["AUDIT_CHAIN_KEY_FILE"] = str(key_file)
     code = "from django.conf import settings; import base64; print(base64.b64encode(settings.AUDIT_CHAIN_KEY).decode())"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == key
+
+
+def test_production_refuses_to_start_without_the_key_authentication_key(tmp_path: Path) -> None:
+    env = _production_env(tmp_path)
+    del env["KEY_AUTH_KEY"]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "KEY_AUTH_KEY is not set" in result.stderr
+    assert not (tmp_path / "local" / "secrets.json").exists()
+
+
+def test_production_reads_the_key_authentication_key_from_a_file(tmp_path: Path) -> None:
+    env = _production_env(tmp_path)
+    del env["KEY_AUTH_KEY"]
+    key = base64.b64encode(b"m" * 32).decode()
+    key_file = tmp_path / "key-auth-key"
+    key_file.write_text(key + "\n")
+    env["KEY_AUTH_KEY_FILE"] = str(key_file)
+    code = "from django.conf import settings; import base64; print(base64.b64encode(settings.KEY_AUTH_KEY).decode())"
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
         timeout=120,

@@ -125,6 +125,7 @@ def production_env(tmp_path: Path, database_url: str, redis_url: str) -> dict[st
         NOTIFICATION_KEY=key(),
         ADDRESS_HASH_KEY=key(),
         AUDIT_CHAIN_KEY=key(),
+        KEY_AUTH_KEY=key(),
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,

@@ -34,6 +34,7 @@ from counselling.views.cases import (
 )
 from counselling.views.common import STAFF, _page, _safe_next
 from counselling.views.inbox import inbox, manual_entry
+from counselling.views.keys import admin_rotate_key
 
 __all__ = [
     "STAFF",
@@ -43,6 +44,7 @@ __all__ = [
     "admin_home",
     "admin_invite",
     "admin_reset_password",
+    "admin_rotate_key",
     "admin_revoke",
     "admin_settings",
     "attachment_download",

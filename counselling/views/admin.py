@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from counselling.access import is_unlocked, key_required, membership_of, request_org_key
+from counselling.access import (
+    is_unlocked,
+    key_required,
+    membership_of,
+    optional_org_key,
+    request_org_key,
+)
 from counselling.decorators import staff_required
-from counselling.forms import InviteForm, OrganisationSettingsForm
+from counselling.forms import InviteForm, KeyRotationForm, OrganisationSettingsForm
 from counselling.models import Membership
 from counselling.services import member_create, member_grant, member_reset_password, member_revoke
 from counselling.totp import provisioning_qr_svg
 from counselling.views.common import _page
+from reporting.selectors import organisation_key_status
 from reporting.services import ServiceError, organisation_update
 
 
@@ -46,6 +55,8 @@ def _admin_page(request: HttpRequest, admin: Membership, **extra: Any) -> HttpRe
         "invite_form": extra.pop("invite_form", InviteForm()),
         "settings_form": extra.pop("settings_form", OrganisationSettingsForm(
             initial=OrganisationSettingsForm.initial_for(organisation))),
+        "key_status": organisation_key_status(organisation),
+        "rotation_form": extra.pop("rotation_form", KeyRotationForm()),
         **extra,
     })
 
@@ -93,8 +104,11 @@ def admin_grant(request: HttpRequest, member_id: int) -> HttpResponse:
     org_private_key = request_org_key(request)
     try:
         member_grant(actor=request.user, membership=member, org_private_key=org_private_key)
-    except ServiceError:
-        messages.error(request, _("This account cannot hold the organisation key."))
+    except ServiceError as exc:
+        if exc.code == "stale_key":  # unlocked before a rotation
+            return redirect(f"{reverse('counselling:unlock')}?{urlencode({'next': reverse('counselling:admin')})}")
+        messages.error(request, exc.message if exc.code == "key_unverified"
+                       else _("This account cannot hold the organisation key."))
     else:
         messages.success(request, _("%(name)s gets access to the cases at their next login.")
                          % {"name": member.user.get_username()})
@@ -109,8 +123,16 @@ def admin_revoke(request: HttpRequest, member_id: int) -> HttpResponse:
     if member.pk == admin.pk:
         messages.error(request, _("You cannot revoke your own access."))
         return redirect("counselling:admin")
-    member_revoke(actor=request.user, membership=member, deactivate=True)
+    assert admin.organisation is not None  # checked by _admin_membership
+    version = admin.organisation.current_key.version
+    # Revoking rotates the key: now with this session's key, else at a colleague's next unlock.
+    member_revoke(actor=request.user, membership=member, deactivate=True,
+                  org_private_key=optional_org_key(request))
     messages.success(request, _("%(name)s has no access any more.") % {"name": member.user.get_username()})
+    if admin.organisation.current_key.version > version:
+        messages.info(request, _("The organisation key was renewed. Enter your password once more to keep working."))
+    else:
+        messages.info(request, _("The organisation key will be renewed at the next unlock."))
     return redirect("counselling:admin")
 
 

@@ -71,8 +71,9 @@ def unlock_view(request: HttpRequest) -> HttpResponse:
                               client=request_client(request))
         except auth.LoginRefused as exc:
             form.add_error(None, exc.message)
-        except ServiceError:
-            form.add_error(None, _("Your account holds no key for the organisation's cases."))
+        except ServiceError as exc:
+            form.add_error(None, exc.message if exc.code == auth.KEY_MISMATCH
+                           else _("Your account holds no key for the organisation's cases."))
         else:
             return response
     return _page(request, "counselling/unlock.html", {"form": form, "next": request.GET.get("next", "")})

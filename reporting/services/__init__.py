@@ -28,13 +28,22 @@ from reporting.services.conversation import (
     report_decrypt,
     reporter_open,
 )
+from reporting.services.keys import (
+    KeyMismatch,
+    KeyUnverified,
+    RotatedKey,
+    RotationReason,
+    case_keys_for_organisation,
+    organisation_key_check,
+    organisation_key_mark_due,
+    organisation_key_rotate,
+    organisation_keys_mark_due,
+    organisation_private_key_from_recovery,
+    organisation_sealing_key,
+)
 from reporting.services.organisations import (
     NewOrganisation,
-    RotatedKey,
-    case_keys_for_organisation,
     organisation_create,
-    organisation_key_rotate,
-    organisation_private_key_from_recovery,
     organisation_update,
 )
 from reporting.services.submission import (
@@ -50,10 +59,13 @@ from reporting.services.submission import (
 __all__ = [
     "CaseKeys",
     "FileInput",
+    "KeyMismatch",
+    "KeyUnverified",
     "NewOrganisation",
     "ReportInput",
     "ReporterAccess",
     "RotatedKey",
+    "RotationReason",
     "ServiceError",
     "Submitted",
     "attachment_add",
@@ -74,8 +86,12 @@ __all__ = [
     "note_text",
     "notify_address",
     "organisation_create",
+    "organisation_key_check",
+    "organisation_key_mark_due",
     "organisation_key_rotate",
+    "organisation_keys_mark_due",
     "organisation_private_key_from_recovery",
+    "organisation_sealing_key",
     "organisation_update",
     "report_decrypt",
     "report_submit",

@@ -12,16 +12,25 @@ from django.utils.translation import gettext_lazy as _
 
 from reporting.audit import AuditAction, audit_log
 from reporting.models import (
+    Attachment,
     Case,
     CaseGrant,
     Incident,
+    Message,
+    Note,
     Organisation,
 )
 from reporting.services.common import ServiceError
-from reporting.services.organisations import case_keys_for_organisation, grant_case_keys
+from reporting.services.keys import (
+    case_keys_for_organisation,
+    grant_case_keys,
+    organisation_lock,
+    organisation_sealing_key,
+)
 from reporting.services.submission import remove_blobs
 from reporting.signals import incident_merged
 from reporting.taxonomy import CLOSED_STATUSES, SYSTEM_DELETE_REASONS, CaseStatus, DeleteReason
+from reporting.vacuum import tables_of, vacuum_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +65,12 @@ def case_transfer(
         case = Case.objects.select_for_update().get(pk=case.pk)
         from_org = case.organisation
         keys = case_keys_for_organisation(case=case, organisation=from_org, org_private_key=org_private_key)
+        # The receiving organisation's lock before its grants (as a rotation takes them); its
+        # key is verified before anything changes (KeyUnverified: the transfer is refused).
+        organisation_lock(to_organisation)
+        sealing_key = organisation_sealing_key(to_organisation)
         CaseGrant.objects.filter(case=case, organisation=to_organisation).delete()
-        grant_case_keys(case, to_organisation, keys)
+        grant_case_keys(case, to_organisation, keys, key=sealing_key)
         if not keep_copy:
             CaseGrant.objects.filter(case=case, organisation=from_org).delete()
         case.organisation = to_organisation
@@ -92,10 +105,11 @@ def case_shred(*, actor: Any | None, case: Case, reason: str) -> None:
         case = Case.objects.select_for_update().get(pk=case.pk)
         blob_names = [a.blob.name for a in case.attachments.all()]
         case_id, org_id, reference = case.pk, case.organisation_id, case.reference
+        held = [Case, CaseGrant]
+        for model, rows in ((Message, case.messages), (Note, case.notes), (Attachment, case.attachments)):
+            if rows.all().delete()[0]:
+                held.append(model)
         case.grants.all().delete()
-        case.messages.all().delete()
-        case.notes.all().delete()
-        case.attachments.all().delete()
         # The incident stays: its other cases, or its last state, keep the statistics right.
         _incident_refresh(case.incident_id, without=case.pk)
         Case.objects.filter(duplicate_of=case).update(duplicate_of=None)
@@ -106,6 +120,8 @@ def case_shred(*, actor: Any | None, case: Case, reason: str) -> None:
         )
 
         transaction.on_commit(lambda: remove_blobs(blob_names))
+        # The deleted rows' old versions leave the table files (SPEC §3.9).
+        vacuum_after_commit(tables_of(*held))
 
 
 def case_set_status(*, actor: Any, case: Case, status: str) -> Case:

@@ -22,6 +22,7 @@ PURPOSE_CASE_KEY = "case-key"
 PURPOSE_INTERNAL_KEY = "internal-key"
 PURPOSE_REPORTER_WRAP = "reporter-wrap"
 PURPOSE_RECOVERY_WRAP = "recovery-wrap"
+PURPOSE_RECOVERY_SEAL = "recovery-seal"
 
 
 

@@ -37,7 +37,7 @@ from reporting.services.common import (
     case_binding,
 )
 from reporting.services.conversation import touch_reporter_activity
-from reporting.services.organisations import grant_case_keys
+from reporting.services.keys import grant_case_keys, organisation_lock, organisation_sealing_key
 from reporting.taxonomy import Channel
 from reporting.traces import pad, to_the_hour
 
@@ -182,6 +182,11 @@ def _report_store(
     with transaction.atomic():
         if organisation is None:
             organisation = _route(report)
+        else:
+            organisation_lock(organisation)
+        # Before anything is written: a key whose MAC fails refuses the whole submission
+        # (KeyUnverified, a ServiceError: the reporter gets a calm "try again later").
+        sealing_key = organisation_sealing_key(organisation)
         reference = _next_reference(timezone.localdate(now).year)
         case = Case(
             incident=Incident.objects.create(created_at=received_at),
@@ -215,7 +220,7 @@ def _report_store(
                 settings.NOTIFICATION_KEY, report.notify_email.encode(), case_id=binding, purpose=PURPOSE_NOTIFY
             )
         case.save()
-        grant_case_keys(case, organisation, keys)
+        grant_case_keys(case, organisation, keys, key=sealing_key)
         # auto_now and the grant's auto_now_add stamp the exact time; they keep the hour.
         Case.objects.filter(pk=case.pk).update(updated_at=received_at)
         CaseGrant.objects.filter(case=case).update(created_at=received_at)

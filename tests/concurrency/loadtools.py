@@ -105,6 +105,7 @@ def server_env(**overrides: str) -> dict[str, str]:
         NOTIFICATION_KEY=base64.b64encode(settings.NOTIFICATION_KEY).decode(),
         ADDRESS_HASH_KEY=base64.b64encode(settings.ADDRESS_HASH_KEY).decode(),
         AUDIT_CHAIN_KEY=base64.b64encode(settings.AUDIT_CHAIN_KEY).decode(),
+        KEY_AUTH_KEY=base64.b64encode(settings.KEY_AUTH_KEY).decode(),
         MEDIA_ROOT=str(settings.MEDIA_ROOT),
         REPORT_RATE_PER_HOUR="1000000",
         REPORT_RATE_PER_HOUR_NO_POW="1000000",

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.core.files.storage import default_storage
 
+from counselling.keys import org_key_rotate
 from counselling.models import Membership
 from counselling.services import (
     member_change_password,
@@ -14,19 +15,18 @@ from counselling.services import (
     member_reset_password,
     member_revoke,
     member_unlock,
-    members_regrant_after_rotation,
 )
 from reporting import crypto
 from reporting.models import Attachment, Case, CaseGrant, Message
 from reporting.services import (
     FileInput,
+    RotationReason,
     ServiceError,
     case_keys_for_organisation,
     case_shred,
     case_transfer,
     message_post,
     message_text,
-    organisation_key_rotate,
     organisation_private_key_from_recovery,
     report_decrypt,
     reporter_open,
@@ -90,25 +90,32 @@ def test_transfer_with_keep_copy_leaves_both_grants(fallback_org: Any, make_org:
 def test_rotation_reseals_every_grant_and_members_keep_access(fallback_org: Any, make_member: Any, submit: Any) -> None:
     member = make_member(fallback_org).membership
     cases = [submit(description=f"case {i}").case for i in range(3)]
-    rotated = organisation_key_rotate(actor=None, organisation=fallback_org.organisation,
-                                      recovery_code=fallback_org.recovery_code)
-    assert rotated.resealed_grants == 3
+    result = org_key_rotate(actor=None, organisation=fallback_org.organisation,
+                            org_private_key=fallback_org.private_key, reason=RotationReason.ON_DEMAND)
+    rotated = result.rotated
+    assert rotated.resealed_grants == 3 and result.regranted == [member.pk]
     assert set(CaseGrant.objects.values_list("key_version", flat=True)) == {2}
     for index, case in enumerate(cases):
         assert _read_as(fallback_org, rotated.private_key, case)["description"] == f"case {index}"
         with pytest.raises(ServiceError):
             _read_as(fallback_org, fallback_org.private_key, case)
-    # The member's old wrap holds the old key; after the re-grant they unlock the new one.
-    with pytest.raises(ServiceError):
-        member_unlock(membership=Membership.objects.get(pk=member.pk), password=PASSWORD)
-    members_regrant_after_rotation(actor=None, organisation=fallback_org.organisation, org_private_key=rotated.private_key)
+    # The rotation re-granted the member: the new key opens at their next unlock.
     member.refresh_from_db()
     assert member_unlock(membership=member, password=PASSWORD) == rotated.private_key
 
 
-def test_rotation_needs_the_recovery_code(fallback_org: Any) -> None:
-    with pytest.raises(ServiceError):
-        organisation_key_rotate(actor=None, organisation=fallback_org.organisation, recovery_code=crypto.new_recovery_code())
+def test_rotation_refuses_a_key_that_is_not_the_current_one(fallback_org: Any, make_org: Any) -> None:
+    with pytest.raises(ServiceError) as refused:
+        org_key_rotate(actor=None, organisation=fallback_org.organisation,
+                       org_private_key=make_org("other").private_key, reason=RotationReason.ON_DEMAND)
+    assert refused.value.code == "stale_key"
+    org_key_rotate(actor=None, organisation=fallback_org.organisation,
+                   org_private_key=fallback_org.private_key, reason=RotationReason.ON_DEMAND)
+    # The first epoch's key is stale now.
+    with pytest.raises(ServiceError) as refused:
+        org_key_rotate(actor=None, organisation=fallback_org.organisation,
+                       org_private_key=fallback_org.private_key, reason=RotationReason.ON_DEMAND)
+    assert refused.value.code == "stale_key"
 
 
 def test_recovery_code_restores_the_private_key(fallback_org: Any) -> None:
