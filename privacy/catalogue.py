@@ -8,10 +8,9 @@ compared with the settings by tests/privacy/test_inventory.py.
 
 from __future__ import annotations
 
+from privacy.inventory import Activity, Category, Key, Origin, Retention, Role, Subject, T
 from reporting.abuse import CHALLENGE_MAX_AGE_SECONDS
 from reporting.models import Organisation
-
-from privacy.inventory import Activity, Category, Key, Origin, Retention, Role, Subject, T
 
 # Production defaults of settings (the test settings change some of them; the test
 # `test_declared_defaults_are_the_settings_defaults` reads them from a clean process).

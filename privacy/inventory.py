@@ -44,7 +44,7 @@ class Kind(Enum):
     HASH = "hash"
     MAC = "mac"
     CRYPTO_PARAMETER = "crypto_parameter"
-    SECRET = "secret"
+    SECRET = "secret"  # noqa: S105 - a kind of data, not a password
     CODE = "code"
     ID = "id"
     COUNT = "count"
