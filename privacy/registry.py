@@ -60,9 +60,12 @@ class Resolved:
     @property
     def readers(self) -> frozenset[Role]:
         """Who can read the value itself: the key's holders for a ciphertext; otherwise the
-        category's readers and the operator, who can read whatever is stored in plaintext."""
+        category's readers and the operator, who can read whatever is stored in plaintext on
+        the server (a cookie is stored in the browser)."""
         if self.field.kind is Kind.CIPHERTEXT and self.field.key:
             return KEYS[self.field.key].holders
+        if self.section == "cookies":  # in the browser; the server sees it with each request
+            return frozenset({Role.SERVER})
         return self.category.readers | {Role.OPERATOR}
 
 
@@ -198,10 +201,8 @@ def declaration_problems() -> list[str]:
         if (field.kind is Kind.TIMESTAMP) != (field.granularity is not None):
             problems.append(f"{where}: a timestamp, and only a timestamp, has a granularity")
         if item.section == "model" and item.owner in models_by_label:
-            model = models_by_label[item.owner]
-            try:
-                column = model._meta.get_field(item.name)
-            except Exception:  # noqa: S112 - a stale declaration, reported by stale()
+            column = {f.name: f for f in columns(models_by_label[item.owner])}.get(item.name)
+            if column is None:  # a stale declaration, reported by stale()
                 continue
             if not _kind_fits(field.kind, column):
                 problems.append(f"{where}: kind {field.kind.value} does not fit a {type(column).__name__}")
