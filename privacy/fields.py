@@ -77,13 +77,13 @@ FIELDS: dict[str, Model] = {
                                               "file in media storage (filesystem or S3), AES-256-GCM "
                                               "in segments")),
         "meta_ciphertext": ciphertext("case_key", note=T("Name, Typ, Größe", "name, type, size")),
-        "from_reporter": CODE,
+        "from_reporter": Field(Kind.CODE, category="case_status"),
         "created_at": Field(Kind.TIMESTAMP, category="activity_times", granularity=Granularity.MICROSECOND),
     }),
     "reporting.Message": Model("messages", {
         "id": ID,
         "case": ID,
-        "direction": CODE,
+        "direction": Field(Kind.CODE, category="case_status"),
         "author": ID,
         "body_ciphertext": ciphertext("case_key"),
         "read_at": Field(Kind.TIMESTAMP, category="activity_times", granularity=Granularity.MICROSECOND),
