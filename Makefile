@@ -3,7 +3,7 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 STAMP := .venv/.installed
 
-.PHONY: run test lint audit bench install static clean-db messages
+.PHONY: run test lint audit bench install static clean-db messages privacy-docs
 
 $(STAMP): pyproject.toml
 	python3 -m venv .venv
@@ -30,7 +30,7 @@ run: install
 
 lint: $(STAMP)
 	.venv/bin/ruff check .
-	.venv/bin/mypy reporting counselling stats meldestelle
+	.venv/bin/mypy reporting counselling stats meldestelle privacy
 
 test: install
 	.venv/bin/ruff check .
@@ -42,6 +42,11 @@ audit: $(STAMP)
 
 bench: install
 	$(PY) benchmarks/run.py
+
+# The privacy documents (docs/privacy/) from the data inventory in privacy/; `make test` fails
+# when the committed files differ from what this writes.
+privacy-docs: $(STAMP)
+	$(PY) manage.py privacy_docs
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -a --no-obsolete -i ".venv/*" -i "node_modules/*" -i "tests/*" -i "benchmarks/*"

@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "reporting",
     "stats",
     "counselling",
+    "privacy",
 ]
 
 # A baseline endpoint for `make bench` (benchmarks/run.py sets it); never in production.
