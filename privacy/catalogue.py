@@ -145,6 +145,19 @@ KEYS: dict[str, Key] = {
           "database cannot change or delete entries unnoticed."),
         setting="AUDIT_CHAIN_KEY",
     ),
+    "key_auth_key": Key(
+        T("Schlüssel-Echtheits-Schlüssel (Server)", "key authentication key (server)"),
+        frozenset({R.SERVER}),
+        T("HMAC-Schlüssel aus der Umgebung (`KEY_AUTH_KEY`): ein MAC über jeden gespeicherten "
+          "öffentlichen Schlüssel (Organisation, Epoche, Wiederherstellung, Mitglied). Nichts wird an "
+          "einen Schlüssel verschlossen, dessen MAC nicht stimmt; wer nur die Datenbank schreiben "
+          "kann, kann keinen eigenen Schlüssel einsetzen. Entschlüsselt nichts.",
+          "HMAC key from the environment (`KEY_AUTH_KEY`): a MAC over every stored public key "
+          "(organisation, epoch, recovery, member). Nothing is sealed to a key whose MAC fails; "
+          "someone who can only write the database cannot put in a key of their own. Decrypts "
+          "nothing."),
+        setting="KEY_AUTH_KEY",
+    ),
     "django_secret_key": Key(
         T("Django-Signaturschlüssel (Server)", "Django signing key (server)"),
         frozenset({R.SERVER}),
@@ -188,16 +201,21 @@ RETENTION: dict[str, Retention] = {
         mechanisms=(
             "counselling.tasks.purge_expired_task", "schedule:retention-purge",
             "manage.py purge_expired", "reporting.services.case_shred",
+            "reporting.tasks.vacuum_tables", "counselling.tasks.org_key_rotation_due_task",
+            "schedule:org-key-rotation",
         ),
-        evidence=SHRED_EVIDENCE,
-        gap=T("Gelöschte Zeilen bleiben in den Datenbankdateien, im PostgreSQL-WAL und in Sicherungen, "
-              "bis sie überschrieben werden (kein VACUUM nach dem Löschen; SQLite `secure_delete` ist "
-              "nicht ausdrücklich gesetzt), und alte Organisationsschlüssel werden nicht vernichtet: "
-              "mit einem Organisationsschlüssel bleibt ein solcher Rest lesbar (Prüfbericht F-11).",
-              "Deleted rows stay in the database files, the PostgreSQL WAL and backups until they "
-              "are overwritten (no VACUUM after shredding; SQLite `secure_delete` is not set "
-              "explicitly), and old organisation keys are not destroyed: with an organisation key "
-              "such a remnant stays readable (review F-11)."),
+        evidence=SHRED_EVIDENCE + (
+            "tests/reporting/test_shred_vacuum.py::test_a_shred_queues_the_vacuum_of_the_tables_that_held_its_rows",
+            "tests/reporting/test_key_epochs.py::test_shredded_grant_bytes_open_with_no_remaining_key_after_the_next_rotation",
+        ),
+        gap=T("Nach dem Löschen räumt ein VACUUM die Tabellendateien (SQLite: `secure_delete`, WAL "
+              "geleert); im PostgreSQL-WAL und in Sicherungen bleiben Reste, solange sie aufbewahrt "
+              "werden, lesbar nur mit dem Organisationsschlüssel ihrer Epoche und nur bis zur nächsten "
+              "Rotation (Prüfbericht F-11, docs/deployment.md).",
+              "After shredding a VACUUM clears the table files (SQLite: `secure_delete`, WAL "
+              "truncated); the PostgreSQL WAL and backups hold remnants for as long as they are kept, "
+              "readable only with the organisation key of their epoch and only until the next "
+              "rotation (review F-11, docs/deployment.md)."),
         organisation_decides=T("Aufbewahrungsfrist für Fälle (`retention_days`) und für abgelehnte "
                                "Fälle festlegen und begründen",
                                "Set and justify the retention period for cases (`retention_days`) "
@@ -280,10 +298,6 @@ RETENTION: dict[str, Retention] = {
         mechanisms=("counselling.services.member_revoke", "counselling.services.member_reset_password",
                     "counselling.services.member_change_password"),
         evidence=("tests/counselling/test_sessions.py::test_revoking_a_member_ends_their_sessions",),
-        gap=T("Nach einer Schlüsselrotation bleiben die Verschlüsselungen der alten Schlüsselversion "
-              "bei den Mitgliedern und unter dem Wiederherstellungscode erhalten (Prüfbericht F-15).",
-              "After a key rotation the wraps of the old key version stay with the members and under "
-              "the recovery code (review F-15)."),
     ),
     "staff_account": Retention(
         T("Konten der Mitarbeitenden", "staff accounts"),
@@ -304,14 +318,19 @@ RETENTION: dict[str, Retention] = {
     "organisation": Retention(
         T("Partnerorganisationen und ihre Schlüssel", "partner organisations and their keys"),
         T("Ende der Partnerschaft.", "End of the partnership."),
-        T("Solange die Organisation teilnimmt; gelöscht durch den Betrieb. Alte Schlüsselversionen "
-          "bleiben nach einer Rotation inaktiv gespeichert.",
-          "As long as the organisation takes part; deleted by the operator. Old key versions stay "
-          "stored, inactive, after a rotation."),
-        gap=T("Kein Verfahren zum Ausscheiden einer Organisation; alte Schlüsselversionen werden nicht "
-              "vernichtet (Prüfbericht F-15).",
-              "No procedure for an organisation leaving; old key versions are not destroyed "
-              "(review F-15)."),
+        T("Solange die Organisation teilnimmt; gelöscht durch den Betrieb. Bei einer Rotation "
+          "(voreingestellt alle 30 Tage, bei Entzug eines Mitglieds sofort oder beim nächsten "
+          "Entsperren) werden die Verschlüsselungen des alten privaten Schlüssels vernichtet; der "
+          "alte öffentliche Schlüssel bleibt inaktiv gespeichert.",
+          "As long as the organisation takes part; deleted by the operator. At a rotation (every "
+          "30 days by default, on a member's revocation at once or at the next unlock) the wraps "
+          "of the old private key are destroyed; the old public key stays stored, inactive."),
+        mechanisms=("counselling.keys.org_key_rotate", "counselling.tasks.org_key_rotation_due_task",
+                    "schedule:org-key-rotation"),
+        evidence=("tests/reporting/test_key_epochs.py::test_revoking_a_member_on_the_page_rotates_and_the_revoked_wrap_opens_nothing_new",
+                  "tests/reporting/test_key_epochs.py::test_daily_schedule_marks_old_keys_due_mails_the_partner_admins_and_the_next_login_rotates"),
+        gap=T("Kein Verfahren zum Ausscheiden einer Organisation.",
+              "No procedure for an organisation leaving."),
     ),
     "statistics": Retention(
         T("Statistikdatensätze", "statistics records"),
@@ -699,9 +718,11 @@ CATEGORIES: dict[str, Category] = {
     ),
     "organisation_keys": Category(
         T("Schlüssel der Organisation", "organisation keys"),
-        T("Öffentliche Schlüssel (versioniert) und der private Schlüssel unter dem "
-          "Wiederherstellungscode.",
-          "Public keys (versioned) and the private key under the recovery code."),
+        T("Öffentliche Schlüssel (je Epoche) mit ihren MACs, der öffentliche "
+          "Wiederherstellungsschlüssel, der private Schlüssel verschlossen für den "
+          "Wiederherstellungscode, Zeitpunkte von Rotation und Sperre.",
+          "Public keys (per epoch) with their MACs, the recovery public key, the private key sealed "
+          "for the recovery code, times of rotation and suspension."),
         "directory", frozenset({Subject.ORGANISATION}), Origin.SYSTEM,
         T("Verschlüsselung der Meldungen an die Organisation.", "Encrypting reports to the organisation."),
         SERVER_ONLY, "organisation",

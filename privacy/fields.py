@@ -54,10 +54,14 @@ FIELDS: dict[str, Model] = {
         "staff_unread": CODE,
         "first_reply_at": MOMENT,
         "last_reporter_activity_at": Field(Kind.TIMESTAMP, category="activity_times",
-                                           granularity=Granularity.MICROSECOND),
+                                           granularity=Granularity.HOUR),
         "closed_at": MOMENT,
-        "created_at": Field(Kind.TIMESTAMP, category="activity_times", granularity=Granularity.MICROSECOND),
-        "updated_at": MOMENT,
+        "created_at": Field(Kind.TIMESTAMP, category="activity_times", granularity=Granularity.HOUR),
+        "updated_at": Field(Kind.TIMESTAMP, granularity=Granularity.MICROSECOND,
+                            note=T("beim Eingang auf die Stunde (reporting.traces); Änderungen der "
+                                   "Mitarbeitenden auf die Mikrosekunde",
+                                   "to the hour when the report arrives (reporting.traces); staff "
+                                   "changes to the microsecond")),
     }),
     "reporting.CaseGrant": Model("case_keys", {
         "id": ID,
@@ -66,7 +70,11 @@ FIELDS: dict[str, Model] = {
         "key_version": PARAMETER,
         "sealed_case_key": ciphertext("organisation_key"),
         "sealed_internal_key": ciphertext("organisation_key"),
-        "created_at": MOMENT,
+        "created_at": Field(Kind.TIMESTAMP, granularity=Granularity.MICROSECOND,
+                            note=T("beim Eingang einer Meldung auf die Stunde (reporting.traces); bei einer "
+                                   "Abgabe auf die Mikrosekunde",
+                                   "to the hour when a report arrives (reporting.traces); to the microsecond "
+                                   "on a transfer")),
     }),
     "reporting.Attachment": Model("files", {
         "id": ID,
@@ -78,7 +86,11 @@ FIELDS: dict[str, Model] = {
                                               "in segments")),
         "meta_ciphertext": ciphertext("case_key", note=T("Name, Typ, Größe", "name, type, size")),
         "from_reporter": Field(Kind.CODE, category="case_status"),
-        "created_at": Field(Kind.TIMESTAMP, category="activity_times", granularity=Granularity.MICROSECOND),
+        "created_at": Field(Kind.TIMESTAMP, category="activity_times", granularity=Granularity.MICROSECOND,
+                            note=T("Dateien der meldenden Person auf die Stunde (reporting.traces), "
+                                   "Dateien der Mitarbeitenden auf die Mikrosekunde",
+                                   "the reporter's files to the hour (reporting.traces), the staff's "
+                                   "files to the microsecond")),
     }),
     "reporting.Message": Model("messages", {
         "id": ID,
@@ -86,8 +98,16 @@ FIELDS: dict[str, Model] = {
         "direction": Field(Kind.CODE, category="case_status"),
         "author": ID,
         "body_ciphertext": ciphertext("case_key"),
-        "read_at": Field(Kind.TIMESTAMP, category="activity_times", granularity=Granularity.MICROSECOND),
-        "created_at": Field(Kind.TIMESTAMP, category="activity_times", granularity=Granularity.MICROSECOND),
+        "read_at": Field(Kind.TIMESTAMP, category="activity_times", granularity=Granularity.MICROSECOND,
+                         note=T("von der meldenden Person gelesen: auf die Stunde (reporting.traces); "
+                                "von Mitarbeitenden gelesen: auf die Mikrosekunde",
+                                "read by the reporter: to the hour (reporting.traces); read by staff: "
+                                "to the microsecond")),
+        "created_at": Field(Kind.TIMESTAMP, category="activity_times", granularity=Granularity.MICROSECOND,
+                            note=T("Nachrichten der meldenden Person auf die Stunde (reporting.traces), "
+                                   "der Mitarbeitenden auf die Mikrosekunde",
+                                   "the reporter's messages to the hour (reporting.traces), the staff's "
+                                   "to the microsecond")),
     }),
     "reporting.Note": Model("internal_notes", {
         "id": ID,
@@ -100,8 +120,12 @@ FIELDS: dict[str, Model] = {
         "id": ID,
         "counts": CODE,
         "created_at": Field(Kind.TIMESTAMP, granularity=Granularity.MICROSECOND,
-                            note=T("Zeitpunkt der ersten Meldung; bleibt nach dem Löschen der Fälle",
-                                   "moment of the first report; stays after the cases are deleted")),
+                            note=T("Zeitpunkt der ersten Meldung, auf die Stunde (reporting.traces); auf die "
+                                   "Mikrosekunde, wenn Mitarbeitende eine Doppelmeldung trennen oder "
+                                   "Vorfälle importieren; bleibt nach dem Löschen der Fälle",
+                                   "moment of the first report, to the hour (reporting.traces); to the "
+                                   "microsecond when staff split a duplicate or import incidents; stays "
+                                   "after the cases are deleted")),
     }),
     "reporting.Organisation": Model("directory", {
         "id": ID,
@@ -121,7 +145,21 @@ FIELDS: dict[str, Model] = {
         "rejected_retention_days": Field(Kind.CONFIG, category="organisation_settings"),
         "reply_deadline_days": Field(Kind.CONFIG, category="organisation_settings"),
         "last_received_at": Field(Kind.TIMESTAMP, category="organisation_settings",
-                                  granularity=Granularity.MICROSECOND),
+                                  granularity=Granularity.HOUR),
+        "last_received_case_id": Field(Kind.ID, category="organisation_settings",
+                                       note=T("ID des zuletzt erhaltenen Falls: Gleichstand bei der Verteilung "
+                                              "innerhalb einer Stunde",
+                                              "id of the case received last: the routing tie-break within "
+                                              "one hour")),
+        "recovery_public_key": Field(Kind.PUBLIC_KEY, category="organisation_keys",
+                                     note=T("aus dem Wiederherstellungscode abgeleitet; jede Schlüsselepoche "
+                                            "wird an ihn verschlossen",
+                                            "derived from the recovery code; each key epoch is sealed to it")),
+        "recovery_public_key_mac": Field(Kind.MAC, category="organisation_keys", key="key_auth_key"),
+        "key_rotation_due_at": Field(Kind.TIMESTAMP, category="organisation_keys",
+                                     granularity=Granularity.MICROSECOND,
+                                     note=T("Schlüssel fällig zur Erneuerung (Alter oder Entzug eines Mitglieds)",
+                                            "key due for renewal (age, or a revoked member)")),
         "created_at": MOMENT,
     }),
     "reporting.OrganisationKey": Model("organisation_keys", {
@@ -129,9 +167,29 @@ FIELDS: dict[str, Model] = {
         "organisation": ID,
         "version": PARAMETER,
         "public_key": Field(Kind.PUBLIC_KEY),
-        "wrapped_by_recovery": ciphertext("recovery_code"),
+        "public_key_mac": Field(Kind.MAC, key="key_auth_key",
+                                note=T("über Art, Organisation, Version und Schlüssel",
+                                       "over kind, organisation, version and key")),
+        "sealed_for_recovery": ciphertext("recovery_code",
+                                          note=T("HPKE an den öffentlichen Wiederherstellungsschlüssel; bei "
+                                                 "einer Rotation für alte Epochen gelöscht",
+                                                 "HPKE-sealed to the recovery public key; deleted for old "
+                                                 "epochs at a rotation")),
+        "wrapped_by_recovery": ciphertext("recovery_code",
+                                          note=T("nur Schlüssel von vor den Schlüsselepochen, bis der Code "
+                                                 "einmal eingegeben wird",
+                                                 "only keys from before key epochs, until the code is "
+                                                 "entered once")),
         "active": CODE,
         "created_at": MOMENT,
+        "retired_at": Field(Kind.TIMESTAMP, granularity=Granularity.MICROSECOND,
+                            note=T("wann eine Rotation die Verschlüsselungen dieser Epoche vernichtete",
+                                   "when a rotation destroyed this epoch's wraps")),
+        "suspended_at": Field(Kind.TIMESTAMP, granularity=Granularity.MICROSECOND,
+                              note=T("gespeicherter Schlüssel passte nicht zum privaten: nichts wird "
+                                     "mehr an ihn verschlossen",
+                                     "stored key did not match the private key: nothing is sealed to "
+                                     "it any more")),
     }),
     "reporting.District": Model("reference_data", {
         "ags": ID,
@@ -146,7 +204,12 @@ FIELDS: dict[str, Model] = {
     }),
     "reporting.AuditEntry": Model("audit_log", {
         "id": ID,
-        "created_at": MOMENT,
+        "created_at": Field(Kind.TIMESTAMP, granularity=Granularity.MICROSECOND,
+                            note=T("Einträge ohne handelnde Mitarbeitende (meldende Person, System) auf die "
+                                   "Stunde (reporting.traces); Aktionen der Mitarbeitenden und ältere Einträge "
+                                   "auf die Mikrosekunde",
+                                   "entries without a staff actor (the reporter, the system) to the hour "
+                                   "(reporting.traces); staff actions and older entries to the microsecond")),
         "actor_id": ID,
         "actor_label": Field(Kind.PERSONAL, note=T("Benutzername oder \u201esystem\u201c", "username or \u201csystem\u201d")),
         "action": CODE,
@@ -186,9 +249,12 @@ FIELDS: dict[str, Model] = {
         "organisation": ID,
         "role": CODE,
         "notify": CODE,
-        "last_digest_at": MOMENT,
+        "last_digest_at": Field(Kind.TIMESTAMP, granularity=Granularity.HOUR),
         "kek_salt": Field(Kind.CRYPTO_PARAMETER, category="member_keys"),
         "member_public_key": Field(Kind.PUBLIC_KEY, category="member_keys"),
+        "member_public_key_mac": Field(Kind.MAC, category="member_keys", key="key_auth_key",
+                                       note=T("über Mitgliedschafts-ID und Schlüssel",
+                                              "over the membership id and the key")),
         "wrapped_member_key": ciphertext("member_password_key", category="member_keys"),
         "wrapped_org_key": ciphertext("member_password_key", category="member_keys"),
         "org_key_version": Field(Kind.CRYPTO_PARAMETER, category="member_keys"),

@@ -82,11 +82,18 @@ RISKS: dict[str, Risk] = {
           "alle späteren Meldungen dieser Organisation.",
           "Someone who can write the database puts in a public key of their own and reads every "
           "later report to that organisation."),
-        T("Geplant (SPEC §3.9): MAC über jeden öffentlichen Schlüssel mit einem Server-Schlüssel, "
-          "Prüfung beim Verschließen und beim Entsperren.",
-          "Planned (SPEC §3.9): a MAC over every public key under a server key, checked when sealing "
-          "and at unlock."),
-        Status.OPEN,
+        T("MAC über jeden öffentlichen Schlüssel (Organisation, Epoche, Wiederherstellung, Mitglied) "
+          "mit `KEY_AUTH_KEY` aus der Umgebung; geprüft vor jedem Verschließen (sonst wird nichts "
+          "gespeichert) und beim Entsperren (ein nicht passender Schlüssel wird gesperrt).",
+          "A MAC over every public key (organisation, epoch, recovery, member) under `KEY_AUTH_KEY` "
+          "from the environment; checked before every sealing (otherwise nothing is stored) and at "
+          "unlock (a key that does not match is suspended)."),
+        Status.MET,
+        ("tests/reporting/test_key_authenticity.py::test_every_stored_public_key_carries_a_mac_under_the_environment_key",
+         "tests/reporting/test_key_authenticity.py::test_swapped_org_key_refuses_the_form_calmly_and_stores_nothing",
+         "tests/reporting/test_key_authenticity.py::test_swapped_member_key_refuses_the_grant",
+         "tests/reporting/test_key_authenticity.py::test_swapped_recovery_key_refuses_the_rotation",
+         "tests/reporting/test_key_authenticity.py::test_unlock_reports_a_stored_key_the_private_key_does_not_derive"),
     ),
     "F-11": Risk(
         SECURITY, "medium",
@@ -95,14 +102,21 @@ RISKS: dict[str, Risk] = {
           "Datenbankdateien, WAL und Sicherungen; mit einem Organisationsschlüssel sind sie lesbar.",
           "After crypto-shredding, sealed case keys and ciphertexts stay in database files, WAL and "
           "backups; with an organisation key they are readable."),
-        T("Geplant (SPEC §3.9): VACUUM nach dem Löschen, `secure_delete` für SQLite, monatliche "
-          "Schlüsselepochen. Bis dahin: kurze Aufbewahrung der Sicherungen und des WAL "
-          "(Löschkonzept, Abschnitt Sicherungen).",
-          "Planned (SPEC §3.9): VACUUM after shredding, `secure_delete` for SQLite, monthly key "
-          "epochs. Until then: short retention of backups and WAL (deletion concept, section "
-          "backups)."),
-        Status.OPEN,
-        ("tests/reporting/test_keys.py::test_shredding_leaves_nothing_that_decrypts",),
+        T("VACUUM (voreingestellt FULL) der betroffenen Tabellen nach jedem Löschen und jeder "
+          "Rotation, `secure_delete` für SQLite, Schlüsselepochen (voreingestellt alle 30 Tage): "
+          "nach der nächsten Rotation öffnet kein Schlüssel mehr, was an eine alte Epoche "
+          "verschlossen blieb. WAL und Sicherungen halten Reste, solange sie aufbewahrt werden "
+          "(docs/deployment.md).",
+          "VACUUM (FULL by default) of the affected tables after every shred and rotation, "
+          "`secure_delete` for SQLite, key epochs (every 30 days by default): after the next "
+          "rotation no key opens what stayed sealed to an old epoch. WAL and backups hold remnants "
+          "for as long as they are kept (docs/deployment.md)."),
+        Status.MET,
+        ("tests/reporting/test_keys.py::test_shredding_leaves_nothing_that_decrypts",
+         "tests/reporting/test_shred_vacuum.py::test_a_shred_queues_the_vacuum_of_the_tables_that_held_its_rows",
+         "tests/reporting/test_shred_vacuum.py::test_sqlite_secure_delete_is_on_for_every_connection",
+         "tests/reporting/test_shred_vacuum.py::test_postgresql_shredded_rows_leave_the_table_files_after_the_vacuum_task",
+         "tests/reporting/test_key_epochs.py::test_shredded_grant_bytes_open_with_no_remaining_key_after_the_next_rotation"),
     ),
     "F-12": Risk(
         SECURITY, "medium",
@@ -136,10 +150,15 @@ RISKS: dict[str, Risk] = {
           "X-Forwarded-For umgeht die Grenzen.",
           "Five wrong codes from anyone lock every Tor user out; a forged X-Forwarded-For bypasses "
           "the limits."),
-        T("Geplant (SPEC §4.4): eigene Identität je Tor-Circuit, X-Forwarded-For des Clients nie "
-          "vertrauen.",
-          "Planned (SPEC §4.4): one identity per Tor circuit, never trust a client's X-Forwarded-For."),
-        Status.OPEN,
+        T("Eigene Identität je Tor-Circuit (nur vom Onion-Proxy geglaubt, nur als stündlicher HMAC "
+          "gespeichert); X-Forwarded-For des Clients wird nie gelesen.",
+          "One identity per Tor circuit (believed only from the onion proxy, stored only as an "
+          "hourly HMAC); a client's X-Forwarded-For is never read."),
+        Status.MET,
+        ("tests/test_onion_nginx.py::test_two_circuits_get_separate_submission_limits",
+         "tests/test_onion_nginx.py::test_a_forged_x_forwarded_for_changes_nothing",
+         "tests/test_onion_nginx.py::test_wrong_codes_from_one_circuit_do_not_throttle_another",
+         "tests/test_onion_nginx.py::test_a_circuit_header_is_believed_only_from_the_onion_proxy"),
     ),
     "F-05": Risk(
         SECURITY, "medium",
@@ -148,12 +167,16 @@ RISKS: dict[str, Risk] = {
           "(Verfügbarkeit).",
           "Uploaded images are decoded before the proof of work and rate limits are checked "
           "(availability)."),
-        T("Teilweise: Honeypot und Formularalter vorher, Pixelgrenze; die Reihenfolge \u201egünstige "
-          "Prüfungen zuerst\u201c (SPEC §4.4) ist geplant.",
-          "Partly: honeypot and form age first, a pixel limit; \u201ccheap checks first\u201d (SPEC §4.4) "
-          "is planned."),
-        Status.PARTLY,
-        ("tests/reporting/test_files.py::test_decompression_bomb_is_refused_quickly",),
+        T("Günstige Prüfungen zuerst (SPEC §4.4): Honeypot, Formularalter, Rechenrätsel und "
+          "Ratenbegrenzung vor jedem Dekodieren; Pixelgrenze.",
+          "Cheap checks first (SPEC §4.4): honeypot, form age, proof of work and rate limits before "
+          "any decoding; a pixel limit."),
+        Status.MET,
+        ("tests/reporting/test_files.py::test_decompression_bomb_is_refused_quickly",
+         "tests/reporting/test_cheap_checks.py::test_api_bombs_without_proof_of_work_are_refused_before_any_decoder",
+         "tests/reporting/test_cheap_checks.py::test_api_bombs_over_the_rate_limit_are_refused_before_any_decoder",
+         "tests/reporting/test_cheap_checks.py::test_form_bombs_caught_by_the_honeypot_or_form_age_reach_no_decoder",
+         "tests/reporting/test_cheap_checks.py::test_followup_files_with_a_wrong_code_reach_no_decoder"),
     ),
     "F-04": Risk(
         SECURITY, "medium",
@@ -162,13 +185,15 @@ RISKS: dict[str, Risk] = {
           "kann die meldende Person identifizieren und Beratende gefährden.",
           "JavaScript, embedded files and annotation authors survive the clean-up; this can "
           "identify the reporter and endanger counsellors."),
-        T("Teilweise: Info-Verzeichnis, XMP und EXIF eingebetteter Fotos werden entfernt; der "
-          "Neuaufbau aus einer Positivliste (SPEC §4.4) ist geplant.",
-          "Partly: the info dictionary, XMP and EXIF of embedded photos are removed; rebuilding "
-          "from an allow-list (SPEC §4.4) is planned."),
-        Status.PARTLY,
+        T("PDFs werden aus einer Positivliste neu aufgebaut (SPEC §4.4): nichts Aktives, keine "
+          "Metadaten; was sich nicht neu aufbauen lässt, wird abgelehnt und nicht gespeichert.",
+          "PDFs are rebuilt from an allow-list (SPEC §4.4): nothing active, no metadata; what cannot "
+          "be rebuilt is refused and not stored."),
+        Status.MET,
         ("tests/reporting/test_files.py::test_pdf_loses_info_dictionary_and_xmp",
-         "tests/reporting/test_files.py::test_pdf_loses_exif_of_embedded_jpeg_photos"),
+         "tests/reporting/test_files.py::test_pdf_loses_exif_of_embedded_jpeg_photos",
+         "tests/reporting/test_pdf_rebuild.py::test_hostile_pdf_keeps_nothing_active_and_no_metadata",
+         "tests/reporting/test_pdf_rebuild.py::test_a_pdf_that_cannot_be_rebuilt_is_refused_with_its_reason_and_nothing_stored"),
     ),
     "F-07": Risk(
         SECURITY, "low",
@@ -190,11 +215,18 @@ RISKS: dict[str, Risk] = {
           "entzogenes Mitglied mit kopiertem Schlüssel bleibt lesefähig.",
           "No command to rotate; old key versions and their wraps stay; a revoked member who copied "
           "the key can still read."),
-        T("Geplant (SPEC §3.9): Rotation per Befehl und Admin-Seite, Entzug rotiert, alte Epochen "
-          "werden vernichtet.",
-          "Planned (SPEC §3.9): rotation by command and admin page, revocation rotates, old epochs "
+        T("Rotation per Befehl `rotate_org_key`, Admin-Seite und täglichem Zeitplan (fällig nach "
+          "`ORG_KEY_ROTATION_DAYS`, beim nächsten Entsperren); Entzug rotiert; die Verschlüsselungen "
+          "alter Epochen werden vernichtet.",
+          "Rotation by the `rotate_org_key` command, the admin page and a daily schedule (due after "
+          "`ORG_KEY_ROTATION_DAYS`, at the next unlock); revocation rotates; the wraps of old epochs "
           "are destroyed."),
-        Status.OPEN,
+        Status.MET,
+        ("tests/reporting/test_key_epochs.py::test_rotate_org_key_command_with_a_members_password",
+         "tests/reporting/test_key_epochs.py::test_rotation_on_the_partner_admin_page",
+         "tests/reporting/test_key_epochs.py::test_revoking_a_member_on_the_page_rotates_and_the_revoked_wrap_opens_nothing_new",
+         "tests/reporting/test_key_epochs.py::test_revoking_without_an_unlocked_key_rotates_at_the_next_unlock",
+         "tests/reporting/test_key_epochs.py::test_daily_schedule_marks_old_keys_due_mails_the_partner_admins_and_the_next_login_rotates"),
     ),
     "F-06": Risk(
         SECURITY, "low",
@@ -249,8 +281,14 @@ RISKS: dict[str, Risk] = {
         T("Client-Header im Log", "Client headers in the log"),
         T("Der CSRF-Logger schreibt Origin/Referer fremder Anfragen.",
           "The CSRF logger writes the Origin/Referer of foreign requests."),
-        T("Offen: den Logger `django.security.csrf` stummschalten.", "Open: silence the `django.security.csrf` logger."),
-        Status.OPEN,
+        T("Ein Log-Filter (`meldestelle.logfilters`) schreibt die Zeilen aller Sicherheits-Logger "
+          "ohne Client-Header.",
+          "A log filter (`meldestelle.logfilters`) rewrites the lines of every security logger "
+          "without client headers."),
+        Status.MET,
+        ("tests/test_log_headers.py::test_csrf_failure_by_origin_logs_no_header",
+         "tests/test_log_headers.py::test_csrf_failure_by_referer_logs_no_header",
+         "tests/test_log_headers.py::test_every_security_logger_is_rewritten"),
     ),
     "F-19": Risk(
         SECURITY, "info",
@@ -259,11 +297,18 @@ RISKS: dict[str, Risk] = {
           "TOTP-Geheimnisse im Klartext erlauben Zuordnungen.",
           "Timestamps to the microsecond, ciphertext lengths, language with district and day, "
           "plaintext TOTP secrets allow linking."),
-        T("Geplant: Zeitstempel der meldenden Person runden, Chiffrate auf Größenstufen auffüllen. "
-          "Die Körnigkeit jedes Zeitstempels steht im Datenbestand.",
-          "Planned: round reporter timestamps, pad ciphertexts to size buckets. The granularity of "
-          "every timestamp is listed in the data inventory."),
-        Status.OPEN,
+        T("Teilweise: Zeitpunkte, die die meldende Person verursacht, werden auf die Stunde "
+          "gespeichert (reporting.traces); Meldungen und Nachrichten werden vor dem Verschlüsseln auf "
+          "Größenstufen aufgefüllt. Offen: Sprache mit Kreis und Eingangstag, TOTP-Geheimnisse im "
+          "Klartext. Die Körnigkeit jedes Zeitstempels steht im Datenbestand.",
+          "Partly: times the reporter causes are stored to the hour (reporting.traces); reports and "
+          "messages are padded to size buckets before encryption. Open: language with district and "
+          "day received, plaintext TOTP secrets. The granularity of every timestamp is listed in the "
+          "data inventory."),
+        Status.PARTLY,
+        ("tests/reporting/test_traces.py::test_reporter_caused_times_carry_no_minutes_at_rest",
+         "tests/reporting/test_traces.py::test_two_descriptions_of_different_length_in_one_bucket_give_equal_ciphertexts",
+         "tests/reporting/test_traces.py::test_messages_of_different_length_in_one_bucket_give_equal_ciphertexts"),
     ),
     "S-F1": Risk(
         STATISTICS, "high",

@@ -62,13 +62,16 @@ CACHE: dict[str, Stored] = {
     ),
     rf"rl:(?:report|report-nopow):{CLIENT}:\d+": Stored(
         Field(Kind.KEYED_HASH, category="abuse_protection", key="address_hash_key",
-              note=T("Schlüssel: stündlicher HMAC der Client-Adresse; Wert: eine Zahl",
-                     "key: hourly HMAC of the client address; value: a count")),
+              note=T("Schlüssel: stündlicher HMAC der Client-Adresse (über Tor: des Circuits); Wert: eine Zahl",
+                     "key: hourly HMAC of the client address (over Tor: of the circuit); value: a count")),
         "meldestelle.ratelimit.hit", T("1 Stunde", "1 hour"),
     ),
     rf"rl:followup-fail:{CLIENT}:\d+": Stored(
         Field(Kind.KEYED_HASH, category="abuse_protection", key="address_hash_key",
-              note=T("falsche Zugangscodes je Client-Hash", "wrong receipt codes per client hash")),
+              note=T("falsche Zugangscodes je Client-Hash; bestimmen, wie viel Rechenrätsel der nächste "
+                     "Versuch kostet; gelöscht, sobald ein Code passt",
+                     "wrong receipt codes per client hash; set how much proof of work the next try costs; "
+                     "deleted once a code opens a report")),
         "reporting.abuse.followup_failed", T("10 Minuten", "10 minutes"),
     ),
     r"pow-used:[0-9a-f]{64}": Stored(
@@ -81,6 +84,13 @@ CACHE: dict[str, Stored] = {
               note=T("Schlüssel: HMAC des Benutzernamens und Client-Hash; Wert: Fehlversuche und Wartezeit",
                      "key: HMAC of the username and client hash; value: failures and wait")),
         "counselling.auth._throttle_failure", T("24 Stunden", "24 hours"),
+    ),
+    r"reporting:vacuum-pending:[0-9a-f]{64}": Stored(
+        Field(Kind.HASH, category="task_queue",
+              note=T("SHA-256 der Tabellennamen einer wartenden Bereinigung (VACUUM); Wert: 1",
+                     "SHA-256 of the table names of a waiting vacuum; value: 1")),
+        "reporting.vacuum.vacuum_after_commit", T("bis die Aufgabe beginnt, höchstens 1 Stunde",
+                                                  "until the task starts, at most 1 hour"),
     ),
     r"django_q:[^:]+:cluster(?::.*)?": Stored(
         Field(Kind.DIAGNOSTIC, category="task_queue",
@@ -113,6 +123,19 @@ QUEUE: dict[str, Stored] = {
     "counselling.tasks.clear_expired_sessions": Stored(Field(Kind.ID, category="task_queue"), "meldestelle.schedules"),
     "counselling.tasks.audit_anchor_task": Stored(Field(Kind.ID, category="task_queue"), "meldestelle.schedules"),
     "stats.tasks.take_provisional_release": Stored(Field(Kind.ID, category="task_queue"), "meldestelle.schedules"),
+    "counselling.tasks.org_key_rotation_due_task": Stored(Field(Kind.ID, category="task_queue"),
+                                                          "meldestelle.schedules"),
+    # Queued by the daily key schedule for each organisation whose key it marked due.
+    "counselling.tasks.send_key_rotation_due": Stored(
+        Field(Kind.ID, category="task_queue"), "counselling.keys.org_keys_due_daily",
+        params=("organisation_id", "notice_id"),
+    ),
+    # Queued after a shred or a key rotation commits: the names of the tables to vacuum.
+    "reporting.tasks.vacuum_tables": Stored(
+        Field(Kind.CODE, category="task_queue",
+              note=T("Tabellennamen des Projekts, keine IDs", "table names of the project, no ids")),
+        "reporting.vacuum.vacuum_after_commit", params=("tables",),
+    ),
 }
 
 # Cookies the site sets in browsers.
