@@ -173,3 +173,17 @@ def reachable_org_keys(organisation_id: int, *, passwords: dict[str, str], recov
             except crypto.CryptoError:
                 pass
     return found
+
+
+def incident_record(**overrides: Any) -> Any:
+    """One classified incident for the pure statistics tests: an assault out of racism in
+    public space in Hannover, March 2025, unless ``overrides`` say otherwise."""
+    from stats.tables import IncidentRecord
+
+    fields: dict[str, Any] = {
+        "year": 2025, "month": 3, "district": "03241", "incident_type": "assault",
+        "motives": ("racism",), "area_of_life": "public_space", "channel": "online_form",
+        "people_affected": 1, "antisemitism_forms": (),
+    }
+    fields.update(overrides)
+    return IncidentRecord(**fields)

@@ -22,24 +22,13 @@ from stats.disclosure import (
     publish_release,
 )
 from stats.tables import IncidentRecord
+from tests.helpers import incident_record
 
 YEAR = 2025
 
 
 def rec(**overrides: Any) -> IncidentRecord:
-    fields: dict[str, Any] = {
-        "year": YEAR,
-        "month": 3,
-        "district": "03241",
-        "incident_type": "assault",
-        "motives": ("racism",),
-        "area_of_life": "public_space",
-        "channel": "online_form",
-        "people_affected": 1,
-        "antisemitism_forms": (),
-    }
-    fields.update(overrides)
-    return IncidentRecord(**fields)
+    return incident_record(**{"year": YEAR, **overrides})
 
 
 def recs(n: int, **overrides: Any) -> list[IncidentRecord]:

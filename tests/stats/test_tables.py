@@ -39,31 +39,20 @@ from stats.tables import (
     region_keys,
     region_names,
 )
+from tests.helpers import incident_record
 
 ROOT = Path(__file__).resolve().parents[2]
 YEAR = 2025
-ALL_DISTRICTS = (*district_keys(), "online", "unknown")
-PARTITION_NAMES = {"incident_type", "area_of_life", "month", "district", "region", "channel"}
 
 
 def rec(**overrides: Any) -> IncidentRecord:
-    fields: dict[str, Any] = {
-        "year": YEAR,
-        "month": 3,
-        "district": "03241",
-        "incident_type": "assault",
-        "motives": ("racism",),
-        "area_of_life": "public_space",
-        "channel": "online_form",
-        "people_affected": 1,
-        "antisemitism_forms": (),
-    }
-    fields.update(overrides)
-    return IncidentRecord(**fields)
+    return incident_record(**{"year": YEAR, **overrides})
 
 
 def recs(n: int, **overrides: Any) -> list[IncidentRecord]:
     return [rec(**overrides)] * n
+ALL_DISTRICTS = (*district_keys(), "online", "unknown")
+PARTITION_NAMES = {"incident_type", "area_of_life", "month", "district", "region", "channel"}
 
 
 def cells(published: dict[str, Any], table: str) -> dict[str, dict[str, Any]]:
