@@ -13,7 +13,7 @@ from reporting.models import Attachment, AuditEntry, Case, CaseGrant, Incident, 
 from stats.models import StatisticsRecord
 
 # Reading is audited: a look at the case or a download writes these and nothing else.
-READ_ACTIONS = ("counselling.case.viewed", "counselling.attachment.downloaded")
+READ_ACTIONS = ("counselling.case.viewed", "counselling.attachment.downloaded", "counselling.attachment.viewed")
 
 
 def case_state(case_id: int) -> dict[str, Any]:
