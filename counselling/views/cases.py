@@ -88,7 +88,7 @@ def _case_page(request: HttpRequest, case: Case, keys: CaseKeys, *, status: int 
         members = selectors.colleagues(membership.organisation if membership else None)
         context.update({
             "classify_url": _classify_url(case),
-            "message_form": MessageForm(), "note_form": NoteForm(),
+            "message_form": MessageForm(auto_id="message_%s"), "note_form": NoteForm(auto_id="note_%s"),
             "file_form": file_form or CaseFileForm(),
             "status_form": StatusForm(initial={"status": case.status}),
             "assign_form": AssignForm(members=members, initial={"assignee": case.assignee_id}),

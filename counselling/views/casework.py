@@ -43,9 +43,9 @@ def case_work_context(request: HttpRequest, case: Case, content: selectors.CaseC
         "reporter_language": language_name(case.language),
         "reply_templates": offered,
         "chosen_template": chosen,
-        "message_form": MessageForm(initial={"body": chosen.body} if chosen else None),
+        "message_form": MessageForm(auto_id="message_%s", initial={"body": chosen.body} if chosen else None),
         "classification_form": ClassificationForm(
-            initial=record_values(record) if record is not None else suggestion_from_report(case, content.report)),
+            auto_id="classify_%s", initial=record_values(record) if record is not None else suggestion_from_report(case, content.report)),
         "classification_record": record,
         "quick_statuses": [(code, label) for code, label in CaseStatus.choices if code != case.status],
     }
