@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from django.urls import include, path, register_converter
+from django.urls import include, path
 
 from counselling import notification_views, statistics_views, views
 from counselling.views import casework, replies
-from meldestelle.converters import HexUUIDConverter
+from meldestelle.converters import register_hexuuid
 
-register_converter(HexUUIDConverter, "hexuuid")
+register_hexuuid()
 
 app_name = "counselling"
 urlpatterns = [

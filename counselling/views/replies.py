@@ -34,7 +34,7 @@ def reply_templates(request: HttpRequest) -> HttpResponse:
     if editing := ReplyTemplate.objects.filter(organisation=organisation,
                                                pk=_int(request.GET.get("edit"))).first():
         initial = {"kind": editing.kind, "language": editing.language, "body": editing.body}
-    form = ReplyTemplateForm(request.POST or None, initial=initial)
+    form = ReplyTemplateForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             reply_template_save(actor=request.user, organisation=organisation, **form.cleaned_data)
