@@ -32,6 +32,8 @@ exactly as it does without JavaScript. Reply templates fill the reply box when c
     box.textContent = "";
     if (messages) {
       box.appendChild(messages);
+      // Read out once (role=status); then out of the way of the page.
+      window.setTimeout(function () { if (messages.parentNode === box) { box.textContent = ""; } }, 8000);
     }
   }
 
