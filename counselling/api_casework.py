@@ -93,7 +93,8 @@ class CaseFileAddView(StaffAPIView):
     def post(self, request: Request, case_id: int) -> Response:
         case = get_case_for_action(request.user, case_id)
         uploaded = request.FILES.getlist("files") if hasattr(request.FILES, "getlist") else []
-        keep = str(request.data.get("keep_metadata", "")).lower() in ("1", "true", "on")
+        data: Any = request.data  # multipart: a QueryDict
+        keep = str(data.get("keep_metadata", "")).lower() in ("1", "true", "on")
         form = CaseFileForm({"keep_metadata": keep}, MultiValueDict({"files": uploaded}))
         if not form.is_valid():
             status = refusal_status(form)
@@ -175,7 +176,7 @@ class CaseFilePreviewView(StaffAPIView):
 
 class ReplyTemplateOutput(serializers.Serializer):
     kind = serializers.CharField()
-    label = serializers.CharField()
+    kind_label = serializers.CharField(source="label", help_text="the kind in the staff member's language")
     language = serializers.CharField()
     in_reporter_language = serializers.BooleanField()
     body = serializers.CharField(help_text="with the case's reference filled in; edit before sending")

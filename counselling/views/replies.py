@@ -31,8 +31,10 @@ def reply_templates(request: HttpRequest) -> HttpResponse:
     organisation = admin.organisation
     assert organisation is not None
     initial = {}
-    if editing := ReplyTemplate.objects.filter(organisation=organisation,
-                                               pk=_int(request.GET.get("edit"))).first():
+    editing = None
+    if (edit_id := _int(request.GET.get("edit"))) is not None:
+        editing = ReplyTemplate.objects.filter(organisation=organisation, pk=edit_id).first()
+    if editing is not None:
         initial = {"kind": editing.kind, "language": editing.language, "body": editing.body}
     form = ReplyTemplateForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -54,7 +56,7 @@ def reply_templates(request: HttpRequest) -> HttpResponse:
 @staff_required
 def reply_template_remove(request: HttpRequest, template_id: int) -> HttpResponse:
     admin = _admin(request)
-    template = ReplyTemplate.objects.filter(organisation_id=admin.organisation_id, pk=template_id).first()
+    template = ReplyTemplate.objects.filter(organisation=admin.organisation, pk=template_id).first()
     if template is None:
         raise Http404
     reply_template_delete(actor=request.user, template=template)

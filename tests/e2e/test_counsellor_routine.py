@@ -17,7 +17,14 @@ from counselling.models import Membership
 from counselling.replies import reply_template_save
 from reporting.audit import AuditAction
 from reporting.models import AuditEntry, Case
-from reporting.services import FileInput, ReportInput, message_text, organisation_create, report_submit, reporter_open
+from reporting.services import (
+    FileInput,
+    ReportInput,
+    message_text,
+    organisation_create,
+    report_submit,
+    reporter_open,
+)
 from stats.models import StatisticsRecord
 from tests.conftest import PASSWORD
 from tests.counselling.conftest import totp_code
@@ -106,7 +113,7 @@ def _routine(page: Any, base: str, data: dict[str, Any], *, javascript: bool) ->
         page.evaluate("window.__sameDocument = true")
 
     # 2. Look at the photo, inline, without downloading it.
-    routine.click(f'li[data-file] summary')
+    routine.click('li[data-file] summary')
     picture = page.locator("li[data-file] img.case-file__picture")
     picture.wait_for(state="visible")
     page.wait_for_function("() => document.querySelector('li[data-file] img').naturalWidth > 0")
