@@ -92,6 +92,7 @@ class CaseFileAddView(StaffAPIView):
     @key_required
     def post(self, request: Request, case_id: int) -> Response:
         case = get_case_for_action(request.user, case_id)
+        keys = request_case_keys(request, case)  # a session without the key: 403 before the upload is read
         uploaded = request.FILES.getlist("files") if hasattr(request.FILES, "getlist") else []
         data: Any = request.data  # multipart: a QueryDict
         keep = str(data.get("keep_metadata", "")).lower() in ("1", "true", "on")
@@ -101,7 +102,6 @@ class CaseFileAddView(StaffAPIView):
             code = {413: "too_large", 415: "unsupported_media_type"}.get(status, "invalid")
             return error_response(code, _("Some answers need another look."), http_status=status,
                                   fields=errors_as_fields(form))
-        keys = request_case_keys(request, case)
         attachment = None
         for item in form.cleaned_files:
             attachment = attachment_add(case=case, case_key=keys.case_key, item=item, actor=request.user)
