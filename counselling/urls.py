@@ -39,6 +39,7 @@ urlpatterns = [
     path("statistics/export.csv", statistics_views.dashboard_export, name="statistics_export"),
     path("statistics/publish/", statistics_views.publish, name="statistics_publish"),
     # Classification for statistics (stats colleague) and audit/retention (operations colleague).
+    path("", include("counselling.urls_casework")),
     path("", include("counselling.urls_classification")),
     path("", include("counselling.urls_audit")),
 ]
