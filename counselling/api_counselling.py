@@ -271,11 +271,32 @@ class DirectoryView(StaffAPIView):
 # Counselling statistics for the funder
 
 
+class OrganisationFiguresOut(serializers.Serializer):
+    organisation = serializers.CharField()
+    name = serializers.CharField()
+    cases = serializers.IntegerField()
+    people_counselled = serializers.IntegerField()
+    contacts = serializers.DictField(child=serializers.IntegerField(), help_text="by mode")
+    interventions = serializers.DictField(child=serializers.IntegerField(), help_text="by code")
+    referrals = serializers.IntegerField()
+    outcomes = serializers.DictField(child=serializers.IntegerField(), help_text="by outcome code")
+    first_replies = serializers.IntegerField()
+    first_reply_median_hours = serializers.FloatField(allow_null=True)
+    first_reply_within_deadline = serializers.IntegerField()
+    outcome_answers = serializers.DictField(child=serializers.IntegerField(),
+                                            help_text="the reporters' anonymous answers")
+
+
+class FunderStatisticsOut(serializers.Serializer):
+    year = serializers.IntegerField()
+    organisations = OrganisationFiguresOut(many=True)
+
+
 class FunderStatisticsView(StaffAPIView):
     @extend_schema(
         parameters=[OpenApiParameter("year", int), OpenApiParameter(
             "organisation", str, description="slug; coordinators only (default: every organisation)")],
-        responses={200: serializers.DictField(), 400: ERROR, 401: ERROR, 404: ERROR}, tags=["staff"],
+        responses={200: FunderStatisticsOut, 400: ERROR, 401: ERROR, 404: ERROR}, tags=["staff"],
         summary="Counselling statistics for the funder (partner admins: own organisation)",
     )
     def get(self, request: Request) -> Response:
