@@ -125,7 +125,9 @@ class DeadlineInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DeadlineKind.choices)
     due_on = serializers.DateField()
     remind_days_before = serializers.IntegerField(required=False, default=7, min_value=0, max_value=90)
-    label = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    # The metaclass moves declared fields off the class; the stubs see Field.label.
+    label = serializers.CharField(required=False, allow_blank=True, default="",  # type: ignore[assignment]
+                                  max_length=5000)
 
 
 class CaseDeadlineView(StaffAPIView):
@@ -241,7 +243,7 @@ class CaseworkView(StaffAPIView):
 class DirectoryEntry(serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField(max_length=200)
-    kind = serializers.ChoiceField(choices=ReferralReason.choices)
+    kind = serializers.ChoiceField(choices=ReferralReason.choices)  # type: ignore[assignment]
     public_contact = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
     active = serializers.BooleanField(required=False, default=True)
 

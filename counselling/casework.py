@@ -91,7 +91,7 @@ def _seal(internal_key: bytes, case: Case, kind: str, row_id: int, payload: dict
                           purpose=f"{kind}:{row_id}")
 
 
-def _open(internal_key: bytes, case: Case, kind: str, row_id: int, ciphertext: bytes) -> dict[str, Any]:
+def _open(internal_key: bytes, case: Case, kind: str, row_id: int, ciphertext: bytes | memoryview) -> dict[str, Any]:
     if not ciphertext:
         return {}
     return json.loads(crypto.decrypt(internal_key, bytes(ciphertext), case_id=case_binding(case),

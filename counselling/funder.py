@@ -74,6 +74,7 @@ def funder_statistics(*, year: int, organisations: list[Organisation]) -> Funder
         hours = [
             (first - created).total_seconds() / 3600
             for created, first in cases.filter(first_reply_at__isnull=False).values_list("created_at", "first_reply_at")
+            if first is not None
         ]
         figures.first_replies = len(hours)
         figures.first_reply_median_hours = round(statistics.median(hours), 1) if hours else None

@@ -22,7 +22,12 @@ from rest_framework import serializers
 
 from counselling import api_counselling as api
 from counselling import casework
-from counselling.access import get_case_for_action, key_required, oversight_membership, request_case_keys
+from counselling.access import (
+    get_case_for_action,
+    key_required,
+    oversight_membership,
+    request_case_keys,
+)
 from counselling.decorators import staff_required
 from counselling.funder import funder_csv, funder_statistics
 from counselling.models import Membership

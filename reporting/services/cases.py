@@ -126,7 +126,7 @@ def case_shred(*, actor: Any | None, case: Case, reason: str) -> None:
             ChronicleEntry.objects.filter(summary__case=case).delete()
         # Counselling records keep their codes and lose their text (reporting.signals).
         for _receiver, models_emptied in case_shredding.send(sender=Case, case_id=case.pk):
-            held.extend(models_emptied or ())
+            held.extend(models_emptied if isinstance(models_emptied, list) else [])
         summaries = case.summaries.all()
         if summaries.exists():
             summaries.delete()
