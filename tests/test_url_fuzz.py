@@ -61,6 +61,7 @@ def world(make_org: Any, make_member: Any, submit: Any) -> dict[str, Any]:
         "member_id": colleague.membership.pk, "year": YEAR, "version": 1,
         "object_id": counsellor.membership.user.pk, "id": counsellor.membership.user.pk,
         "pk": counsellor.totp_device.pk, "content_type_id": 1, "app_label": "auth", "url": "auth/",
+        "network": "rias",
     }
     return {"baseline": baseline, "clients": {
         "anonymous": lambda: Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False),
