@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from counselling import api_casework, api_views
+from counselling import api_casework, api_counselling, api_views
 from meldestelle.converters import register_hexuuid
 
 register_hexuuid()
@@ -30,4 +30,19 @@ urlpatterns: list = [
     path("cases/<int:case_id>/reply-templates/", api_casework.CaseReplyTemplatesView.as_view(),
          name="case_reply_templates"),
     path("", include("counselling.api_urls_classification")),
+    # The counselling work (SPEC §5.1)
+    path("cases/<int:case_id>/casework/", api_counselling.CaseworkView.as_view(), name="casework"),
+    path("cases/<int:case_id>/contacts/", api_counselling.CaseContactView.as_view(), name="case_contacts"),
+    path("cases/<int:case_id>/interventions/", api_counselling.CaseInterventionView.as_view(),
+         name="case_interventions"),
+    path("cases/<int:case_id>/justice/", api_counselling.CaseJusticeView.as_view(), name="case_justice"),
+    path("cases/<int:case_id>/deadlines/", api_counselling.CaseDeadlineView.as_view(), name="case_deadlines"),
+    path("cases/<int:case_id>/deadlines/done/", api_counselling.CaseDeadlineDoneView.as_view(),
+         name="case_deadline_done"),
+    path("cases/<int:case_id>/referrals/", api_counselling.CaseReferralView.as_view(), name="case_referrals"),
+    path("cases/<int:case_id>/close/", api_counselling.CaseCloseView.as_view(), name="case_close"),
+    path("cases/<int:case_id>/summary/", api_counselling.CaseSummaryView.as_view(), name="case_summary"),
+    path("directory/", api_counselling.DirectoryView.as_view(), name="directory"),
+    path("counselling-statistics/", api_counselling.FunderStatisticsView.as_view(), name="funder_statistics"),
+    path("exports/<slug:network>/", api_counselling.NetworkExportView.as_view(), name="network_export"),
 ]

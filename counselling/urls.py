@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from counselling import notification_views, statistics_views, views
-from counselling.views import casework, replies
+from counselling.views import case_page, replies
 from meldestelle.converters import register_hexuuid
 
 register_hexuuid()
@@ -29,7 +29,7 @@ urlpatterns = [
     path("cases/<int:case_id>/delete/", views.case_delete_view, name="case_delete"),
     path("cases/<int:case_id>/files/", views.case_file_add_view, name="case_file_add"),
     path("cases/<int:case_id>/files/<hexuuid:attachment_uuid>/", views.attachment_download, name="attachment"),
-    path("cases/<int:case_id>/files/<hexuuid:attachment_uuid>/view/", casework.attachment_inline,
+    path("cases/<int:case_id>/files/<hexuuid:attachment_uuid>/view/", case_page.attachment_inline,
          name="attachment_inline"),
     path("admin/", views.admin_home, name="admin"),
     path("admin/invite/", views.admin_invite, name="admin_invite"),
@@ -44,6 +44,7 @@ urlpatterns = [
     path("statistics/export.csv", statistics_views.dashboard_export, name="statistics_export"),
     path("statistics/publish/", statistics_views.publish, name="statistics_publish"),
     # Classification for statistics (stats colleague) and audit/retention (operations colleague).
+    path("", include("counselling.urls_casework")),
     path("", include("counselling.urls_classification")),
     path("", include("counselling.urls_audit")),
 ]

@@ -143,6 +143,8 @@ def _case_c(row: Row) -> dict[str, Expected]:
 
 
 CASE = "<int:case_id>"
+CASEWORK_PAGES = ("contact", "intervention", "justice", "deadline", "deadline/done", "referral", "close", "summary")
+CASEWORK_API = ("contacts", "interventions", "justice", "deadlines", "deadlines/done", "referrals", "close", "summary")
 MEMBER = "<int:member_id>"
 POST_ONLY_PAGE = everyone(405)  # require_POST answers before anything else
 
@@ -167,12 +169,19 @@ TABLE: list[Row] = [
         must_show=(("reporter_a", MARKER_A), ("reporter_b", MARKER_B))),
     Row("/de/followup/files/", "POST", receipt_holders(400, 400), receipt=True),
     Row("/de/followup/delete/", "POST", receipt_holders(200, 400), receipt=True),  # asks to confirm
+    # The reporter's choices (SPEC §5.1): no summary or question is waiting for case A or B.
+    Row("/de/followup/consent/", "POST", receipt_holders(200, 400), receipt=True,
+        body={"consent_contact": "on", "consent_statistics": "on"}),
+    Row("/de/followup/summary/", "POST", receipt_holders(400, 400), receipt=True, body={"summary": "1", "answer": "veto"}),
+    Row("/de/followup/outcome/", "POST", receipt_holders(400, 400), receipt=True, body={"answer": "yes"}),
+    *(Row(f"/de/followup/{step}/", "GET", POST_ONLY_PAGE, probe=True) for step in ("consent", "summary", "outcome")),
     Row("/de/followup/reply/", "GET", POST_ONLY_PAGE, probe=True),
     Row("/de/followup/files/", "GET", POST_ONLY_PAGE, probe=True),
     Row("/de/followup/delete/", "GET", POST_ONLY_PAGE, probe=True),
     # ---------------------------------------------------------------- public statistics
     Row("/de/statistics/", "GET", everyone(200)),
     Row("/de/statistics/methodology/", "GET", everyone(200)),
+    Row("/de/statistics/chronicle/", "GET", everyone(200)),
     Row("/de/statistics/<int:year>/", "GET", everyone(200)),
     Row("/de/statistics/<int:year>/data.csv", "GET", everyone(200)),
     Row("/de/statistics/<int:year>/data.json", "GET", everyone(200)),
@@ -182,6 +191,9 @@ TABLE: list[Row] = [
     # ---------------------------------------------------------------- internal statistics (404 to all others)
     Row("/staff/statistics/", "GET", staff_page(coordinator=200, partner_admin_a=200)),
     Row("/staff/statistics/export.csv", "GET", staff_page(coordinator=200, partner_admin_a=200)),
+    Row("/staff/counselling-statistics/", "GET", staff_page(coordinator=200, partner_admin_a=200)),
+    Row("/staff/counselling-statistics/export.csv", "GET", staff_page(coordinator=200, partner_admin_a=200)),
+    Row("/staff/exports/<slug:network>.csv", "GET", staff_page(coordinator=200, partner_admin_a=200)),
     Row("/staff/statistics/publish/", "GET", staff_page(coordinator=200)),
     Row("/staff/statistics/publish/", "POST", staff_page(coordinator=200)),  # empty form: shown again
     # ---------------------------------------------------------------- staff: session
@@ -225,6 +237,10 @@ TABLE: list[Row] = [
     *(Row(f"/staff/cases/{CASE}/{action}/", "GET", POST_ONLY_PAGE, probe=True, expect_case_c=POST_ONLY_PAGE)
       for action in ("take", "assign", "status", "messages", "notes", "duplicate", "duplicate/remove",
                      "transfer", "files")),
+    # The counselling work (SPEC §5.1): an empty form is refused back to the case page.
+    *(Row(f"/staff/cases/{CASE}/casework/{action}/", "POST", org_a(CASE_PAGE)) for action in CASEWORK_PAGES),
+    *(Row(f"/staff/cases/{CASE}/casework/{action}/", "GET", POST_ONLY_PAGE, probe=True, expect_case_c=POST_ONLY_PAGE)
+      for action in CASEWORK_PAGES),
     # ---------------------------------------------------------------- staff: partner admin
     Row("/staff/admin/", "GET", partner_admin(200)),
     Row("/staff/admin/invite/", "POST", partner_admin(200)),  # empty form: shown again
@@ -253,6 +269,16 @@ TABLE: list[Row] = [
     Row("/api/v1/followup/messages/", "POST", receipt_holders(201, 404), json=True, receipt=True,
         body={"body": "matrix api reply"}),
     Row("/api/v1/followup/delete/", "POST", receipt_holders(200, 404), json=True, receipt=True, last=True),
+    Row("/api/v1/followup/choices/", "POST", receipt_holders(200, 404), json=True, receipt=True),
+    Row("/api/v1/followup/consent/", "POST", receipt_holders(200, 404), json=True, receipt=True,
+        body={"contact": True, "statistics": True, "network": False, "publication": False}),
+    Row("/api/v1/followup/summary/", "POST", receipt_holders(400, 404), json=True, receipt=True,
+        body={"summary": 1, "answer": "veto"}),
+    Row("/api/v1/followup/outcome/", "POST", receipt_holders(400, 404), json=True, receipt=True,
+        body={"answer": "yes"}),
+    *(Row(f"/api/v1/followup/{step}/", "GET", everyone(405), json=True, probe=True)
+      for step in ("choices", "consent", "summary", "outcome")),
+    Row("/api/v1/chronicle/", "GET", everyone(200), json=True),
     Row("/api/v1/statistics/", "GET", everyone(200), json=True),
     Row("/api/v1/statistics/<int:year>/", "GET", everyone(200), json=True),
     *(Row(route, "GET", everyone(405), json=True, probe=True) for route in (
@@ -285,6 +311,15 @@ TABLE: list[Row] = [
     Row(f"/api/v1/cases/{CASE}/reply-templates/", "GET", org_a(200, api=True), json=True),
     Row(f"/api/v1/cases/{CASE}/classification/", "POST",
         roles(404, anonymous=401, reporter_a=401, reporter_b=401, counsellor_a=400, partner_admin_a=400), json=True),
+    Row(f"/api/v1/cases/{CASE}/casework/", "GET", readers_a(200, api=True), json=True),
+    *(Row(f"/api/v1/cases/{CASE}/{action}/", "POST", org_a(400, api=True), json=True) for action in CASEWORK_API),
+    *(Row(f"/api/v1/cases/{CASE}/{action}/", "GET", all_staff(405, api=True), json=True, probe=True,
+          expect_case_c=all_staff(405, api=True)) for action in CASEWORK_API),
+    Row("/api/v1/directory/", "GET", staff_api(**dict.fromkeys(("counsellor_a", "counsellor_b", "partner_admin_a",
+                                                                "coordinator", "copy_holder"), 200)), json=True),
+    Row("/api/v1/directory/", "POST", staff_api(coordinator=400), json=True),
+    Row("/api/v1/counselling-statistics/", "GET", staff_api(coordinator=200, partner_admin_a=200), json=True),
+    Row("/api/v1/exports/<slug:network>/", "GET", staff_api(coordinator=200, partner_admin_a=200), json=True),
     Row("/api/v1/auth/login/", "GET", everyone(405), json=True, probe=True),
     Row("/api/v1/cases/", "POST", all_staff(405, api=True), json=True, probe=True),
     *(Row(f"/api/v1/cases/{CASE}/{action}", "GET", all_staff(405, api=True), json=True, probe=True,
@@ -425,7 +460,7 @@ def world(make_org: Any, make_member: Any, submit: Any, settings: Any) -> World:
 
 def _variants(row: Row, world: World) -> list[tuple[str, dict[str, Any], dict[str, Expected]]]:
     """(label, URL parameters, expected answers) for each object the row is checked with."""
-    base = {"year": YEAR, "version": 1, "attachment_uuid": world.attachment_uuid}
+    base = {"year": YEAR, "version": 1, "attachment_uuid": world.attachment_uuid, "network": "rias"}
     if "<int:case_id>" in row.route:
         return [("case A", {**base, "case_id": world.case_a.pk}, row.expect),
                 ("case C", {**base, "case_id": world.case_c.pk}, _case_c(row))]

@@ -64,6 +64,7 @@ def world(make_org: Any, make_member: Any, submit: Any) -> dict[str, Any]:
                                            language="de", body="Fuzz template").pk,
         "object_id": counsellor.membership.user.pk, "id": counsellor.membership.user.pk,
         "pk": counsellor.totp_device.pk, "content_type_id": 1, "app_label": "auth", "url": "auth/",
+        "network": "rias",
     }
     return {"baseline": baseline, "clients": {
         "anonymous": lambda: Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False),

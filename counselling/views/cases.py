@@ -40,7 +40,7 @@ from counselling.forms import (
     TransferForm,
 )
 from counselling.services import attachment_downloaded, case_assign, case_opened
-from counselling.views import casework
+from counselling.views import case_page
 from counselling.views.common import _case_url, _page
 from reporting import files
 from reporting.forms import refusal_status
@@ -95,8 +95,8 @@ def _case_page(request: HttpRequest, case: Case, keys: CaseKeys, *, status: int 
             "duplicate_form": DuplicateForm(),
             "transfer_form": TransferForm(targets=selectors.transfer_targets(case)),
         })
-        context.update(casework.case_work_context(request, case, content))
-    context["files"] = casework.inline_files(case, content)
+        context.update(case_page.case_work_context(request, case, content))
+    context["files"] = case_page.inline_files(case, content)
     return _page(request, "counselling/case.html", context, status=status)
 
 

@@ -1,315 +1,213 @@
-"""The counsellor's day (issue 19): take, reply templates, inline files, timeline in words,
-one date format, staff navigation only, and API twins of the new actions."""
+"""The counselling work of SPEC §5.1 through the staff API and the case page: contacts,
+interventions, the criminal-justice track, deadlines with reminders, referrals, the outcome
+at closing. Texts are ciphertext at rest; codes stay plain; bad input changes nothing."""
 
 from __future__ import annotations
 
-import re
-import tempfile
-from datetime import date
-from io import BytesIO
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.conf import settings
-from PIL import Image
+from django.core import mail
+from django.db import connection
+from django.utils import timezone
 
-from counselling import previews
-from counselling.models import Membership, ReplyTemplate
-from counselling.replies import reply_template_save
-from counselling.selectors import EVENT_LABELS, event_label
-from reporting.audit import AuditAction
-from reporting.models import AuditEntry, Case
-from reporting.services import FileInput, ServiceError, case_take
-from tests.counselling.conftest import logged_in
-from tests.helpers import files_in, jpeg_with_exif, pdf_bytes, png_bytes
+from counselling.casework import deadline_reminders_run, directory_service_save
+from counselling.models import CaseOutcome, Contact, Deadline, Intervention, JusticeTrack, Referral
+from reporting.models import Case, OutcomeQuestion
+from reporting.services import case_shred
+from tests.counselling.conftest import case_world, logged_in
+from tests.helpers import case_state
 
 pytestmark = pytest.mark.django_db
 
-EXIF_MARKER = "ExifCanary-Cam-77"
+SECRET = "Casework-Secret-7f3a"
 
 
 @pytest.fixture
-def home(make_org: Any) -> Any:
-    return make_org("home", is_fallback=True, languages=["de", "ar"])
+def world(make_org: Any, make_member: Any, submit: Any) -> dict[str, Any]:
+    world = case_world(make_org, make_member, submit)
+    world["client"] = logged_in(world["owner"])
+    directory_service_save(actor=None, slug="legal-aid", name="Legal aid (Demo)", kind="legal")
+    return world
 
 
-@pytest.fixture
-def owner(home: Any, make_member: Any) -> Any:
-    return make_member(home, username="owner")
+def _post(client: Any, case: Case, path: str, payload: dict[str, Any]) -> Any:
+    return client.post(f"/api/v1/cases/{case.pk}/{path}/", payload, content_type="application/json")
 
 
-def _tree(root: Path | str) -> set[tuple[str, int]]:
-    return {(str(p), p.stat().st_size) for p in files_in(root)}
+def _table_bytes() -> bytes:
+    """Every row of the casework tables as one byte string, read with SQL."""
+    found = b""
+    with connection.cursor() as cursor:
+        for table in ("counselling_contact", "counselling_intervention", "counselling_referral",
+                      "counselling_caseoutcome", "counselling_justicetrack", "counselling_deadline"):
+            cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 - fixed table names
+            for row in cursor.fetchall():
+                found += b"|".join(bytes(v) if isinstance(v, bytes | memoryview) else str(v).encode() for v in row)
+    return found
 
 
-# ------------------------------------------------------------------------------ take
-
-
-def test_take_assigns_to_me_and_sets_in_progress(home: Any, owner: Any, make_member: Any, submit: Any) -> None:
-    case = submit().case
-    assert case.status == "new"
-    client = logged_in(owner)
-    assert client.post(f"/staff/cases/{case.pk}/take/").status_code == 302
-    case.refresh_from_db()
-    assert (case.assignee_id, case.status) == (owner.membership.user.pk, "in_progress")
-    actions = list(AuditEntry.objects.filter(case_id=case.pk).values_list("action", flat=True))
-    assert actions[-2:] == [AuditAction.CASE_TAKEN, AuditAction.CASE_STATUS_CHANGED]
-    colleague = make_member(home, username="colleague").membership.user
-    with pytest.raises(ServiceError):
-        case_take(actor=colleague, case=case)
-
-
-def test_take_leaves_a_closed_case_closed(owner: Any, submit: Any) -> None:
-    from reporting.services import case_set_status
-
-    case = submit().case
-    case_set_status(actor=None, case=case, status="closed")
-    taken = case_take(actor=owner.membership.user, case=case)
-    assert (taken.assignee_id, taken.status) == (owner.membership.user.pk, "closed")
-
-
-# ------------------------------------------------------------------------------ inline files
-
-
-def test_inline_photo_is_sandboxed_without_exif_and_never_on_disk(
-    owner: Any, submit: Any, tmp_path: Path, monkeypatch: Any,
-) -> None:
-    # This process's temporary files land in a directory of this test's own.
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
-    (tmp_path / "tmp").mkdir()
-    photo = jpeg_with_exif(EXIF_MARKER)
-    assert EXIF_MARKER.encode() in photo
-    case = submit(files=(FileInput("tatort.jpg", photo, "image/jpeg"),)).case
-    attachment = case.attachments.get()
-    client = logged_in(owner)
+def test_documented_work_reads_back_and_is_ciphertext_at_rest(world: dict[str, Any]) -> None:
+    client, case = world["client"], world["case"]
+    for path, payload in (
+        ("contacts", {"mode": "phone", "duration_minutes": 45, "who": f"{SECRET} who", "note": f"{SECRET} c"}),
+        ("interventions", {"code": "complaint_letter", "note": f"{SECRET} i"}),
+        ("justice", {"reported_to_police": "yes", "politically_motivated": "no", "proceedings": "investigation",
+                     "outcome": "pending", "note": f"{SECRET} j"}),
+        ("deadlines", {"kind": "agg_claim", "due_on": (timezone.localdate() + timedelta(days=60)).isoformat(),
+                       "label": f"{SECRET} d"}),
+        ("referrals", {"service": "legal-aid", "reason": "legal", "note": f"{SECRET} r"}),
+    ):
+        response = _post(client, case, path, payload)
+        assert response.status_code in (200, 201), (path, response.content)
+    work = client.get(f"/api/v1/cases/{case.pk}/casework/").json()
+    assert work["contacts"][0] | {"id": 0} == {
+        "id": 0, "mode": "phone", "mode_label": "Phone", "author": "owner", "occurred_on": timezone.localdate().isoformat(),
+        "duration_minutes": 45, "who": f"{SECRET} who", "note": f"{SECRET} c"}
+    assert [i["code"] for i in work["interventions"]] == ["complaint_letter"]
+    assert work["justice"]["reported_to_police"] == "yes" and work["justice"]["note"] == f"{SECRET} j"
+    assert work["deadlines"][0]["label"] == f"{SECRET} d" and work["deadlines"][0]["reminder_state"] == "waiting"
+    assert work["referrals"][0]["service_name"] == "Legal aid (Demo)"
+    # The case page shows it too.
     page = client.get(f"/staff/cases/{case.pk}/").content.decode()
-    url = f"/staff/cases/{case.pk}/files/{attachment.uuid.hex}/view/"
-    assert f'src="{url}"' in page  # shown on the page, in a <details> the counsellor opens
-
-    temp_before, media_before = _tree(tempfile.gettempdir()), _tree(settings.MEDIA_ROOT)
-    response = client.get(url)
-    assert response.status_code == 200
-    csp = response["Content-Security-Policy"]
-    assert csp.startswith("sandbox") and "default-src 'none'" in csp
-    assert response["Content-Disposition"] == "inline"
-    assert "no-store" in response["Cache-Control"]
-    assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Content-Type"] == "image/jpeg"
-    body = response.content
-    assert EXIF_MARKER.encode() not in body and b"Exif" not in body
-    picture = Image.open(BytesIO(body))
-    assert picture.size == (64, 48) and not picture.getexif()
-    # Nothing was written: not to the temporary directory, not to the media storage.
-    assert _tree(tempfile.gettempdir()) == temp_before
-    assert _tree(settings.MEDIA_ROOT) == media_before
-    assert AuditEntry.objects.filter(case_id=case.pk, action=AuditAction.ATTACHMENT_VIEWED).count() == 1
+    assert f"{SECRET} who" in page and "Legal aid (Demo)" in page
+    # At rest: codes in plain text, nothing the counsellor wrote.
+    stored = _table_bytes()
+    assert SECRET.encode() not in stored
+    assert b"complaint_letter" in stored and b"phone" in stored
 
 
-def test_inline_view_opens_no_temporary_file(owner: Any, submit: Any, monkeypatch: Any) -> None:
-    case = submit(files=(FileInput("brief.pdf", pdf_bytes(2), "application/pdf"),
-                         FileInput("foto.jpg", jpeg_with_exif(EXIF_MARKER), "image/jpeg"))).case
-    client = logged_in(owner)
-
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("a temporary file was opened")
-
-    for name in ("mkstemp", "NamedTemporaryFile", "TemporaryFile", "SpooledTemporaryFile", "mkdtemp"):
-        monkeypatch.setattr(tempfile, name, refuse)
-    for attachment in case.attachments.all():
-        assert client.get(f"/staff/cases/{case.pk}/files/{attachment.uuid.hex}/view/").status_code == 200
+def test_colleague_reads_copy_holder_reads_outsider_gets_404(world: dict[str, Any]) -> None:
+    case = world["case"]
+    assert _post(world["client"], case, "contacts", {"mode": "mailbox"}).status_code == 201
+    assert logged_in(world["colleague"]).get(f"/api/v1/cases/{case.pk}/casework/").status_code == 200
+    outsider = logged_in(world["outsider"])
+    before = case_state(case.pk)
+    assert outsider.get(f"/api/v1/cases/{case.pk}/casework/").status_code == 404
+    assert _post(outsider, case, "contacts", {"mode": "mailbox"}).status_code == 404
+    assert case_state(case.pk) == before and Contact.objects.count() == 1
 
 
-def test_inline_pdf_shows_its_first_three_pages(owner: Any, submit: Any) -> None:
-    case = submit(files=(FileInput("brief.pdf", pdf_bytes(5), "application/pdf"),)).case
-    attachment = case.attachments.get()
-    response = logged_in(owner).get(f"/staff/cases/{case.pk}/files/{attachment.uuid.hex}/view/")
-    assert response.status_code == 200 and response["Content-Type"] == "image/png"
-    assert response["Content-Security-Policy"].startswith("sandbox")
-    picture = Image.open(BytesIO(response.content))
-    # Pages of 200 × 300 points at scale 3, three of them one below the other, 16 px apart.
-    assert picture.size == (600, 3 * 900 + 2 * 16)
-
-
-def test_inline_view_of_a_damaged_file_or_a_stranger_is_a_plain_404(
-    home: Any, owner: Any, make_org: Any, make_member: Any, submit: Any,
+@pytest.mark.parametrize(("path", "payload", "field"), [
+    ("contacts", {"mode": "pigeon"}, "mode"),
+    ("contacts", {"mode": "phone", "duration_minutes": 0}, "duration_minutes"),
+    ("contacts", {"mode": "phone", "occurred_on": "2999-01-01"}, "occurred_on"),
+    ("interventions", {"code": "public_action"}, "code"),  # no consent to publication
+    ("deadlines", {"kind": "agg_claim", "due_on": "2001-01-01"}, "due_on"),
+    ("referrals", {"service": "nowhere", "reason": "legal"}, "service"),
+    ("close", {"outcome": "won_the_lottery"}, "outcome"),
+    ("justice", {"reported_to_police": "maybe", "politically_motivated": "no", "proceedings": "none",
+                 "outcome": "pending"}, "reported_to_police"),
+])
+def test_bad_input_is_a_400_naming_the_field_and_changes_nothing(
+    world: dict[str, Any], path: str, payload: dict[str, Any], field: str,
 ) -> None:
-    case = submit(files=(FileInput("kaputt.png", b"\x89PNG\r\n\x1a\nnot really", "image/png"),)).case
-    url = f"/staff/cases/{case.pk}/files/{case.attachments.get().uuid.hex}/view/"
-    response = logged_in(owner).get(url)
-    assert response.status_code == 404 and b"staff-nav" in response.content
-    stranger = make_member(make_org("other", statewide=False), username="stranger")
-    response = logged_in(stranger).get(url)
-    assert response.status_code == 404
-    assert not AuditEntry.objects.filter(action=AuditAction.ATTACHMENT_VIEWED).exists()
+    case = world["case"]
+    before = case_state(case.pk)
+    response = _post(world["client"], case, path, payload)
+    assert response.status_code == 400, response.content
+    assert field in response.json()["error"]["fields"]
+    assert case_state(case.pk) == before
+    for model in (Contact, Intervention, Referral, CaseOutcome, Deadline, JusticeTrack):
+        assert not model.objects.exists()
 
 
-def test_previews_refuse_what_is_not_a_picture() -> None:
-    with pytest.raises(previews.NoPreview):
-        previews.preview(b"%PDF-1.7 nonsense", "application/pdf")
-    with pytest.raises(previews.NoPreview):
-        previews.preview(png_bytes(), "text/html")
+def test_closing_with_an_outcome_closes_and_asks_the_reporter(world: dict[str, Any]) -> None:
+    case = world["case"]
+    response = _post(world["client"], case, "close", {"outcome": "resolved", "wishes": f"{SECRET} wish"})
+    assert response.status_code == 201, response.content
+    case.refresh_from_db()
+    assert case.status == "closed"
+    work = world["client"].get(f"/api/v1/cases/{case.pk}/casework/").json()
+    assert work["outcome"] == {"outcome": "resolved", "label": "Resolved", "wishes": f"{SECRET} wish"}
+    assert OutcomeQuestion.objects.filter(case=case, answer="").count() == 1
 
 
-# ------------------------------------------------------------------------------ reply templates
+def test_closing_without_asking_asks_nothing(world: dict[str, Any]) -> None:
+    response = _post(world["client"], world["case"], "close", {"outcome": "not_reachable", "status": "referred",
+                                                               "ask_reporter": False})
+    assert response.status_code == 201
+    assert not OutcomeQuestion.objects.exists()
 
 
-def test_partner_admin_keeps_templates_and_bad_input_changes_nothing(home: Any, make_member: Any) -> None:
-    admin = logged_in(make_member(home, username="admin", role=Membership.Role.PARTNER_ADMIN))
-    response = admin.post("/staff/admin/replies/", {"kind": "first_answer", "language": "ar",
-                                                     "body": "شكرا لبلاغك {reference}"})
+def test_page_forms_document_a_contact_and_refuse_bad_input(world: dict[str, Any]) -> None:
+    client, case = world["client"], world["case"]
+    response = client.post(f"/staff/cases/{case.pk}/casework/contact/", {"mode": "video", "note": "via page"})
     assert response.status_code == 302
-    template = ReplyTemplate.objects.get()
-    assert (template.kind, template.language) == ("first_answer", "ar")
-    # The same kind and language again replaces the text.
-    admin.post("/staff/admin/replies/", {"kind": "first_answer", "language": "ar", "body": "نص جديد"})
-    assert list(ReplyTemplate.objects.values_list("body", flat=True)) == ["نص جديد"]
-    for bad in ({"kind": "poem", "language": "de", "body": "x"}, {"kind": "closing", "language": "xx", "body": "x"},
-                {"kind": "closing", "language": "de", "body": ""}, {"kind": "closing", "language": "de",
-                                                                    "body": "x" * 5001}):
-        response = admin.post("/staff/admin/replies/", bad)
-        assert response.status_code == 400
-        assert b"kern-error" in response.content
-    assert ReplyTemplate.objects.count() == 1
-    assert admin.post(f"/staff/admin/replies/{template.pk}/delete/").status_code == 302
-    assert not ReplyTemplate.objects.exists()
-    actions = set(AuditEntry.objects.values_list("action", flat=True))
-    assert {AuditAction.REPLY_TEMPLATE_SAVED, AuditAction.REPLY_TEMPLATE_DELETED} <= actions
+    assert Contact.objects.get().mode == "video"
+    response = client.post(f"/staff/cases/{case.pk}/casework/contact/", {"mode": "carrier-pigeon"}, follow=True)
+    assert "Some answers need another look" in response.content.decode()
+    assert Contact.objects.count() == 1
 
 
-def test_counsellors_do_not_edit_templates(home: Any, owner: Any) -> None:
-    template = reply_template_save(actor=None, organisation=home.organisation, kind="closing", language="de",
-                                   body="Wir schließen.")
-    client = logged_in(owner)
-    assert client.get("/staff/admin/replies/").status_code == 404
-    assert client.post(f"/staff/admin/replies/{template.pk}/delete/").status_code == 404
-    assert ReplyTemplate.objects.filter(pk=template.pk).exists()
+def test_shredding_keeps_the_codes_and_drops_the_text(world: dict[str, Any]) -> None:
+    case = world["case"]
+    _post(world["client"], case, "contacts", {"mode": "phone", "note": SECRET})
+    _post(world["client"], case, "close", {"outcome": "resolved", "wishes": SECRET})
+    case_shred(actor=None, case=case, reason="retention")
+    contact = Contact.objects.get()
+    assert contact.case_id is None and contact.mode == "phone" and bytes(contact.details_ciphertext) == b""
+    assert CaseOutcome.objects.get().outcome == "resolved"
+    assert bytes(CaseOutcome.objects.get().details_ciphertext) == b""
 
 
-def test_case_page_offers_templates_in_the_reporters_language(home: Any, owner: Any, submit: Any) -> None:
-    for language, text in (("de", "Danke für Ihre Meldung {reference}."), ("ar", "شكرا لبلاغك {reference}")):
-        reply_template_save(actor=None, organisation=home.organisation, kind="first_answer", language=language,
-                            body=text)
-    reply_template_save(actor=None, organisation=home.organisation, kind="referral", language="de",
-                        body="Wir verweisen Sie weiter.")
-    case = submit(language="ar").case
-    client = logged_in(owner)
-    html = client.get(f"/staff/cases/{case.pk}/").content.decode()
-    assert 'id="reply-language"' in html and "Arabic" in html
-    box = re.search(r'<textarea[^>]*id="message_body"[^>]*>(.*?)</textarea>', html, re.S)
-    assert box is not None and box.group(1).strip() == f"شكرا لبلاغك {case.reference}"
-    # A kind the organisation wrote only in German is offered, marked as not in the reporter's language.
-    assert "not in the reporter&#x27;s language" in html or "not in the reporter's language" in html
-    html = client.get(f"/staff/cases/{case.pk}/?template=referral").content.decode()
-    box = re.search(r'<textarea[^>]*id="message_body"[^>]*>(.*?)</textarea>', html, re.S)
-    assert box is not None and box.group(1).strip() == "Wir verweisen Sie weiter."
-    # Edited before sending: what is sent is the counsellor's text.
-    assert client.post(f"/staff/cases/{case.pk}/messages/", {"body": "Geänderter Text"}).status_code == 302
-    api = client.get(f"/api/v1/cases/{case.pk}/reply-templates/").json()
-    assert api["reporter_language"] == "ar"
-    assert [(t["kind"], t["language"], t["in_reporter_language"]) for t in api["templates"]] == [
-        ("first_answer", "ar", True), ("referral", "de", False)]
+# ------------------------------------------------------------------------------ reminders
 
 
-def test_answered_case_starts_with_an_empty_reply(home: Any, owner: Any, submit: Any) -> None:
-    reply_template_save(actor=None, organisation=home.organisation, kind="first_answer", language="de",
-                        body="Danke.")
-    case = submit().case
-    client = logged_in(owner)
-    client.post(f"/staff/cases/{case.pk}/messages/", {"body": "Erste Antwort"})
-    html = client.get(f"/staff/cases/{case.pk}/").content.decode()
-    box = re.search(r'<textarea[^>]*id="message_body"[^>]*>(.*?)</textarea>', html, re.S)
-    assert box is not None and box.group(1).strip() == ""
+def _deadline(world: dict[str, Any], days: int, remind: int) -> Deadline:
+    due = (timezone.localdate() + timedelta(days=days)).isoformat()
+    response = _post(world["client"], world["case"], "deadlines", {"kind": "court_date", "due_on": due,
+                                                                   "remind_days_before": remind, "label": SECRET})
+    assert response.status_code == 201
+    return Deadline.objects.get(pk=response.json()["id"])
 
 
-# ------------------------------------------------------------------------------ timeline, dates, chrome
+def test_reminder_is_sent_once_when_due_and_says_nothing_of_the_case(world: dict[str, Any]) -> None:
+    _deadline(world, days=30, remind=7)  # not due yet
+    due = _deadline(world, days=5, remind=7)
+    mail.outbox.clear()
+    assert deadline_reminders_run() == 1
+    assert len(mail.outbox) >= 1
+    for message in mail.outbox:
+        assert SECRET not in message.body and world["case"].reference not in message.body
+        assert f"/staff/cases/{world['case'].pk}/" in message.body
+    due.refresh_from_db()
+    assert due.reminder_state == "sent"
+    mail.outbox.clear()
+    assert deadline_reminders_run() == 0 and mail.outbox == []
 
 
-def test_every_audit_action_has_words() -> None:
-    assert set(EVENT_LABELS) == set(AuditAction)
-    for action in AuditAction:
-        assert event_label(action.value) != action.value
-    assert event_label("something.unknown") == "Other change"
+def test_failed_reminder_is_shown_and_retried(world: dict[str, Any], settings: Any, monkeypatch: Any) -> None:
+    due = _deadline(world, days=1, remind=3)
+
+    def refuse(*args: Any, **kwargs: Any) -> int:
+        raise OSError("mail server down")
+
+    monkeypatch.setattr("counselling.casework.send_mail", refuse)
+    assert deadline_reminders_run() == 0
+    due.refresh_from_db()
+    assert due.reminder_state == "failed" and due.reminder_attempts == 1
+    page = world["client"].get(f"/staff/cases/{world['case'].pk}/").content.decode()
+    assert "Reminder e-mail failed; retrying" in page
+    monkeypatch.undo()
+    mail.outbox.clear()
+    assert deadline_reminders_run() == 1
+    due.refresh_from_db()
+    assert due.reminder_state == "sent" and due.reminder_attempts == 2 and mail.outbox
 
 
-def test_timeline_is_in_words_in_the_staff_language(owner: Any, submit: Any) -> None:
-    from stats.services import classification_save
-
-    case = submit(occurred_on=date(2025, 3, 14)).case
-    client = logged_in(owner)
-    client.post(f"/staff/cases/{case.pk}/take/")
-    classification_save(actor=owner.membership.user, case=case, data={
-        "incident_type": "assault", "motives": ["racism"], "area_of_life": "public_space", "district": "03241",
-        "year": 2025, "month": 3, "channel": "online_form", "people_affected": 1,
-    })
-    german = logged_in(owner)
-    german.defaults["HTTP_ACCEPT_LANGUAGE"] = "de"
-    html = german.get(f"/staff/cases/{case.pk}/").content.decode()
-    timeline = html[html.index('id="timeline"'):]
-    timeline = timeline[:timeline.index("</ol>")]
-    assert "Meldung eingegangen" in timeline and "Übernommen" in timeline
-    assert re.search(r"Status: Neu → In Bearbeitung", timeline)
-    assert not re.search(r"(counselling|reporting|stats)\.[a-z_]+\.[a-z_]+", timeline), timeline
-    english = client.get(f"/staff/cases/{case.pk}/").content.decode()
-    assert "Classified for the statistics" in english and "counselling.case.classified" not in english
+def test_done_deadline_is_not_reminded(world: dict[str, Any]) -> None:
+    due = _deadline(world, days=1, remind=3)
+    response = _post(world["client"], world["case"], "deadlines/done", {"deadline": due.pk})
+    assert response.status_code == 200
+    assert deadline_reminders_run() == 0
 
 
-def test_staff_pages_write_dates_one_way(owner: Any, submit: Any) -> None:
-    case = submit(occurred_on=date(2025, 3, 14)).case
-    html = logged_in(owner).get(f"/staff/cases/{case.pk}/").content.decode()
-    text = re.sub(r'datetime="[^"]*"', "", html)
-    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text)  # no ISO dates beside local ones
-    assert "03/14/2025" in text  # English SHORT_DATE_FORMAT, as the day received is written
-
-
-def test_staff_pages_have_staff_navigation_only(owner: Any, submit: Any) -> None:
-    case = submit().case
-    client = logged_in(owner)
-    for url in ("/staff/", f"/staff/cases/{case.pk}/", "/staff/password/", "/staff/nope/"):
-        html = client.get(url).content.decode()
-        assert "staff-nav" in html, url
-        assert "site-footer" not in html and "/help/" not in html, url
-    assert "site-footer" not in logged_in(owner).get("/staff/login/").content.decode()
-
-
-# ------------------------------------------------------------------------------ API twins
-
-
-def test_assign_and_files_through_the_api(home: Any, owner: Any, make_member: Any, submit: Any) -> None:
-    colleague = make_member(home, username="colleague")
-    case = submit(files=(FileInput("foto.jpg", jpeg_with_exif(EXIF_MARKER), "image/jpeg"),)).case
-    client = logged_in(owner)
-    csrf = client.get("/staff/").cookies  # the session's CSRF cookie is set by the pages
-    token = client.cookies.get(settings.CSRF_COOKIE_NAME)
-    headers = {"HTTP_X_CSRFTOKEN": token.value if token else ""}
-    assert csrf is not None
-    response = client.post(f"/api/v1/cases/{case.pk}/assign/", {"assignee": "colleague"},
-                           content_type="application/json", **headers)
-    assert response.status_code == 200 and response.json()["assignee"] == "colleague"
-    response = client.post(f"/api/v1/cases/{case.pk}/assign/", {"assignee": "nobody-here"},
-                           content_type="application/json", **headers)
-    assert response.status_code == 400 and "assignee" in response.json()["error"]["fields"]
-    Case.objects.get(pk=case.pk).assignee_id == colleague.membership.user.pk  # noqa: B015
-
-    uuid = case.attachments.get().uuid.hex
-    preview = client.get(f"/api/v1/cases/{case.pk}/files/{uuid}/preview/")
-    assert preview.status_code == 200 and preview["Content-Security-Policy"].startswith("sandbox")
-    assert EXIF_MARKER.encode() not in preview.content
-    download = client.get(f"/api/v1/cases/{case.pk}/files/{uuid}/")
-    assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
-    assert b"".join(download.streaming_content) == jpeg_with_exif(EXIF_MARKER)
-
-    added = client.post(f"/api/v1/cases/{case.pk}/files/", {"files": _upload("scan.png", png_bytes(8, 8))},
-                        **headers)
-    assert added.status_code == 201, added.content
-    assert case.attachments.count() == 2
-    refused = client.post(f"/api/v1/cases/{case.pk}/files/", {"files": _upload("x.png", b"not a picture")},
-                          **headers)
-    assert refused.status_code == 415 and refused.json()["error"]["code"] == "unsupported_media_type"
-    assert case.attachments.count() == 2
-
-
-def _upload(name: str, content: bytes) -> Any:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return SimpleUploadedFile(name, content)
+def test_directory_is_kept_by_the_coordinator(world: dict[str, Any]) -> None:
+    coordinator = logged_in(world["coordinator"])
+    entry = {"slug": "trauma-help", "name": "Trauma help (Demo)", "kind": "psychological"}
+    assert coordinator.post("/api/v1/directory/", entry, content_type="application/json").status_code == 200
+    assert world["client"].post("/api/v1/directory/", entry, content_type="application/json").status_code == 404
+    slugs = [e["slug"] for e in world["client"].get("/api/v1/directory/").json()]
+    assert slugs == ["legal-aid", "trauma-help"]
