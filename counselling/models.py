@@ -61,3 +61,29 @@ class Membership(models.Model):
     @property
     def has_key_access(self) -> bool:
         return bool(self.wrapped_org_key) or bool(self.pending_org_key)
+
+
+class ReplyTemplate(models.Model):
+    """A text block an organisation keeps for answering reporters (first answer, referral,
+    closing), one per kind and language. Written by the organisation's staff, never by a
+    reporter: it holds no case content. The counsellor edits it before it is sent."""
+
+    class Kind(models.TextChoices):
+        FIRST_ANSWER = "first_answer", _("First answer")
+        REFERRAL = "referral", _("Referral")
+        CLOSING = "closing", _("Closing")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="reply_templates")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    language = models.CharField(max_length=8)
+    body = models.TextField(max_length=5000)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["organisation", "kind", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "kind", "language"], name="uniq_reply_template"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.language})"

@@ -168,6 +168,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: a plain 403/404 page for staff URLs, never Django's debug page.
+    "counselling.middleware.StaffErrorPageMiddleware",
 ]
 
 ROOT_URLCONF = "meldestelle.urls"

@@ -262,6 +262,15 @@ FIELDS: dict[str, Model] = {
         "pending_key_version": Field(Kind.CRYPTO_PARAMETER, category="member_keys"),
         "created_at": MOMENT,
     }),
+    "counselling.ReplyTemplate": Model("reply_templates", {
+        "id": ID,
+        "organisation": ID,
+        "kind": CODE,
+        "language": CODE,
+        "body": Field(Kind.CONFIG, note=T("von der Organisation geschrieben, nie von meldenden Personen",
+                                          "written by the organisation, never by a reporter")),
+        "updated_at": MOMENT,
+    }),
     # ---------------------------------------------------------------------------- stats
     "stats.StatisticsRecord": Model("statistics", {
         "id": ID,

@@ -73,6 +73,8 @@ class AuditAction(StrEnum):
     CASE_UNMARKED_DUPLICATE = "counselling.case.unmarked_duplicate"
     CASE_CLASSIFIED = "counselling.case.classified"
     ATTACHMENT_DOWNLOADED = "counselling.attachment.downloaded"
+    # Looked at on the case page (decrypted on the fly, never saved to the staff member's disk).
+    ATTACHMENT_VIEWED = "counselling.attachment.viewed"
     MESSAGE_SENT = "counselling.message.sent"
     NOTE_ADDED = "counselling.note.added"
     # Staff accounts
@@ -85,6 +87,9 @@ class AuditAction(StrEnum):
     MEMBER_REVOKED = "counselling.member.revoked"
     MEMBER_PASSWORD_CHANGED = "counselling.member.password_changed"  # noqa: S105 - an action name
     MEMBER_PASSWORD_RESET = "counselling.member.password_reset"  # noqa: S105 - an action name
+    # The organisation's reply templates (first answer, referral, closing)
+    REPLY_TEMPLATE_SAVED = "counselling.reply_template.saved"
+    REPLY_TEMPLATE_DELETED = "counselling.reply_template.deleted"
     # Statistics
     STATS_RECORDS_IMPORTED = "stats.records_imported"
     STATS_PUBLISHED = "stats.published"

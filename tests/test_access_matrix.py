@@ -30,17 +30,17 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.generators import SchemaGenerator
 
 from counselling.models import Membership
+from counselling.replies import reply_template_save
 from reporting import crypto
 from reporting.services import FileInput, ReportInput, case_transfer, report_submit
 from stats.services import classification_save, statistics_publish
 from tests.conftest import PASSWORD
 from tests.counselling.conftest import totp_code
-from tests.helpers import case_state, url_patterns
+from tests.helpers import case_state, png_bytes, url_patterns
 
 pytestmark = pytest.mark.django_db
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = png_bytes()
 
 MARKER_A = "Matrix-Marker-A-5e1d"  # case A: reporter A, routed to organisation A
 MARKER_B = "Matrix-Marker-B-93c0"  # case B: reporter B, also routed to organisation A
@@ -219,6 +219,9 @@ TABLE: list[Row] = [
     Row(f"/staff/cases/{CASE}/classify/", "POST", org_a(400)),
     Row(f"/staff/cases/{CASE}/files/<hexuuid:attachment_uuid>/", "GET", readers_a(200),
         expect_case_c=staff_page()),  # A's attachment under case C: nobody
+    # The inline view of a file (issue 19): readers of the case, decrypted in memory.
+    Row(f"/staff/cases/{CASE}/files/<hexuuid:attachment_uuid>/view/", "GET", readers_a(200),
+        expect_case_c=staff_page()),
     *(Row(f"/staff/cases/{CASE}/{action}/", "GET", POST_ONLY_PAGE, probe=True, expect_case_c=POST_ONLY_PAGE)
       for action in ("take", "assign", "status", "messages", "notes", "duplicate", "duplicate/remove",
                      "transfer", "files")),
@@ -232,6 +235,10 @@ TABLE: list[Row] = [
     Row("/staff/admin/key/rotate/", "POST", partner_admin(ADMIN), last=True),
     Row(f"/staff/admin/members/{MEMBER}/revoke/", "POST", partner_admin(ADMIN), last=True),
     Row(f"/staff/admin/members/{MEMBER}/reset-password/", "POST", partner_admin(200)),
+    Row("/staff/admin/replies/", "GET", partner_admin(200)),
+    Row("/staff/admin/replies/", "POST", partner_admin(400)),  # empty form: shown again, nothing saved
+    Row("/staff/admin/replies/<int:template_id>/delete/", "POST", partner_admin("302 /staff/admin/replies/")),
+    Row("/staff/admin/replies/<int:template_id>/delete/", "GET", POST_ONLY_PAGE, probe=True),
     *(Row(route, "GET", POST_ONLY_PAGE, probe=True) for route in (
         "/staff/admin/invite/", "/staff/admin/settings/", f"/staff/admin/members/{MEMBER}/grant/",
         f"/staff/admin/members/{MEMBER}/revoke/", f"/staff/admin/members/{MEMBER}/reset-password/",
@@ -268,13 +275,22 @@ TABLE: list[Row] = [
     Row(f"/api/v1/cases/{CASE}/duplicate/", "POST", org_a(400, api=True), json=True),
     Row(f"/api/v1/cases/{CASE}/delete/", "POST", org_a(400, api=True), json=True),  # no reason: nothing deleted
     Row(f"/api/v1/cases/{CASE}/classification/", "GET", org_a(200, api=True), json=True),
+    # Twins of the case page's casework (issue 19).
+    Row(f"/api/v1/cases/{CASE}/assign/", "POST", org_a(400, api=True), json=True),  # no assignee given
+    Row(f"/api/v1/cases/{CASE}/files/", "POST", org_a(415, api=True), json=True),  # JSON, not multipart
+    Row(f"/api/v1/cases/{CASE}/files/<hexuuid:attachment_uuid>/", "GET", readers_a(200, api=True), json=True,
+        expect_case_c=staff_api()),
+    Row(f"/api/v1/cases/{CASE}/files/<hexuuid:attachment_uuid>/preview/", "GET", readers_a(200, api=True),
+        json=True, expect_case_c=staff_api()),
+    Row(f"/api/v1/cases/{CASE}/reply-templates/", "GET", org_a(200, api=True), json=True),
     Row(f"/api/v1/cases/{CASE}/classification/", "POST",
         roles(404, anonymous=401, reporter_a=401, reporter_b=401, counsellor_a=400, partner_admin_a=400), json=True),
     Row("/api/v1/auth/login/", "GET", everyone(405), json=True, probe=True),
     Row("/api/v1/cases/", "POST", all_staff(405, api=True), json=True, probe=True),
     *(Row(f"/api/v1/cases/{CASE}/{action}", "GET", all_staff(405, api=True), json=True, probe=True,
           expect_case_c=all_staff(405, api=True))
-      for action in ("status/", "take/", "messages/", "notes/", "transfer/", "duplicate/", "delete/")),
+      for action in ("status/", "take/", "messages/", "notes/", "transfer/", "duplicate/", "delete/", "assign/",
+                     "files/")),
 ]
 
 
@@ -332,6 +348,8 @@ class World:
     attachment_uuid: str
     member_own: int  # a counsellor of organisation A (victim of the admin actions)
     member_foreign: int  # a counsellor of organisation B
+    template_own: int  # a reply template of organisation A
+    template_foreign: int  # a reply template of organisation B
 
 
 @pytest.fixture
@@ -395,6 +413,10 @@ def world(make_org: Any, make_member: Any, submit: Any, settings: Any) -> World:
         case_a=a.case, case_c=c.case, attachment_uuid=a.case.attachments.get().uuid.hex,
         member_own=make_member(org_a_, username="m-victim-a").membership.pk,
         member_foreign=make_member(org_b_, username="m-other-b").membership.pk,
+        template_own=reply_template_save(actor=None, organisation=org_a_.organisation, kind="first_answer",
+                                         language="de", body="Danke für Ihre Meldung {reference}.").pk,
+        template_foreign=reply_template_save(actor=None, organisation=org_b_.organisation, kind="closing",
+                                             language="de", body="Wir schließen den Fall.").pk,
     )
 
 
@@ -407,6 +429,10 @@ def _variants(row: Row, world: World) -> list[tuple[str, dict[str, Any], dict[st
     if "<int:case_id>" in row.route:
         return [("case A", {**base, "case_id": world.case_a.pk}, row.expect),
                 ("case C", {**base, "case_id": world.case_c.pk}, _case_c(row))]
+    if "<int:template_id>" in row.route:
+        foreign = dict(row.expect) if row.probe else {**row.expect, "partner_admin_a": 404}
+        return [("own template", {**base, "template_id": world.template_own}, row.expect),
+                ("foreign template", {**base, "template_id": world.template_foreign}, foreign)]
     if "<int:member_id>" in row.route:
         foreign = dict(row.expect) if row.probe else {**row.expect, "partner_admin_a": 404}
         return [("own member", {**base, "member_id": world.member_own}, row.expect),

@@ -152,18 +152,20 @@ def case_set_status(*, actor: Any, case: Case, status: str) -> Case:
 
 
 def case_take(*, actor: Any, case: Case) -> Case:
-    """The actor takes a case nobody holds; raises ServiceError('already_taken') otherwise.
+    """The actor takes a case nobody holds and starts work on it: assigned to the actor and,
+    while it is new, set in progress (SPEC §5). Raises ServiceError('already_taken') when
+    someone else holds it.
 
     A conditional UPDATE (`WHERE assignee IS NULL`) decides the race in the database itself,
     so of two counsellors taking the same case at once exactly one wins, on SQLite as on
-    PostgreSQL. Taking a case one already holds is a no-op. The status is left alone
-    (`case_set_status` records that change on its own).
+    PostgreSQL. Taking a case one already holds is a no-op. The status change is recorded as
+    its own audit entry, as `case_set_status` would record it.
     """
     with transaction.atomic():
         won = Case.objects.filter(pk=case.pk, assignee__isnull=True).update(
             assignee=actor, updated_at=timezone.now()
         )
-        case = Case.objects.get(pk=case.pk)
+        case = Case.objects.select_for_update().get(pk=case.pk)
         if not won:
             if case.assignee_id == actor.pk:
                 return case
@@ -172,6 +174,14 @@ def case_take(*, actor: Any, case: Case) -> Case:
             actor=actor, action=AuditAction.CASE_TAKEN, case_id=case.pk,
             organisation_id=case.organisation_id,
         )
+        if case.status == CaseStatus.NEW:
+            case.status = CaseStatus.IN_PROGRESS
+            case.save(update_fields=["status", "updated_at"])
+            audit_log(
+                actor=actor, action=AuditAction.CASE_STATUS_CHANGED, case_id=case.pk,
+                organisation_id=case.organisation_id,
+                data={"from": CaseStatus.NEW.value, "to": CaseStatus.IN_PROGRESS.value},
+            )
     return case
 
 
