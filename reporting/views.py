@@ -90,13 +90,13 @@ def _render_form(
         "difficulty": abuse.pow_difficulty(),
         "notice": notice,
         "honeypot_field": abuse.HONEYPOT_FIELD,
+        # Each message names its question: Django's "Ensure this value is greater than or equal
+        # to 1" alone does not say which answer it is about.
         "error_summary": [
-            (_error_anchor(form, name), message)
+            (_error_anchor(form, name), form.question_for(name), message)
             for name, messages in (form.errors.items() if form.is_bound else [])
             for message in messages
         ],
-        "max_files": settings.REPORT_MAX_FILES,
-        "max_file_mb": settings.REPORT_MAX_FILE_BYTES // (1024 * 1024),
     }
     return _form_page(request, "reporting/report.html", context, status=status)
 
@@ -195,8 +195,6 @@ def _case_page(
         "notice": notice,
         "reply_form": reply_form or ReplyForm(initial={"receipt": receipt}),
         "files_form": files_form or FollowupFilesForm(initial={"receipt": receipt}),
-        "max_files": settings.REPORT_MAX_FILES,
-        "max_file_mb": settings.REPORT_MAX_FILE_BYTES // (1024 * 1024),
     }
     return _form_page(request, "reporting/followup.html", context, status=status)
 
