@@ -146,6 +146,7 @@ def files_widget(field: forms.Field) -> None:
         ),
         "data-msg-too-many": gettext("Please choose at most %(count)d files.") % {"count": max_files},
         "data-msg-ok": gettext("%(name)s: ready to send"),
+        "data-msg-leave-out": gettext("Leave out %(name)s"),
         "data-msg-list": gettext("The files you chose"),
         "data-msg-blocked": gettext("Some of the files you chose cannot be sent. Please leave them out first."),
     })

@@ -14,4 +14,5 @@ urlpatterns = [
     path("followup/delete/", views.followup_delete, name="followup_delete"),
     path("privacy/", views.privacy, name="privacy"),
     path("help/", views.help_now, name="help"),
+    path("safety/", views.safety, name="safety"),
 ]

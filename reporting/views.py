@@ -28,7 +28,7 @@ from reporting.forms import (
     ReportForm,
     refusal_status,
 )
-from reporting.selectors import reporter_case_view
+from reporting.selectors import help_page_view, reporter_case_view
 from reporting.services import (
     ReporterAccess,
     ServiceError,
@@ -62,7 +62,11 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 def help_now(request: HttpRequest) -> HttpResponse:
-    return render(request, "reporting/help.html")
+    return render(request, "reporting/help.html", help_page_view())
+
+
+def safety(request: HttpRequest) -> HttpResponse:
+    return render(request, "reporting/safety.html")
 
 
 # --------------------------------------------------------------------------------------------
