@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.dates import MONTHS
 from django.utils.text import format_lazy
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from reporting.files import UnsupportedFileType, safe_download_name, sanitise_upload, sniff_type
 from reporting.models import District

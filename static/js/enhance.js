@@ -16,6 +16,7 @@
  *    <div data-file-list-for="id"> list each chosen file with its own state as soon as it is
  *    chosen: type (by its first bytes, as the server decides) and size. A refused file can be
  *    left out with one button; the form is not sent while one is still chosen.
+ * 7. After sending on the follow-up page, the one-time address is removed from the address bar.
  * 6. Progress: <div data-form-progress data-label="Part %(number)s of %(total)s: %(title)s">
  *    shows, while the form is long, which part the person is in (sections with data-part).
  */
@@ -517,4 +518,9 @@
     setUpProgress(progress);
   }
   focusSummary();
+  /* The follow-up page after sending opens only once (post/redirect/get): its address is
+   * useless afterwards, so it is not kept in the address bar either. */
+  if (window.history && history.replaceState && /[?&]resume=/.test(window.location.search)) {
+    history.replaceState(null, "", window.location.pathname);
+  }
 })();
