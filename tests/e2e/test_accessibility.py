@@ -21,11 +21,10 @@ def published_year(db: None) -> int:
     from django.apps import apps
 
     importlib.import_module("reporting.migrations.0002_districts").load(apps, None)
+    from counselling.demo import load_demo_help
     from reporting.services import organisation_create
     from stats.demo import load_demo_statistics
     from stats.models import Publication
-
-    from counselling.demo import load_demo_help
 
     organisation_create(actor=None, slug="landesstelle", name="Landesstelle", is_fallback=True,
                         public_contact="beratung@example.org, 0511 000 0000")
