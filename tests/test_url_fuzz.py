@@ -17,7 +17,7 @@ import pytest
 from django.test import Client
 
 from counselling.models import Membership
-from reporting.services import FileInput
+from reporting.services import FileInput, help_service_save
 from stats.services import classification_save, statistics_publish
 from tests.counselling.conftest import logged_in
 from tests.helpers import url_patterns
@@ -61,6 +61,7 @@ def world(make_org: Any, make_member: Any, submit: Any) -> dict[str, Any]:
         "member_id": colleague.membership.pk, "year": YEAR, "version": 1,
         "object_id": counsellor.membership.user.pk, "id": counsellor.membership.user.pk,
         "pk": counsellor.totp_device.pk, "content_type_id": 1, "app_label": "auth", "url": "auth/",
+        "service_id": help_service_save(actor=None, name="Fuzz help", kind="other").pk,
     }
     return {"baseline": baseline, "clients": {
         "anonymous": lambda: Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False),
