@@ -16,9 +16,9 @@
  *    <div data-file-list-for="id"> list each chosen file with its own state as soon as it is
  *    chosen: type (by its first bytes, as the server decides) and size. A refused file can be
  *    left out with one button; the form is not sent while one is still chosen.
- * 7. After sending on the follow-up page, the one-time address is removed from the address bar.
  * 6. Progress: <div data-form-progress data-label="Part %(number)s of %(total)s: %(title)s">
  *    shows, while the form is long, which part the person is in (sections with data-part).
+ * 7. After sending on the follow-up page, the one-time address is removed from the address bar.
  */
 (function () {
   "use strict";
@@ -290,7 +290,7 @@
 
   function fileType(file) {
     /* The first bytes decide, as on the server; the browser's guess only when they cannot be read. */
-    if (!file.slice || !window.Promise || !Blob.prototype.arrayBuffer) {
+    if (!file.slice || !window.Blob || !window.Blob.prototype.arrayBuffer) {
       return Promise.resolve(ACCEPTED.indexOf(file.type) >= 0 ? file.type : null);
     }
     return file.slice(0, 16).arrayBuffer().then(function (buffer) {

@@ -28,6 +28,7 @@ def test_motives_are_checkboxes_and_single_choices_radios(fallback_org: Any) -> 
 
 def test_each_hint_belongs_to_its_field(client: Any, fallback_org: Any) -> None:
     html = client.get(URL).content.decode()
+    assert "{#" not in html and "#}" not in html  # no template comment leaks onto the page
     hints = dict(re.findall(r'<div class="kern-hint" id="hint-([a-z_]+)">(.*?)</div>', html, re.S))
     assert "evidence" not in hints["wants_counselling"]
     assert "without giving any contact details" in hints["contact"]
