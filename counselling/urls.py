@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from counselling import notification_views, statistics_views, views
-from counselling.views import case_page, replies
+from counselling.views import case_page, help_directory, replies
 from meldestelle.converters import register_hexuuid
 
 register_hexuuid()
@@ -40,6 +40,10 @@ urlpatterns = [
     path("admin/members/<int:member_id>/grant/", views.admin_grant, name="admin_grant"),
     path("admin/members/<int:member_id>/revoke/", views.admin_revoke, name="admin_revoke"),
     path("admin/members/<int:member_id>/reset-password/", views.admin_reset_password, name="admin_reset_password"),
+    path("help-directory/", help_directory.help_directory, name="help_directory"),
+    path("help-directory/<int:service_id>/", help_directory.help_directory_edit, name="help_directory_edit"),
+    path("help-directory/<int:service_id>/delete/", help_directory.help_directory_delete,
+         name="help_directory_delete"),
     path("statistics/", statistics_views.dashboard, name="statistics"),
     path("statistics/export.csv", statistics_views.dashboard_export, name="statistics_export"),
     path("statistics/publish/", statistics_views.publish, name="statistics_publish"),
