@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 from collections.abc import Sequence
@@ -11,13 +10,13 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from reporting import crypto
 from reporting.audit import AuditAction, audit_log
+from reporting.blobs import StorageUnavailable, blob_delete, blob_read, blob_write
 from reporting.models import (
     Attachment,
     Case,
@@ -25,6 +24,7 @@ from reporting.models import (
     CaseSequence,
     Incident,
     Organisation,
+    attachment_path,
 )
 from reporting.routing import Coverage, route_report
 from reporting.services.common import (
@@ -276,17 +276,24 @@ def _attachment_store(case: Case, case_key: bytes, item: FileInput, *, from_repo
         case=case, from_reporter=from_reporter, created_at=to_the_hour() if from_reporter else timezone.now()
     )
     binding = case_binding(case)
-    buffer = io.BytesIO()
-    # The plaintext is in memory already (size-limited upload); only ciphertext reaches storage.
-    crypto.encrypt_stream(
-        case_key, _chunks(item.content), buffer, case_id=binding, attachment_id=attachment.uuid.hex
-    )
     attachment.meta_ciphertext = crypto.encrypt(
         case_key,
         json.dumps({"name": item.name, "content_type": item.content_type, "size": len(item.content)}).encode(),
         case_id=binding, purpose=f"{PURPOSE_ATTACHMENT_META}:{attachment.uuid.hex}",
     )
-    attachment.blob.save("x", ContentFile(buffer.getvalue()), save=False)
+    attachment.blob.name = attachment_path(attachment, "")
+    # The plaintext is in memory already (size-limited upload); the ciphertext goes segment by
+    # segment into the store (a file, or an S3 multipart upload): never whole, never plain.
+    try:
+        with blob_write(attachment.blob.name) as sink:
+            crypto.encrypt_stream(
+                case_key, _chunks(item.content), sink, case_id=binding, attachment_id=attachment.uuid.hex
+            )
+    except StorageUnavailable as exc:
+        logger.error("Attachment not stored: %s", exc)
+        raise ServiceError("storage_unavailable", str(_(
+            "Files cannot be stored at the moment. Nothing was stored; please try again later."
+        ))) from exc
     try:
         attachment.save()
     except BaseException:
@@ -296,9 +303,13 @@ def _attachment_store(case: Case, case_key: bytes, item: FileInput, *, from_repo
 
 
 def remove_blobs(names: Sequence[str | None]) -> None:
-    for name in names:
-        if name and default_storage.exists(name):
-            default_storage.delete(name)
+    """Delete stored ciphertext files. A store that fails is logged, not raised: what is left
+    is ciphertext (its keys are gone or were never committed), and it must not turn a committed
+    change or the reporter's answer into an error."""
+    try:
+        blob_delete(names)
+    except StorageUnavailable as exc:
+        logger.error("Attachment files not removed (%s): %s", len([n for n in names if n]), exc)
 
 
 def _chunks(data: bytes, size: int = crypto.SEGMENT_BYTES) -> Any:
@@ -336,7 +347,7 @@ def attachment_meta(*, attachment: Attachment, case_key: bytes) -> dict[str, Any
 
 def attachment_open(*, attachment: Attachment, case_key: bytes) -> Any:
     """Yield the decrypted file segment by segment (bounded memory)."""
-    with attachment.blob.open("rb") as source:
+    with blob_read(attachment.blob.name) as source:
         yield from crypto.decrypt_stream(
             case_key, source, case_id=case_binding(attachment.case), attachment_id=attachment.uuid.hex
         )
