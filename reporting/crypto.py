@@ -306,6 +306,12 @@ def audit_chain_mac(key: bytes, *, prev_mac: str, entry: bytes) -> str:
     return hmac.new(key, b"meldestelle/audit-entry/v2|" + prev_mac.encode() + b"|" + entry, hashlib.sha256).hexdigest()
 
 
+def audit_entry_mac(key: bytes, *, entry: bytes) -> str:
+    """HMAC-SHA256(key, canonical entry), hex: a version-3 entry's own seal, made in the
+    transaction of the change before the entry has a place on the chain."""
+    return hmac.new(key, b"meldestelle/audit-own/v3|" + entry, hashlib.sha256).hexdigest()
+
+
 def audit_head_mac(key: bytes, *, last_mac: str) -> str:
     """The chain head's own MAC: a writer who cuts entries off the end cannot re-point the head."""
     return hmac.new(key, b"meldestelle/audit-head/v2|" + last_mac.encode(), hashlib.sha256).hexdigest()

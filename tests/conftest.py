@@ -20,7 +20,6 @@ from reporting.services import (
     organisation_create,
     report_submit,
 )
-
 from tests.helpers import S3_REQUIRED, S3Unavailable, WeedServer
 
 PASSWORD = "correct horse battery staple"

@@ -105,7 +105,11 @@ def _legacy_entries(count: int) -> list[AuditEntry]:
         )
         entry.entry_hash = _sha256_link(head.last_hash, entry)
         entry.save()
+        # Migration 0012 gives every existing entry its id as its place on the chain.
+        entry.chain_position = entry.pk
+        entry.save(update_fields=["chain_position"])
         head.last_hash = entry.entry_hash
+        head.last_position = entry.pk
         entries.append(entry)
     head.head_mac = ""
     head.save()
