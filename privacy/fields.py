@@ -147,10 +147,10 @@ FIELDS: dict[str, Model] = {
         "last_received_at": Field(Kind.TIMESTAMP, category="organisation_settings",
                                   granularity=Granularity.HOUR),
         "last_received_serial": Field(Kind.COUNT, category="organisation_settings",
-                                      note=T("Jahr × 10⁷ + laufende Nummer des zuletzt erhaltenen Falls: "
-                                             "Gleichstand bei der Verteilung innerhalb einer Stunde",
-                                             "year × 10⁷ + running number of the case received last: the "
-                                             "routing tie-break within one hour")),
+                                      note=T("Zähler der Verteilung (eins über dem höchsten beim letzten "
+                                             "erhaltenen Fall): Gleichstand innerhalb einer Stunde",
+                                             "routing counter (one above the highest when the last case "
+                                             "arrived): the tie-break within one hour")),
         "recovery_public_key": Field(Kind.PUBLIC_KEY, category="organisation_keys",
                                      note=T("aus dem Wiederherstellungscode abgeleitet; jede Schlüsselepoche "
                                             "wird an ihn verschlossen",

@@ -328,9 +328,14 @@ def audit_log(
     actor_id = getattr(actor, "pk", None)
     actor_label = getattr(actor, "username", "") if actor is not None else "system"
     at = to_the_hour() if actor is None else None
-    # After commit, chain what waits: this entry if deferred, and entries whose own writer found
-    # the head taken by this transaction.
-    transaction.on_commit(audit_chain_after_commit, robust=True)
+    if settings.AUDIT_CHAIN_AFTER_COMMIT:
+        # After commit, chain what waits: this entry if deferred, and entries whose own writer
+        # found the head taken by this transaction.
+        transaction.on_commit(audit_chain_after_commit, robust=True)
+    else:
+        # SQLite writes one transaction at a time: a second write after commit would only queue
+        # again behind the others, so the entry is chained here, as every entry was before.
+        deferred = False
     if deferred:
         return _insert_waiting(action=member, actor_id=actor_id, actor_label=actor_label,
                                organisation_id=organisation_id, case_id=case_id, data=data or {}, at=at)

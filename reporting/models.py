@@ -47,10 +47,10 @@ class Organisation(models.Model):
     retention_days = models.PositiveIntegerField(default=365)
     rejected_retention_days = models.PositiveIntegerField(default=30)
     reply_deadline_days = models.PositiveIntegerField(default=3)
-    # When the organisation last received a case (to the hour: reporting.traces) and that
-    # case's routing serial (year × 10^7 + its number, so it grows with every case): routing's
-    # "least recently received" compares the hour, then the serial. Claimed by a conditional
-    # UPDATE before the submission's transaction (reporting.services.submission), no lock held.
+    # When the organisation last received a case (to the hour: reporting.traces) and its routing
+    # mark (one above every organisation's mark when the turn was claimed, so marks order the
+    # turns): routing's "least recently received" compares the hour, then the mark. Claimed by
+    # a conditional UPDATE before the submission's transaction (reporting.services.submission).
     last_received_at = models.DateTimeField(null=True, blank=True)
     last_received_serial = models.BigIntegerField(null=True, blank=True)
     # Public half of the keypair derived from the recovery code (crypto.recovery_keypair); each

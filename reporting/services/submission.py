@@ -11,7 +11,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -51,10 +52,6 @@ logger = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------------------------
 # Case numbering
-
-# A routing serial: year × SERIAL_YEAR + case number, growing with every case.
-SERIAL_YEAR = 10_000_000
-
 
 def _next_number(year: int) -> int:
     """The next case number of `year`: one upsert with RETURNING (both databases).
@@ -199,11 +196,10 @@ def _report_store(
     received_at = to_the_hour(now)
     received_on = timezone.localdate(now)
     number = _next_number(received_on.year)
-    serial = received_on.year * SERIAL_YEAR + number
     if organisation is None:
-        organisation = _route(report, serial=serial, received_at=received_at)
+        organisation = _route(report, received_at=received_at)
     else:
-        _claim_turn(organisation, serial=serial, received_at=received_at, contested=False)
+        _claim_turn(organisation, received_at=received_at, contested=False)
     # Before anything is written: a key whose MAC fails refuses the whole submission
     # (KeyUnverified, a ServiceError: the reporter gets a calm "try again later").
     sealing_key = organisation_sealing_key(organisation)
@@ -272,7 +268,7 @@ def _report_store(
 ROUTING_ATTEMPTS = 25
 
 
-def _route(report: ReportInput, *, serial: int, received_at: Any) -> Organisation:
+def _route(report: ReportInput, *, received_at: Any) -> Organisation:
     """Route on an unlocked read of the coverage table and claim the turn (issue 16).
 
     Before, every submission locked every organisation row until commit so the
@@ -291,13 +287,13 @@ def _route(report: ReportInput, *, serial: int, received_at: Any) -> Organisatio
             chosen=_chosen(report, organisations), coverage=[_coverage(org) for org in organisations],
             winner=winner.pk,
         )
-        if _claim_turn(winner, serial=serial, received_at=received_at, contested=contested):
+        if _claim_turn(winner, received_at=received_at, contested=contested):
             return winner
     # Very many reports on one tie at once: route as before, under the row locks.
     with transaction.atomic():
         organisations = list(Organisation.objects.select_for_update())
         winner = _route_on(report, organisations)
-        _claim_turn(winner, serial=serial, received_at=received_at, contested=False)
+        _claim_turn(winner, received_at=received_at, contested=False)
     return winner
 
 
@@ -317,8 +313,18 @@ def _route_on(report: ReportInput, organisations: list[Organisation]) -> Organis
     return next(org for org in organisations if org.pk == org_id)
 
 
-def _claim_turn(organisation: Organisation, *, serial: int, received_at: Any, contested: bool) -> bool:
-    """Mark `organisation` as the last to receive a case; see `_route`. One statement."""
+def _claim_turn(organisation: Organisation, *, received_at: Any, contested: bool) -> bool:
+    """Mark `organisation` as the last to receive a case; see `_route`. One statement.
+
+    The mark is one above the highest of all organisations (read in the same statement), so it
+    orders turns in the order they were claimed: a report numbered earlier but routed later
+    does not make its organisation look less recently served. Two claims on different organisations in the same instant can get the same
+    mark; the organisation id breaks that tie, as it breaks every other.
+    """
+    highest = Organisation.objects.order_by().annotate(one=Value(1)).values("one").annotate(
+        top=Max("last_received_serial")
+    ).values("top")
+    mark = Coalesce(Subquery(highest[:1]), Value(0)) + 1
     rows = Organisation.objects.filter(pk=organisation.pk)
     if contested:
         rows = rows.filter(
@@ -327,11 +333,7 @@ def _claim_turn(organisation: Organisation, *, serial: int, received_at: Any, co
             Q(last_received_serial=organisation.last_received_serial)
             if organisation.last_received_serial is not None else Q(last_received_serial__isnull=True),
         )
-        return bool(rows.update(last_received_at=received_at, last_received_serial=serial))
-    rows.filter(Q(last_received_serial__isnull=True) | Q(last_received_serial__lt=serial)).update(
-        last_received_at=received_at, last_received_serial=serial
-    )
-    return True
+    return bool(rows.update(last_received_at=received_at, last_received_serial=mark)) or not contested
 
 
 def _notify_new_case(case_id: int) -> None:
