@@ -438,9 +438,9 @@ def audit_verify_chain(*, key: bytes | None = None) -> ChainProblem | None:
             keyed = True
         else:
             return ChainProblem(entry.id, "has an unknown chain version")
-        if not crypto.constant_time_equal(entry.entry_hash.encode(), _expected_hash(entry, key).encode()):
+        if not crypto.constant_time_equal((entry.entry_hash or "").encode(), _expected_hash(entry, key).encode()):
             return ChainProblem(entry.id, "was altered or written without the chain key")
-        prev = entry.entry_hash
+        prev = entry.entry_hash or ""
         last_id = entry.id
         head_seen = head_seen or prev == head_hash
     if unkeyed and not keyed:
@@ -501,7 +501,7 @@ def audit_verify_anchor(anchor: AnchorValue) -> ChainProblem | None:
     entry = AuditEntry.objects.filter(pk=anchor.entry_id).only("entry_hash").first()
     if entry is None:
         return ChainProblem(anchor.entry_id, "was anchored but is gone (the log was cut back)")
-    if not crypto.constant_time_equal(entry.entry_hash.encode(), anchor.entry_hash.encode()):
+    if not crypto.constant_time_equal((entry.entry_hash or "").encode(), anchor.entry_hash.encode()):
         return ChainProblem(anchor.entry_id, "no longer has the anchored hash (the log was rewritten)")
     return None
 
@@ -516,7 +516,7 @@ def audit_verify_stored_anchors() -> ChainProblem | None:
     for entry_id, head_hash in anchors:
         if entry_id not in hashes:
             return ChainProblem(entry_id, "was anchored but is gone (the log was cut back)")
-        if not crypto.constant_time_equal(hashes[entry_id].encode(), head_hash.encode()):
+        if not crypto.constant_time_equal((hashes[entry_id] or "").encode(), head_hash.encode()):
             return ChainProblem(entry_id, "no longer has the anchored hash (the log was rewritten)")
     return None
 

@@ -20,7 +20,7 @@ import secrets
 import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO, BinaryIO
+from typing import IO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hpke
@@ -411,7 +411,7 @@ def _stream_nonce(index: int) -> bytes:
 def encrypt_stream(
     case_key: bytes,
     chunks: Iterable[bytes],
-    out: BinaryIO,
+    out: IO[bytes],
     *,
     case_id: int | str,
     attachment_id: str,

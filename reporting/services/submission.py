@@ -428,7 +428,7 @@ def attachment_meta(*, attachment: Attachment, case_key: bytes) -> dict[str, Any
 
 def attachment_open(*, attachment: Attachment, case_key: bytes) -> Any:
     """Yield the decrypted file segment by segment (bounded memory)."""
-    with blob_read(attachment.blob.name) as source:
+    with blob_read(attachment.blob.name or "") as source:
         yield from crypto.decrypt_stream(
             case_key, source, case_id=case_binding(attachment.case), attachment_id=attachment.uuid.hex
         )
