@@ -6,3 +6,6 @@ from django.apps import AppConfig
 class CounsellingConfig(AppConfig):
     name = "counselling"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from counselling import signals  # noqa: F401  (registers the case_shredding receiver)

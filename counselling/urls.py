@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from django.urls import include, path, register_converter
+from django.urls import include, path
 
 from counselling import notification_views, statistics_views, views
-from meldestelle.converters import HexUUIDConverter
+from counselling.views import case_page, replies
+from meldestelle.converters import register_hexuuid
 
-register_converter(HexUUIDConverter, "hexuuid")
+register_hexuuid()
 
 app_name = "counselling"
 urlpatterns = [
@@ -28,9 +29,13 @@ urlpatterns = [
     path("cases/<int:case_id>/delete/", views.case_delete_view, name="case_delete"),
     path("cases/<int:case_id>/files/", views.case_file_add_view, name="case_file_add"),
     path("cases/<int:case_id>/files/<hexuuid:attachment_uuid>/", views.attachment_download, name="attachment"),
+    path("cases/<int:case_id>/files/<hexuuid:attachment_uuid>/view/", case_page.attachment_inline,
+         name="attachment_inline"),
     path("admin/", views.admin_home, name="admin"),
     path("admin/invite/", views.admin_invite, name="admin_invite"),
     path("admin/settings/", views.admin_settings, name="admin_settings"),
+    path("admin/replies/", replies.reply_templates, name="reply_templates"),
+    path("admin/replies/<int:template_id>/delete/", replies.reply_template_remove, name="reply_template_delete"),
     path("admin/key/rotate/", views.admin_rotate_key, name="admin_rotate_key"),
     path("admin/members/<int:member_id>/grant/", views.admin_grant, name="admin_grant"),
     path("admin/members/<int:member_id>/revoke/", views.admin_revoke, name="admin_revoke"),
@@ -39,6 +44,7 @@ urlpatterns = [
     path("statistics/export.csv", statistics_views.dashboard_export, name="statistics_export"),
     path("statistics/publish/", statistics_views.publish, name="statistics_publish"),
     # Classification for statistics (stats colleague) and audit/retention (operations colleague).
+    path("", include("counselling.urls_casework")),
     path("", include("counselling.urls_classification")),
     path("", include("counselling.urls_audit")),
 ]

@@ -6,6 +6,12 @@ inside its transaction; never ``post_save``, which ``QuerySet.update()`` skips).
     the now empty incident ``source_id`` is deleted right after the signal, and whatever
     hangs off it must move to ``target_id`` or go.  ``stats`` moves the incident's statistics
     record (the target keeps its own if it has one).  A receiver that raises aborts the mark.
+
+``case_shredding(case_id)``
+    Sent by ``case_shred`` inside its transaction, before the case row goes: whatever another
+    app keeps about the case must lose its ciphertext now.  ``counselling`` empties the
+    encrypted part of its counselling records (their codes stay for the funder statistics)
+    and returns the models it changed, whose tables are vacuumed with the case's.
 """
 
 from __future__ import annotations
@@ -13,3 +19,4 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 incident_merged = Signal()
+case_shredding = Signal()

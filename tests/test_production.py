@@ -270,7 +270,6 @@ def local_files(tmp_path: Path) -> list[Path]:
 def test_production_two_hosts_share_one_bucket_with_a_redis_task_cluster(
     tmp_path: Path, postgres_database: str, redis_url: str, s3_server: WeedServer
 ) -> None:
-    started = time.monotonic()
     bucket = s3_server.new_bucket()
     env = {**production_env(tmp_path, postgres_database, redis_url), **s3_server.env(bucket)}
     manage(env, "migrate", "--noinput")
@@ -409,4 +408,3 @@ def test_production_two_hosts_share_one_bucket_with_a_redis_task_cluster(
             if process.process.poll() is None:
                 process.process.kill()
                 process.process.wait()
-    assert time.monotonic() - started < 90

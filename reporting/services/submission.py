@@ -104,6 +104,11 @@ class ReportInput:
     partner: str = ""  # slug chosen by the reporter, or empty for "choose for me"
     language: str = "de"
     channel: str = Channel.ONLINE_FORM
+    # Consent by purpose (SPEC §5.1): codes on the case, not part of the encrypted report.
+    consent_contact: bool = True
+    consent_statistics: bool = True
+    consent_network: bool = False
+    consent_publication: bool = False
 
     def content(self) -> dict[str, Any]:
         """The encrypted part of the report."""
@@ -214,6 +219,10 @@ def _report_store(
         motives=sorted(set(report.motives)),
         language=report.language,
         wants_counselling=report.wants_counselling,
+        consent_contact=report.consent_contact,
+        consent_statistics=report.consent_statistics,
+        consent_network=report.consent_network,
+        consent_publication=report.consent_publication,
         staff_unread=not manual,
         last_reporter_activity_at=None if manual else received_at,
     )
@@ -237,7 +246,10 @@ def _report_store(
     for item in files:
         stored.append(_attachment_upload(case, case_key, item, from_reporter=not manual))
     with transaction.atomic():
-        case.incident = Incident.objects.create(created_at=received_at)
+        case.incident = Incident.objects.create(
+            created_at=received_at, consent_statistics=report.consent_statistics,
+            consent_network=report.consent_network, consent_publication=report.consent_publication,
+        )
         case.save()
         # A rotation that retired the epoch since it was read: seal again, now under the hold.
         if organisation_key_hold(organisation) != sealing_key.pk:

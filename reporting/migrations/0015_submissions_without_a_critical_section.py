@@ -39,7 +39,7 @@ def positions_from_ids(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("reporting", "0010_org_key_epochs"),
+        ("reporting", "0014_consent_summaries_outcome_questions"),
     ]
 
     operations = [
