@@ -20,7 +20,7 @@ import secrets
 import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO, BinaryIO
+from typing import IO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hpke
@@ -306,6 +306,12 @@ def audit_chain_mac(key: bytes, *, prev_mac: str, entry: bytes) -> str:
     return hmac.new(key, b"meldestelle/audit-entry/v2|" + prev_mac.encode() + b"|" + entry, hashlib.sha256).hexdigest()
 
 
+def audit_entry_mac(key: bytes, *, entry: bytes) -> str:
+    """HMAC-SHA256(key, canonical entry), hex: a version-3 entry's own seal, made in the
+    transaction of the change before the entry has a place on the chain."""
+    return hmac.new(key, b"meldestelle/audit-own/v3|" + entry, hashlib.sha256).hexdigest()
+
+
 def audit_head_mac(key: bytes, *, last_mac: str) -> str:
     """The chain head's own MAC: a writer who cuts entries off the end cannot re-point the head."""
     return hmac.new(key, b"meldestelle/audit-head/v2|" + last_mac.encode(), hashlib.sha256).hexdigest()
@@ -405,7 +411,7 @@ def _stream_nonce(index: int) -> bytes:
 def encrypt_stream(
     case_key: bytes,
     chunks: Iterable[bytes],
-    out: BinaryIO,
+    out: IO[bytes],
     *,
     case_id: int | str,
     attachment_id: str,
