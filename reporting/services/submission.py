@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from reporting import crypto
 from reporting.audit import AuditAction, audit_log
@@ -257,7 +258,7 @@ def _route(report: ReportInput) -> Organisation:
         chosen=chosen, coverage=[_coverage(org) for org in organisations],
     )
     if org_id is None:
-        raise ServiceError("no_organisation", "No organisation can receive reports at the moment.")
+        raise ServiceError("no_organisation", _("No organisation can receive reports at the moment."))
     return by_pk[org_id]
 
 
