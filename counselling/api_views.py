@@ -34,6 +34,7 @@ from counselling.decorators import is_staff_session
 from counselling.services import case_opened
 from meldestelle.api import ERROR, SafeJSONParser, invalid
 from meldestelle.errors import ApplicationError
+from meldestelle.pagination import PagePagination, page_of
 from meldestelle.ratelimit import request_client
 from reporting.models import Case, Organisation
 from reporting.services import (
@@ -152,12 +153,10 @@ class CaseListItem(serializers.Serializer):
         return case.assignee.get_username() if case.assignee else None
 
 
-class CaseListOutput(serializers.Serializer):
-    count = serializers.IntegerField()
-    page = serializers.IntegerField()
-    pages = serializers.IntegerField()
-    counts = serializers.DictField(child=serializers.IntegerField())
-    results = CaseListItem(many=True)
+CaseListOutput = page_of(
+    "CaseListPage", CaseListItem(many=True),
+    counts=serializers.DictField(child=serializers.IntegerField(), help_text="Cases in each tab, same filters."),
+)
 
 
 class CaseListView(StaffAPIView):
@@ -175,9 +174,10 @@ class CaseListView(StaffAPIView):
         operation_id="staff_cases_list",
     )
     def get(self, request: Request) -> Response:
+        pagination = PagePagination()
         membership = membership_of(request.user)
         if membership is None or membership.organisation is None:
-            return Response({"count": 0, "page": 1, "pages": 1, "counts": {}, "results": []})
+            return pagination.get_paginated_response(pagination.paginate([], request), counts={})
         tab = request.query_params.get("tab", selectors.DEFAULT_TAB)
         if tab not in selectors.TABS:
             tab = selectors.DEFAULT_TAB
@@ -185,13 +185,9 @@ class CaseListView(StaffAPIView):
         cutoff = selectors.overdue_cutoff(membership.organisation)
         counts = selectors.inbox_counts(membership=membership, filters=filters, cutoff=cutoff)
         cases = selectors.inbox_cases(membership=membership, tab=tab, filters=filters, cutoff=cutoff)
-        page = selectors.CountedPaginator(cases, selectors.PAGE_SIZE, count=counts[tab]).get_page(
-            request.query_params.get("page"))
-        return Response(CaseListOutput({
-            "count": page.paginator.count, "page": page.number, "pages": page.paginator.num_pages,
-            "counts": counts,
-            "results": list(page.object_list),
-        }).data)
+        rows = pagination.paginate(cases, request, paginator=selectors.CountedPaginator(
+            cases, selectors.PAGE_SIZE, count=counts[tab]))
+        return pagination.get_paginated_response(CaseListItem(rows, many=True).data, counts=counts)
 
 
 class MessageOutput(serializers.Serializer):

@@ -109,3 +109,4 @@ class SafeJSONParser(JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError as exc:
             raise exceptions.ParseError(_("The request is nested too deeply.")) from exc
+

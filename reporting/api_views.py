@@ -17,7 +17,7 @@ from django.db import DatabaseError
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.permissions import AllowAny
@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 
 from meldestelle.api import error_doc, field_messages, invalid
 from meldestelle.errors import ApplicationError
+from meldestelle.pagination import PagePagination, page_of
 from meldestelle.ratelimit import request_client
 from reporting import abuse
 from reporting.forms import ReplyForm, ReportForm, errors_as_fields, refusal_status
@@ -160,10 +161,12 @@ class PartnerOut(serializers.Serializer):
 
 
 class PartnersView(PublicAPIView):
-    @extend_schema(operation_id="partners", responses={200: PartnerOut(many=True)},
-                   description="Active partner organisations and what they cover.")
+    @extend_schema(operation_id="partners", responses={200: page_of("PartnerPage", PartnerOut(many=True))},
+                   parameters=[OpenApiParameter("page", int)],
+                   description="Active partner organisations and what they cover, a page at a time.")
     def get(self, request: Request) -> Response:
-        return Response([
+        pagination = PagePagination()
+        return pagination.get_paginated_response([
             {
                 "slug": entry.slug, "name": entry.name, "coverage_text": entry.coverage_text,
                 "statewide": entry.statewide,
@@ -171,7 +174,7 @@ class PartnersView(PublicAPIView):
                 "all_motives": entry.all_motives, "motives": entry.motives, "languages": entry.languages,
                 "public_contact": entry.public_contact,
             }
-            for entry in partner_directory()
+            for entry in pagination.paginate(partner_directory(), request)
         ])
 
 

@@ -61,7 +61,8 @@ def test_partners_lists_active_organisations_only(client: Any, make_org: Any) ->
     paused = make_org("pausiert")
     paused.organisation.active = False
     paused.organisation.save()
-    body = client.get("/api/v1/partners/", HTTP_ACCEPT_LANGUAGE="en").json()
+    page = client.get("/api/v1/partners/", HTTP_ACCEPT_LANGUAGE="en").json()
+    body = page["results"]
     assert [entry["slug"] for entry in body] == ["aktiv"]
     assert body[0]["districts"][0]["code"] == "03241"
     assert "Hannover" in body[0]["coverage_text"]
