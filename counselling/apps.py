@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class CounsellingConfig(AppConfig):
     name = "counselling"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from counselling import notifications
+
+        notifications.connect()  # staff notices for the events reporting.signals announces

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path, register_converter
 
-from counselling import notification_views, statistics_views, views
+from counselling import statistics_views, views
 from meldestelle.converters import HexUUIDConverter
 
 register_converter(HexUUIDConverter, "hexuuid")
@@ -14,7 +14,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("unlock/", views.unlock_view, name="unlock"),
     path("password/", views.password_change, name="password"),
-    path("notifications/", notification_views.notification_settings, name="notifications"),
+    path("notifications/", views.notification_settings, name="notifications"),
     path("cases/new/", views.manual_entry, name="manual_entry"),
     path("cases/<int:case_id>/", views.case_detail, name="case"),
     path("cases/<int:case_id>/take/", views.case_take_view, name="case_take"),

@@ -3,8 +3,7 @@
 Views parse input, check access (404 for anything not visible), call one service, render.
 Every POST is a CSRF-protected form that works without JavaScript.
 
-One module per concern; this package re-exports the views `counselling.urls` names, and
-`_page`, which the notification settings page renders with.
+One module per concern; this package re-exports the views `counselling.urls` names.
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ from counselling.views.cases import (
 from counselling.views.common import STAFF, _page, _safe_next
 from counselling.views.inbox import inbox, manual_entry
 from counselling.views.keys import admin_rotate_key
+from counselling.views.notifications import notification_settings
 
 __all__ = [
     "STAFF",
@@ -63,6 +63,7 @@ __all__ = [
     "login_view",
     "logout_view",
     "manual_entry",
+    "notification_settings",
     "password_change",
     "unlock_view",
 ]

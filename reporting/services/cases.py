@@ -28,7 +28,7 @@ from reporting.services.keys import (
     organisation_sealing_key,
 )
 from reporting.services.submission import remove_blobs
-from reporting.signals import incident_merged
+from reporting.signals import case_received, incident_merged
 from reporting.taxonomy import CLOSED_STATUSES, SYSTEM_DELETE_REASONS, CaseStatus, DeleteReason
 from reporting.vacuum import tables_of, vacuum_after_commit
 
@@ -87,9 +87,7 @@ def case_transfer(
 
 
 def _notify_transfer(case_id: int) -> None:
-    from reporting.notifications import queue_new_case_notice
-
-    queue_new_case_notice(case_id, transferred=True)
+    case_received.send(sender=Case, case_id=case_id, transferred=True)
 
 
 def case_shred(*, actor: Any | None, case: Case, reason: str) -> None:

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reporting import crypto
+from reporting import crypto, signals
 from reporting.audit import AuditAction, audit_log
 from reporting.models import (
     Attachment,
@@ -263,9 +263,7 @@ def _route(report: ReportInput) -> Organisation:
 
 
 def _notify_new_case(case_id: int) -> None:
-    from reporting.notifications import queue_new_case_notice
-
-    queue_new_case_notice(case_id)
+    signals.case_received.send(sender=Case, case_id=case_id, transferred=False)
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from django.core import mail
 from django.utils import timezone
 from django_q.models import Schedule
 
-from counselling.digest import send_digest
 from counselling.models import Membership
+from counselling.notifications import send_digest
 from counselling.services import NewMember, member_set_notify
 from counselling.tasks import send_daily_digests
 from reporting.models import Case
@@ -170,7 +170,7 @@ def test_a_failed_mail_leaves_the_window_for_the_retry(fallback_org: Any, make_m
     member = _digest_member(make_member, fallback_org)
     before = Membership.objects.get(pk=member.pk).last_digest_at
     submit()
-    with later(), mock.patch("counselling.digest.send_mail", side_effect=ConnectionError("mail server down")), \
+    with later(), mock.patch("counselling.notifications.send_mail", side_effect=ConnectionError("mail server down")), \
             pytest.raises(ConnectionError):
         send_daily_digests()
     assert Membership.objects.get(pk=member.pk).last_digest_at == before
