@@ -19,8 +19,8 @@ from reporting.services import (
     organisation_create,
     report_submit,
 )
+from tests.helpers import PASSWORD
 
-PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
 
 

@@ -33,9 +33,7 @@ from counselling.models import Membership
 from reporting import crypto
 from reporting.services import FileInput, ReportInput, case_transfer, report_submit
 from stats.services import classification_save, statistics_publish
-from tests.conftest import PASSWORD
-from tests.counselling.conftest import totp_code
-from tests.helpers import case_state, url_patterns
+from tests.helpers import PASSWORD, case_state, totp_code, url_patterns
 
 pytestmark = pytest.mark.django_db
 

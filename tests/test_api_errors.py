@@ -21,8 +21,7 @@ from django.utils.translation import trans_real
 
 from meldestelle.errors import status_for
 from reporting.services import case_take
-from tests.conftest import PASSWORD
-from tests.counselling.conftest import totp_code
+from tests.helpers import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -46,12 +45,8 @@ def _error_validator(schema: dict[str, Any]) -> jsonschema.Draft4Validator:
 
 
 def _staff_client(member: Any, language: str) -> Client:
-    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE=language)
-    user = member.membership.user
-    response = client.post("/api/v1/auth/login/", {"username": user.username, "password": PASSWORD,
-                                                   "otp": totp_code(user)}, content_type="application/json")
-    assert response.status_code == 200, response.content
-    client.defaults["HTTP_X_CSRFTOKEN"] = response.json()["csrf_token"]
+    client = logged_in(member, Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE=language), api=True)
+    client.defaults["HTTP_X_CSRFTOKEN"] = client.csrf
     return client
 
 

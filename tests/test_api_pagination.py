@@ -9,8 +9,7 @@ from django.test import Client
 
 from counselling import selectors
 from meldestelle.pagination import PagePagination
-from tests.conftest import PASSWORD
-from tests.counselling.conftest import totp_code
+from tests.helpers import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -37,12 +36,7 @@ def _walk(client: Client, url: str) -> list[dict[str, Any]]:
 @pytest.mark.usefixtures("pages_of_two")
 def test_case_list_pages(fallback_org: Any, make_member: Any, submit: Any) -> None:
     references = {submit(description=f"Seite {n}").case.reference for n in range(3)}
-    member = make_member(fallback_org)
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    user = member.membership.user
-    assert client.post("/api/v1/auth/login/", {"username": user.username, "password": PASSWORD,
-                                               "otp": totp_code(user)},
-                       content_type="application/json").status_code == 200
+    client = logged_in(make_member(fallback_org), Client(HTTP_ACCEPT_LANGUAGE="en"), api=True)
     pages = _walk(client, "http://testserver/api/v1/cases/")
     assert [len(page["results"]) for page in pages] == [2, 1]
     assert all(page["count"] == 3 and page["counts"]["new"] == 3 for page in pages)

@@ -30,7 +30,7 @@ from counselling import tasks
 from reporting import abuse
 from reporting.models import Attachment, Case, CaseGrant, Message, NoticeSent
 from reporting.services import FileInput, ReportInput, report_submit
-from tests.reporting.conftest import make_jpeg, make_pdf
+from tests.helpers import make_jpeg, make_pdf
 
 pytestmark = pytest.mark.django_db
 

@@ -119,7 +119,7 @@ def production_env(tmp_path: Path, database_url: str, redis_url: str) -> dict[st
     env.update(
         MELDESTELLE_PRODUCTION="true",
         DEBUG="false",
-        MELDESTELLE_TESTING="false",
+        DJANGO_SETTINGS_MODULE="meldestelle.settings",
         SECRET_KEY=secrets.token_urlsafe(50),
         RECEIPT_PEPPER=key(),
         NOTIFICATION_KEY=key(),

@@ -19,8 +19,7 @@ from django.test import Client
 from counselling.models import Membership
 from reporting.services import FileInput
 from stats.services import classification_save, statistics_publish
-from tests.counselling.conftest import logged_in
-from tests.helpers import url_patterns
+from tests.helpers import logged_in, url_patterns
 
 pytestmark = pytest.mark.django_db
 

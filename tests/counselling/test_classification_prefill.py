@@ -25,7 +25,7 @@ from reporting.models import Case
 from reporting.services import ReportInput, report_submit
 from stats.models import StatisticsRecord
 from stats.services import classification_save
-from tests.counselling.conftest import logged_in
+from tests.helpers import logged_in
 
 pytestmark = pytest.mark.django_db
 

@@ -11,6 +11,7 @@ import pytest
 
 from counselling import notifications
 from counselling.models import Membership
+from counselling.services import member_set_notify
 from reporting.services import case_transfer, message_post, reporter_open
 
 pytestmark = pytest.mark.django_db
@@ -53,8 +54,7 @@ def test_immediate_notices_go_to_the_members_who_chose_them(
     mailoutbox.clear()
     chose = {mode: make_member(fallback_org, username=mode) for mode in Membership.Notify.values}
     for mode, member in chose.items():
-        member.membership.notify = mode
-        member.membership.save(update_fields=["notify"])
+        member_set_notify(membership=member.membership, mode=mode)
     assert notifications.send_new_case_notice(submitted.case.pk, notice_id="n") == 1
     assert [mail.to for mail in mailoutbox] == [[f"{Membership.Notify.IMMEDIATE}@example.org"]]
 
