@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from django.urls import include, path, register_converter
+from django.urls import path, register_converter
 
-from counselling import statistics_views, views
+from counselling import views
 from meldestelle.converters import HexUUIDConverter
 
 register_converter(HexUUIDConverter, "hexuuid")
@@ -35,10 +35,9 @@ urlpatterns = [
     path("admin/members/<int:member_id>/grant/", views.admin_grant, name="admin_grant"),
     path("admin/members/<int:member_id>/revoke/", views.admin_revoke, name="admin_revoke"),
     path("admin/members/<int:member_id>/reset-password/", views.admin_reset_password, name="admin_reset_password"),
-    path("statistics/", statistics_views.dashboard, name="statistics"),
-    path("statistics/export.csv", statistics_views.dashboard_export, name="statistics_export"),
-    path("statistics/publish/", statistics_views.publish, name="statistics_publish"),
-    # Classification for statistics (stats colleague) and audit/retention (operations colleague).
-    path("", include("counselling.urls_classification")),
-    path("", include("counselling.urls_audit")),
+    path("cases/<int:case_id>/classify/", views.classify, name="classify"),
+    path("statistics/", views.dashboard, name="statistics"),
+    path("statistics/export.csv", views.dashboard_export, name="statistics_export"),
+    path("statistics/publish/", views.publish, name="statistics_publish"),
+    path("audit/", views.audit_log_view, name="audit"),
 ]

@@ -93,7 +93,8 @@ def classification_clean(data: Mapping[str, Any]) -> Classification:
         return value
 
     def many_of(name: str, allowed: list[str]) -> tuple[str, ...]:
-        value = data.get(name) or []
+        # A form's or a multipart body's QueryDict holds a list under one name.
+        value = (data.getlist(name) if hasattr(data, "getlist") else data.get(name)) or []
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list | tuple) or any(

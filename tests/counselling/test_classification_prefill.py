@@ -19,8 +19,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from counselling.classification import suggestion_from_report
 from counselling.models import Membership
+from counselling.views.classification import suggestion_from_report
 from reporting.models import Case
 from reporting.services import ReportInput, report_submit
 from stats.models import StatisticsRecord
