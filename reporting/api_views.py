@@ -29,9 +29,8 @@ from meldestelle.api import error_doc, field_messages, invalid
 from meldestelle.errors import ApplicationError
 from meldestelle.pagination import PagePagination, page_of
 from meldestelle.ratelimit import request_client
-from reporting import abuse
+from reporting import abuse, places
 from reporting.forms import ReplyForm, ReportForm, errors_as_fields, refusal_status
-from reporting.models import District
 from reporting.selectors import partner_directory, reporter_case_view
 from reporting.services import (
     ReporterAccess,
@@ -140,7 +139,7 @@ class TaxonomyView(PublicAPIView):
             "areas_of_life": _codes(AreaOfLife.choices),
             "roles": _codes(ReporterRole.choices),
             "places": [
-                *_codes(District.objects.values_list("ags", "name")),
+                *_codes(places.districts_by_name()),
                 {"code": PLACE_ONLINE, "label": _("Online, no physical place")},
                 {"code": PLACE_UNKNOWN, "label": _("Unknown")},
             ],

@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 from django.utils.translation import gettext as _
 
-from reporting import crypto
-from reporting.models import District, Message, Organisation
+from reporting import crypto, places
+from reporting.models import Message, Organisation
 from reporting.services import ReporterAccess, attachment_meta, message_text, report_decrypt
 from reporting.taxonomy import CaseStatus, Motive
 
@@ -47,7 +47,7 @@ class PartnerEntry:
 
 def partner_directory() -> list[PartnerEntry]:
     """Active organisations, with their coverage in words (for the form and the API)."""
-    district_names = dict(District.objects.values_list("ags", "name"))
+    district_names = places.district_names()
     return [
         PartnerEntry(
             slug=org.slug,

@@ -19,19 +19,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from meldestelle.schedules import RUN_ZONE
+from reporting import places
 from reporting.audit import AuditAction, audit_log
 from reporting.models import Case, Incident
 from reporting.services import ServiceError
 from reporting.taxonomy import (
-    PLACE_ONLINE,
-    PLACE_UNKNOWN,
     AntisemitismForm,
     AreaOfLife,
     Channel,
     IncidentType,
     Motive,
 )
-from stats import disclosure, selectors, tables
+from stats import disclosure, selectors
 from stats.methodology import methodology_text
 from stats.models import Publication, StatisticsRecord
 
@@ -64,7 +63,7 @@ class Classification:
 
 
 def district_choices() -> list[str]:
-    return [*tables.district_keys(), PLACE_ONLINE, PLACE_UNKNOWN]
+    return list(places.place_keys())
 
 
 def _as_int(value: Any) -> int | None:

@@ -21,10 +21,11 @@ from django.utils.translation import gettext_lazy as _
 from counselling.access import coordinator_membership, oversight_membership
 from counselling.decorators import staff_required
 from counselling.views.common import _page
+from reporting import places
 from reporting.models import Organisation
 from reporting.services import ServiceError
 from reporting.taxonomy import IncidentType, Motive
-from stats import presentation, selectors, tables
+from stats import presentation, selectors
 from stats.services import PublicationRefused, statistics_export_log, statistics_publish
 
 
@@ -43,7 +44,7 @@ class DashboardFilterForm(forms.Form):
         cast(forms.TypedChoiceField, self.fields["year"]).choices = [(y, str(y)) for y in selectors.record_years()]
         cast(forms.ChoiceField, self.fields["district"]).choices = anything + [
             (key, presentation.label("district", key))
-            for key in (*tables.district_keys(), "online", "unknown")
+            for key in places.place_keys()
         ]
         cast(forms.ChoiceField, self.fields["motive"]).choices = anything + list(Motive.choices)
         cast(forms.ChoiceField, self.fields["incident_type"]).choices = anything + list(IncidentType.choices)
