@@ -231,3 +231,25 @@ class PasswordChangeForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("new_password", exc)
         return data
+
+
+def reporter_language_choices() -> list[tuple[str, str]]:
+    from django.utils.translation import get_language_info
+
+    return [(code, str(get_language_info(code)["name_translated"])) for code in taxonomy.REPORTER_LANGUAGES]
+
+
+class ReplyTemplateForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=(), widget=forms.Select(attrs=_SELECT))
+    language = forms.ChoiceField(label=_("Language"), choices=(), widget=forms.Select(attrs=_SELECT))
+    body = forms.CharField(
+        label=_("Text"), max_length=5000, widget=forms.Textarea(attrs={**_TEXTAREA, "rows": 8}),
+        help_text=_("Counsellors can change the text before sending it. {reference} becomes the case number."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from counselling.models import ReplyTemplate
+
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["kind"]).choices = ReplyTemplate.Kind.choices
+        cast(forms.ChoiceField, self.fields["language"]).choices = reporter_language_choices()

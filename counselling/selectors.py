@@ -9,20 +9,24 @@ member's organisation kept a copy (a `CaseGrant`, see `case_transfer(keep_copy=T
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case as DjCase
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from counselling.models import Membership
 from reporting import places, taxonomy
-from reporting.audit import AuditAction
+from reporting.audit import AuditAction, audit_action
 from reporting.models import Attachment, AuditEntry, Case, CaseGrant, Organisation
 from reporting.services import (
     CaseKeys,
@@ -43,6 +47,32 @@ TABS: dict[str, Any] = {
     "copies": _("Copies"),
 }
 COPIES_TAB = "copies"
+# Incident types from the gravest down (the inbox's "type" sort and its severity marks).
+SEVERITY: tuple[str, ...] = (
+    taxonomy.IncidentType.EXTREME_VIOLENCE, taxonomy.IncidentType.ASSAULT, taxonomy.IncidentType.THREAT,
+    taxonomy.IncidentType.PROPERTY_DAMAGE, taxonomy.IncidentType.DISCRIMINATION,
+    taxonomy.IncidentType.OFFENSIVE_BEHAVIOUR, taxonomy.IncidentType.MASS_MAILING,
+)
+# ?sort= values of the inbox and GET /api/v1/cases/: each a column, "-" for the other direction.
+SORTS: dict[str, tuple[str, ...]] = {
+    "received": ("created_at", "id"),  # oldest first: the longest waiting on top
+    "-received": ("-created_at", "-id"),
+    "type": ("severity", "-created_at", "-id"),  # gravest first
+    "-type": ("-severity", "-created_at", "-id"),
+    "district": ("district", "-created_at", "-id"),
+    "-district": ("-district", "-created_at", "-id"),
+    "language": ("language", "-created_at", "-id"),
+    "-language": ("-language", "-created_at", "-id"),
+    "counselling": ("-wants_counselling", "-created_at", "-id"),
+    "-counselling": ("wants_counselling", "-created_at", "-id"),
+    "files": ("-file_count", "-created_at", "-id"),
+    "-files": ("file_count", "-created_at", "-id"),
+    "unread": ("-staff_unread", "-created_at", "-id"),
+    "-unread": ("staff_unread", "-created_at", "-id"),
+    "status": ("status", "-created_at", "-id"),
+    "-status": ("-status", "-created_at", "-id"),
+}
+DEFAULT_SORT = "-received"
 DEFAULT_TAB = "open"
 PAGE_SIZE = 50
 
@@ -155,8 +185,13 @@ class CountedPaginator(Paginator):
         return self._known_count
 
 
+def severity_rank(incident_type: str) -> int:
+    return SEVERITY.index(incident_type) if incident_type in SEVERITY else len(SEVERITY)
+
+
 def inbox_cases(
-    *, membership: Membership, tab: str, filters: InboxFilters, cutoff: datetime | None = None
+    *, membership: Membership, tab: str, filters: InboxFilters, cutoff: datetime | None = None,
+    sort: str = DEFAULT_SORT,
 ) -> QuerySet[Case]:
     """Cases of the member's organisation for one tab; plaintext columns only.
 
@@ -172,6 +207,10 @@ def inbox_cases(
     else:
         cutoff = cutoff or overdue_cutoff(organisation)
         queryset = _filtered(organisation, filters).filter(_tab_q(tab, user=membership.user, cutoff=cutoff))
+    files = (Attachment.objects.filter(case=OuterRef("pk")).order_by().values("case")
+             .annotate(n=Count("id")).values("n"))
+    severity = DjCase(*(When(incident_type=code, then=Value(rank)) for rank, code in enumerate(SEVERITY)),
+                      default=Value(len(SEVERITY)), output_field=IntegerField())
     return (
         queryset
         .select_related("assignee", "organisation")
@@ -179,8 +218,10 @@ def inbox_cases(
             "id", "reference", "status", "assignee__id", "assignee__username", "channel", "received_on",
             "district", "incident_type", "motives", "staff_unread", "reporter_unread", "first_reply_at",
             "created_at", "organisation__id", "organisation__slug", "organisation__name", "duplicate_of_id",
+            "language", "wants_counselling",
         )
-        .order_by("-created_at", "-id")
+        .annotate(file_count=Coalesce(Subquery(files, output_field=IntegerField()), 0), severity=severity)
+        .order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
     )
 
 
@@ -234,6 +275,23 @@ def _label(choices: Any, code: str) -> str:
         return code
 
 
+def reported_date(report: dict[str, Any]) -> str:
+    """The incident date as the staff pages write every date (SHORT_DATE_FORMAT), or its month."""
+    day, month = report.get("occurred_on"), report.get("occurred_month")
+    if isinstance(day, str) and day:
+        try:
+            return date_format(date.fromisoformat(day), "SHORT_DATE_FORMAT")
+        except ValueError:
+            return day
+    if isinstance(month, str) and month:
+        try:
+            year, number = (int(part) for part in month.split("-", 1))
+            return date_format(date(year, number, 1), "YEAR_MONTH_FORMAT")
+        except ValueError:
+            return month
+    return ""
+
+
 def report_rows(report: dict[str, Any], districts: dict[str, str]) -> list[tuple[str, str]]:
     """The report's fields as (label, value) rows, codes turned into their labels."""
     yes, no = str(_("Yes")), str(_("No"))
@@ -242,7 +300,7 @@ def report_rows(report: dict[str, Any], districts: dict[str, str]) -> list[tuple
         (_("How it reached us"), _label(taxonomy.Channel, report.get("channel", ""))),
         (_("What happened"), report.get("description", "")),
         (_("Kind of incident"), _label(taxonomy.IncidentType, report.get("incident_type", ""))),
-        (_("Date"), report.get("occurred_on") or report.get("occurred_month") or ""),
+        (_("Date"), reported_date(report)),
         (_("Place"), districts.get(report.get("district", ""), report.get("district", ""))),
         (_("Area of life"), _label(taxonomy.AreaOfLife, report.get("area_of_life", ""))),
         (_("Place details"), report.get("place_details", "")),
@@ -304,22 +362,80 @@ class CaseContent:
     timeline: list[TimelineItem] = field(default_factory=list)
 
 
-_EVENT_TEXT: dict[str, Any] = {
+# Every action of the audit vocabulary in words (issue 19): the timeline never shows a raw id.
+EVENT_LABELS: dict[AuditAction, Any] = {
     AuditAction.CASE_SUBMITTED: _("Report received"),
     AuditAction.CASE_MANUAL_ENTRY: _("Recorded by hand"),
+    AuditAction.CASE_SHREDDED: _("Case deleted"),
+    AuditAction.ATTACHMENT_ADDED: _("File added"),
+    AuditAction.MESSAGE_FROM_REPORTER: _("Message from the reporter"),
+    AuditAction.ORGANISATION_CREATED: _("Organisation created"),
+    AuditAction.ORGANISATION_UPDATED: _("Organisation settings changed"),
+    AuditAction.ORGANISATION_KEY_ROTATED: _("Organisation key renewed"),
+    AuditAction.ORGANISATION_KEY_ROTATION_DUE: _("Organisation key due for renewal"),
+    AuditAction.ORGANISATION_KEY_MISMATCH: _("Organisation key did not match"),
+    AuditAction.ORGANISATION_RECOVERY_KEY_SET: _("Recovery key set"),
+    AuditAction.CASE_VIEWED: _("Case opened"),
     AuditAction.CASE_TAKEN: _("Taken"),
     AuditAction.CASE_ASSIGNED: _("Assigned"),
+    AuditAction.CASE_STATUS_CHANGED: _("Status changed"),
+    AuditAction.CASE_TRANSFERRED: _("Transferred"),
     AuditAction.CASE_MARKED_DUPLICATE: _("Marked as duplicate"),
-    AuditAction.ATTACHMENT_ADDED: _("File added"),
+    AuditAction.CASE_UNMARKED_DUPLICATE: _("No longer a duplicate"),
+    AuditAction.CASE_CLASSIFIED: _("Classified for the statistics"),
+    AuditAction.ATTACHMENT_DOWNLOADED: _("File downloaded"),
+    AuditAction.ATTACHMENT_VIEWED: _("File viewed"),
+    AuditAction.MESSAGE_SENT: _("Message to the reporter"),
+    AuditAction.NOTE_ADDED: _("Internal note"),
+    AuditAction.AUTH_LOGIN: _("Logged in"),
+    AuditAction.AUTH_LOGIN_FAILED: _("Login failed"),
+    AuditAction.AUTH_UNLOCKED: _("Key unlocked"),
+    AuditAction.AUTH_LOGOUT: _("Logged out"),
+    AuditAction.MEMBER_CREATED: _("Account created"),
+    AuditAction.MEMBER_GRANTED: _("Key access granted"),
+    AuditAction.MEMBER_REVOKED: _("Key access revoked"),
+    AuditAction.MEMBER_PASSWORD_CHANGED: _("Password changed"),
+    AuditAction.MEMBER_PASSWORD_RESET: _("Password reset"),
+    AuditAction.REPLY_TEMPLATE_SAVED: _("Reply template saved"),
+    AuditAction.REPLY_TEMPLATE_DELETED: _("Reply template deleted"),
+    AuditAction.CONTACT_ADDED: _("Contact documented"),
+    AuditAction.INTERVENTION_ADDED: _("Intervention documented"),
+    AuditAction.JUSTICE_TRACK_UPDATED: _("Criminal-justice track updated"),
+    AuditAction.DEADLINE_SET: _("Deadline set"),
+    AuditAction.DEADLINE_DONE: _("Deadline done"),
+    AuditAction.DEADLINE_REMINDER_SENT: _("Deadline reminder sent"),
+    AuditAction.DEADLINE_REMINDER_FAILED: _("Deadline reminder failed"),
+    AuditAction.REFERRAL_ADDED: _("Referral documented"),
+    AuditAction.CASE_CLOSED_WITH_OUTCOME: _("Closed with an outcome"),
+    AuditAction.DIRECTORY_UPDATED: _("Help directory updated"),
+    AuditAction.SUMMARY_DRAFTED: _("Public summary drafted"),
+    AuditAction.CONSENT_CHANGED: _("Reporter changed their consent"),
+    AuditAction.SUMMARY_ANSWERED: _("Reporter answered the summary"),
+    AuditAction.OUTCOME_QUESTION_ASKED: _("Reporter asked how it went"),
+    AuditAction.OUTCOME_QUESTION_ANSWERED: _("Reporter answered how it went"),
+    AuditAction.NETWORK_EXPORTED: _("Export for a monitoring network"),
+    AuditAction.STATS_RECORDS_IMPORTED: _("Statistics records imported"),
+    AuditAction.STATS_PUBLISHED: _("Statistics published"),
+    AuditAction.STATS_EXPORTED: _("Statistics exported"),
+    AuditAction.CHAIN_KEYED: _("Audit log secured"),
+    AuditAction.ANCHORED: _("Audit log anchored"),
 }
 # Shown as messages and notes themselves, or too frequent to be useful in a timeline.
 _EVENT_SKIP = {
-    AuditAction.CASE_VIEWED, AuditAction.ATTACHMENT_DOWNLOADED, AuditAction.MESSAGE_SENT,
-    AuditAction.MESSAGE_FROM_REPORTER, AuditAction.NOTE_ADDED,
+    AuditAction.CASE_VIEWED, AuditAction.ATTACHMENT_DOWNLOADED, AuditAction.ATTACHMENT_VIEWED,
+    AuditAction.MESSAGE_SENT, AuditAction.MESSAGE_FROM_REPORTER, AuditAction.NOTE_ADDED,
 }
 
 
-def _event_text(entry: AuditEntry, org_names: dict[int, str]) -> str:
+def event_label(action: str) -> str:
+    """The action in words in the active language; an unknown value never shows as itself."""
+    try:
+        return str(EVENT_LABELS[audit_action(action)])
+    except (KeyError, ValueError):
+        return str(_("Other change"))
+
+
+def _event_text(entry: AuditEntry, org_names: dict[int, str], user_names: dict[int, str]) -> str:
     data: Any = entry.data or {}  # JSON as stored
     if entry.action == AuditAction.CASE_STATUS_CHANGED:
         return str(_("Status: %(old)s → %(new)s") % {
@@ -329,17 +445,23 @@ def _event_text(entry: AuditEntry, org_names: dict[int, str]) -> str:
         return str(_("Transferred from %(old)s to %(new)s") % {
             "old": org_names.get(data.get("from"), "?"), "new": org_names.get(data.get("to"), "?"),
         })
-    if entry.action in _EVENT_TEXT:
-        return str(_EVENT_TEXT[entry.action])
-    return entry.action
+    if entry.action == AuditAction.CASE_ASSIGNED:
+        if data.get("assignee") is None:
+            return str(_("No longer assigned to anyone"))
+        return str(_("Assigned to %(name)s") % {"name": user_names.get(data.get("assignee"), "?")})
+    return event_label(entry.action)
 
 
 def case_timeline(case: Case, messages: list[MessageView], notes: list[NoteView]) -> list[TimelineItem]:
     entries = [e for e in AuditEntry.objects.filter(case_id=case.pk).order_by("id") if e.action not in _EVENT_SKIP]
     org_ids = {v for e in entries for k, v in (e.data or {}).items() if k in ("from", "to") and isinstance(v, int)}
     org_names = dict(Organisation.objects.filter(pk__in=org_ids).values_list("pk", "name"))
+    user_ids = {(e.data or {}).get("assignee") for e in entries if e.action == AuditAction.CASE_ASSIGNED}
+    user_names = dict(get_user_model().objects.filter(pk__in=[i for i in user_ids if isinstance(i, int)])
+                      .values_list("pk", "username"))
     items = [
-        TimelineItem(at=e.created_at, kind="event", text=_event_text(e, org_names), actor=e.actor_label)
+        TimelineItem(at=e.created_at, kind="event", text=_event_text(e, org_names, user_names),
+                     actor=e.actor_label)
         for e in entries
     ]
     items += [

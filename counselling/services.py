@@ -323,6 +323,15 @@ def attachment_downloaded(*, actor: Any, attachment: Attachment) -> None:
         )
 
 
+def attachment_viewed(*, actor: Any, attachment: Attachment) -> None:
+    """A member looked at a file on the case page (decrypted in memory, shown inline)."""
+    with transaction.atomic():
+        audit_log(
+            actor=actor, action=AuditAction.ATTACHMENT_VIEWED, case_id=attachment.case_id,
+            organisation_id=attachment.case.organisation_id, data={"attachment": attachment.uuid.hex},
+        )
+
+
 def member_set_notify(*, membership: Membership, mode: str) -> Membership:
     """The member's choice of e-mail notices (Membership.Notify).
 

@@ -59,3 +59,11 @@ def org_key_rotation_due_task() -> list[int]:
 def send_key_rotation_due(organisation_id: int, notice_id: str | None = None) -> int:
     """Queued by `org_key_rotation_due_task`: the content-free notice to the partner admins."""
     return _send_key_rotation_due(organisation_id, notice_id=notice_id)
+
+
+def send_deadline_reminders() -> int:
+    """Hourly (schedule "deadline-reminders", created by a migration): the content-free
+    reminders of due deadlines; failed ones are retried at the next run."""
+    from counselling.casework import deadline_reminders_run
+
+    return deadline_reminders_run()

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from django.urls import path, register_converter
+from django.urls import path
 
 from counselling import views
-from meldestelle.converters import HexUUIDConverter
+from counselling.views import case_page, casework, replies
+from meldestelle.converters import register_hexuuid
 
-register_converter(HexUUIDConverter, "hexuuid")
+register_hexuuid()
 
 app_name = "counselling"
 urlpatterns = [
@@ -28,9 +29,13 @@ urlpatterns = [
     path("cases/<int:case_id>/delete/", views.case_delete_view, name="case_delete"),
     path("cases/<int:case_id>/files/", views.case_file_add_view, name="case_file_add"),
     path("cases/<int:case_id>/files/<hexuuid:attachment_uuid>/", views.attachment_download, name="attachment"),
+    path("cases/<int:case_id>/files/<hexuuid:attachment_uuid>/view/", case_page.attachment_inline,
+         name="attachment_inline"),
     path("admin/", views.admin_home, name="admin"),
     path("admin/invite/", views.admin_invite, name="admin_invite"),
     path("admin/settings/", views.admin_settings, name="admin_settings"),
+    path("admin/replies/", replies.reply_templates, name="reply_templates"),
+    path("admin/replies/<int:template_id>/delete/", replies.reply_template_remove, name="reply_template_delete"),
     path("admin/key/rotate/", views.admin_rotate_key, name="admin_rotate_key"),
     path("admin/members/<int:member_id>/grant/", views.admin_grant, name="admin_grant"),
     path("admin/members/<int:member_id>/revoke/", views.admin_revoke, name="admin_revoke"),
@@ -40,4 +45,16 @@ urlpatterns = [
     path("statistics/export.csv", views.dashboard_export, name="statistics_export"),
     path("statistics/publish/", views.publish, name="statistics_publish"),
     path("audit/", views.audit_log_view, name="audit"),
+    # The counselling work (SPEC §5.1)
+    path("cases/<int:case_id>/casework/contact/", casework.contact_view, name="casework_contact"),
+    path("cases/<int:case_id>/casework/intervention/", casework.intervention_view, name="casework_intervention"),
+    path("cases/<int:case_id>/casework/justice/", casework.justice_view, name="casework_justice"),
+    path("cases/<int:case_id>/casework/deadline/", casework.deadline_view, name="casework_deadline"),
+    path("cases/<int:case_id>/casework/deadline/done/", casework.deadline_done_view, name="casework_deadline_done"),
+    path("cases/<int:case_id>/casework/referral/", casework.referral_view, name="casework_referral"),
+    path("cases/<int:case_id>/casework/close/", casework.close_view, name="casework_close"),
+    path("cases/<int:case_id>/casework/summary/", casework.summary_view, name="casework_summary"),
+    path("counselling-statistics/", casework.funder_page, name="funder_statistics"),
+    path("counselling-statistics/export.csv", casework.funder_export, name="funder_export"),
+    path("exports/<slug:network>.csv", casework.network_export_view, name="network_export"),
 ]

@@ -20,3 +20,12 @@ class HexUUIDConverter:
 
     def to_url(self, value: UUID | str) -> str:
         return value.hex if isinstance(value, UUID) else UUID(str(value)).hex
+
+
+def register_hexuuid() -> None:
+    """Register `<hexuuid:…>` once, whichever URL module is imported first."""
+    from django.urls import register_converter
+    from django.urls.converters import get_converters
+
+    if "hexuuid" not in get_converters():
+        register_converter(HexUUIDConverter, "hexuuid")

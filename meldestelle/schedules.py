@@ -43,3 +43,24 @@ def daily_schedule_operations(name: str, func: str, run_at: time) -> tuple[Any, 
         apps.get_model("django_q", "Schedule").objects.filter(name=name).delete()
 
     return create, remove
+
+
+def hourly_schedule_operations(name: str, func: str) -> tuple[Any, Any]:
+    """(create, remove) functions for migrations.RunPython: a schedule that runs every hour."""
+
+    def create(apps: Any, schema_editor: Any) -> None:
+        now = timezone.now()
+        apps.get_model("django_q", "Schedule").objects.update_or_create(
+            name=name,
+            defaults={
+                "func": func,
+                "schedule_type": "H",  # Schedule.HOURLY
+                "repeats": -1,
+                "next_run": now.replace(minute=15, second=0, microsecond=0) + timedelta(hours=1),
+            },
+        )
+
+    def remove(apps: Any, schema_editor: Any) -> None:
+        apps.get_model("django_q", "Schedule").objects.filter(name=name).delete()
+
+    return create, remove

@@ -168,6 +168,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: a plain 403/404 page for staff URLs, never Django's debug page.
+    "counselling.middleware.StaffErrorPageMiddleware",
 ]
 
 ROOT_URLCONF = "meldestelle.urls"
@@ -454,6 +456,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Anonymous reporting of racist, xenophobic and antisemitic incidents.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Choice sets of the counselling work (counselling.codes) that share field names.
+    "ENUM_NAME_OVERRIDES": {
+        "YesNoUnknownEnum": "counselling.codes.YesNoUnknown",
+        "ReferralReasonEnum": "counselling.codes.ReferralReason",
+        "DeadlineKindEnum": "counselling.codes.DeadlineKind",
+    },
 }
 
 # Logs never carry client addresses or headers: the request logger is silenced (its records name

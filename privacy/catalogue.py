@@ -716,6 +716,17 @@ CATEGORIES: dict[str, Category] = {
         T("Betrieb der Organisation.", "Running the organisation."),
         frozenset({R.PARTNER_ADMIN, R.COORDINATOR}), "organisation",
     ),
+    "reply_templates": Category(
+        T("Antwortvorlagen", "reply templates"),
+        T("Textbausteine der Organisation für Antworten an meldende Personen (Erstantwort, "
+          "Weiterverweisung, Abschluss), je Sprache; kein Fallinhalt.",
+          "The organisation's text blocks for answering reporters (first answer, referral, "
+          "closing), per language; no case content."),
+        "directory", frozenset({Subject.ORGANISATION}), Origin.STAFF,
+        T("Beratungsarbeit: schnell und einheitlich antworten.",
+          "Counselling work: answering quickly and consistently."),
+        frozenset({R.COUNSELLOR, R.PARTNER_ADMIN}), "organisation",
+    ),
     "organisation_keys": Category(
         T("Schlüssel der Organisation", "organisation keys"),
         T("Öffentliche Schlüssel (je Epoche) mit ihren MACs, der öffentliche "

@@ -123,6 +123,8 @@ QUEUE: dict[str, Stored] = {
     "counselling.tasks.clear_expired_sessions": Stored(Field(Kind.ID, category="task_queue"), "meldestelle.schedules"),
     "counselling.tasks.audit_anchor_task": Stored(Field(Kind.ID, category="task_queue"), "meldestelle.schedules"),
     "stats.tasks.take_provisional_release": Stored(Field(Kind.ID, category="task_queue"), "meldestelle.schedules"),
+    "counselling.tasks.send_deadline_reminders": Stored(Field(Kind.ID, category="task_queue"),
+                                                        "meldestelle.schedules"),
     "counselling.tasks.org_key_rotation_due_task": Stored(Field(Kind.ID, category="task_queue"),
                                                           "meldestelle.schedules"),
     # Queued by the daily key schedule for each organisation whose key it marked due.

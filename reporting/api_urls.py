@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reporting import api_views
+from reporting import api_choices, api_views
 
 app_name = "reporting_api"
 urlpatterns = [
@@ -14,4 +14,8 @@ urlpatterns = [
     path("followup/challenge/", api_views.FollowupChallengeView.as_view(), name="followup_challenge"),
     path("followup/messages/", api_views.FollowupMessageView.as_view(), name="followup_messages"),
     path("followup/delete/", api_views.FollowupDeleteView.as_view(), name="followup_delete"),
+    path("followup/choices/", api_choices.FollowupChoicesView.as_view(), name="followup_choices"),
+    path("followup/consent/", api_choices.FollowupConsentView.as_view(), name="followup_consent"),
+    path("followup/summary/", api_choices.FollowupSummaryView.as_view(), name="followup_summary"),
+    path("followup/outcome/", api_choices.FollowupOutcomeView.as_view(), name="followup_outcome"),
 ]

@@ -231,6 +231,14 @@ class ReportIn(serializers.Serializer):
     partner = _text("Slug of a partner organisation (GET /partners/); empty: choose for me.")
     language = _text("Language of the reporter; default from Accept-Language.")
     consent = serializers.BooleanField(required=False, default=False, help_text="Must be true (GDPR Art. 9(2)(a)).")
+    consent_contact = serializers.BooleanField(required=False, default=True,
+                                               help_text="The counselling service may contact me.")
+    consent_statistics = serializers.BooleanField(required=False, default=True,
+                                                  help_text="Count it in the anonymous statistics.")
+    consent_network = serializers.BooleanField(required=False, default=False,
+                                               help_text="Pass an anonymised record to a monitoring network.")
+    consent_publication = serializers.BooleanField(required=False, default=False,
+                                                   help_text="I may be asked to approve an anonymised summary.")
     keep_metadata = serializers.BooleanField(required=False, default=False)
     challenge = _text("From GET /reports/challenge/; required when its difficulty > 0.")
     nonce = _text("The solution of the challenge.")

@@ -73,6 +73,8 @@ class AuditAction(StrEnum):
     CASE_UNMARKED_DUPLICATE = "counselling.case.unmarked_duplicate"
     CASE_CLASSIFIED = "counselling.case.classified"
     ATTACHMENT_DOWNLOADED = "counselling.attachment.downloaded"
+    # Looked at on the case page (decrypted on the fly, never saved to the staff member's disk).
+    ATTACHMENT_VIEWED = "counselling.attachment.viewed"
     MESSAGE_SENT = "counselling.message.sent"
     NOTE_ADDED = "counselling.note.added"
     # Staff accounts
@@ -85,7 +87,28 @@ class AuditAction(StrEnum):
     MEMBER_REVOKED = "counselling.member.revoked"
     MEMBER_PASSWORD_CHANGED = "counselling.member.password_changed"  # noqa: S105 - an action name
     MEMBER_PASSWORD_RESET = "counselling.member.password_reset"  # noqa: S105 - an action name
+    # The organisation's reply templates (first answer, referral, closing)
+    REPLY_TEMPLATE_SAVED = "counselling.reply_template.saved"
+    REPLY_TEMPLATE_DELETED = "counselling.reply_template.deleted"
+    # The counselling work (SPEC §5.1)
+    CONTACT_ADDED = "counselling.contact.added"
+    INTERVENTION_ADDED = "counselling.intervention.added"
+    JUSTICE_TRACK_UPDATED = "counselling.justice_track.updated"
+    DEADLINE_SET = "counselling.deadline.set"
+    DEADLINE_DONE = "counselling.deadline.done"
+    DEADLINE_REMINDER_SENT = "counselling.deadline.reminder_sent"
+    DEADLINE_REMINDER_FAILED = "counselling.deadline.reminder_failed"
+    REFERRAL_ADDED = "counselling.referral.added"
+    CASE_CLOSED_WITH_OUTCOME = "counselling.case.closed_with_outcome"
+    DIRECTORY_UPDATED = "counselling.directory.updated"
+    SUMMARY_DRAFTED = "counselling.summary.drafted"
+    # The reporter's choices (SPEC §5.1): consent by purpose, summaries, the outcome question
+    CONSENT_CHANGED = "reporting.consent.changed"
+    SUMMARY_ANSWERED = "reporting.summary.answered"
+    OUTCOME_QUESTION_ASKED = "reporting.outcome_question.asked"
+    OUTCOME_QUESTION_ANSWERED = "reporting.outcome_question.answered"
     # Statistics
+    NETWORK_EXPORTED = "stats.network_exported"
     STATS_RECORDS_IMPORTED = "stats.records_imported"
     STATS_PUBLISHED = "stats.published"
     STATS_EXPORTED = "stats.exported"

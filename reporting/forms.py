@@ -271,6 +271,22 @@ class ReportForm(UploadsMixin, forms.Form):
         label=_("I agree that the counselling service may process my report, including what it says about racism or religion."),
         error_messages={"required": _("Please confirm that you agree, so that we may process your report.")},
     )
+    # Consent by purpose (SPEC §5.1): every purpose optional; processing for counselling is
+    # `consent` above. The page sends `purposes` with the boxes; a client that never showed
+    # them (older API clients) gets the defaults of ReportInput.
+    purposes = forms.CharField(required=False, widget=forms.HiddenInput)
+    consent_contact = forms.BooleanField(
+        label=_("The counselling service may contact me (through the mailbox or the way I chose above)."),
+        required=False, initial=True)
+    consent_statistics = forms.BooleanField(
+        label=_("Count my report in the anonymous statistics (only codes such as the district and the month, "
+                "never what I wrote)."), required=False, initial=True)
+    consent_network = forms.BooleanField(
+        label=_("Pass an anonymised record (codes only) to a monitoring network such as RIAS, which documents "
+                "antisemitic incidents nationwide."), required=False)
+    consent_publication = forms.BooleanField(
+        label=_("The service may ask me to approve a short anonymised description for its public chronicle."),
+        required=False)
     keep_metadata = forms.BooleanField(label=_("Keep the original files unchanged"), required=False)
     # The form metaclass moves declared fields into base_fields, so `self.files` stays the
     # uploaded-files dict at runtime; the stubs do not model that.
@@ -412,7 +428,14 @@ class ReportForm(UploadsMixin, forms.Form):
             partner=data.get("partner") or "",
             language=data.get("language") or self.default_language,
             channel=channel,
+            **self._purposes(data),
         )
+
+    def _purposes(self, data: dict[str, Any]) -> dict[str, bool]:
+        names = ("consent_contact", "consent_statistics", "consent_network", "consent_publication")
+        if not data.get("purposes") and not any(name in self.data for name in names):
+            return {}
+        return {name: bool(data.get(name)) for name in names}
 
     # ---- for the template
 

@@ -118,6 +118,13 @@ class Incident(models.Model):
     """
 
     counts = models.BooleanField(default=True)
+    # Consent by purpose (SPEC §5.1), kept by the case services like ``counts``: true while
+    # every one of its cases consents; with no case left it keeps its last value. Statistics
+    # releases count only incidents with ``consent_statistics``; network exports carry only
+    # incidents with ``consent_network``.
+    consent_statistics = models.BooleanField(default=True)
+    consent_network = models.BooleanField(default=False)
+    consent_publication = models.BooleanField(default=False)
     # Set by the services: to the hour when a reporter's case creates it (reporting.traces).
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -139,6 +146,14 @@ class Case(models.Model):
     motives = models.JSONField(default=list)
     language = models.CharField(max_length=8, default="de")
     wants_counselling = models.BooleanField(default=False)
+    # The reporter's consent by purpose (SPEC §5.1), asked in the form, changeable in the
+    # follow-up (reporting.services.consent): counsellors may contact me / count it in the
+    # anonymous statistics / pass an anonymised record to a monitoring network / publish an
+    # anonymised summary. Codes, so that statistics and exports can respect them without keys.
+    consent_contact = models.BooleanField(default=True)
+    consent_statistics = models.BooleanField(default=True)
+    consent_network = models.BooleanField(default=False)
+    consent_publication = models.BooleanField(default=False)
     # The incident this report describes; shared by duplicates.  Never NULL after migration.
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="cases")
     # What the counsellor marked (shown on the case page); the incident decides the counting.
@@ -342,3 +357,90 @@ class NoticeSent(models.Model):
 
     def __str__(self) -> str:
         return f"notice {self.key}"
+
+
+class PublicSummary(models.Model):
+    """An anonymised summary a counsellor drafts for the public chronicle (SPEC §5.1).
+
+    The reporter reads it on the follow-up page with the receipt code and approves or vetoes
+    it; only an approved summary of a case whose reporter consents to publication becomes a
+    ``ChronicleEntry``. Never answered stays ``pending`` and is never published.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for the reporter")
+        APPROVED = "approved", _("Approved by the reporter")
+        VETOED = "vetoed", _("Vetoed by the reporter")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="summaries")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The draft under the case key (purpose "summary:<id>"): the reporter and the counsellors
+    # can decrypt.
+    text_ciphertext = models.BinaryField()
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    # When the reporter answered, to the hour (reporting.traces).
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"summary {self.pk} ({self.state})"
+
+
+class ChronicleEntry(models.Model):
+    """A published, reporter-approved anonymised summary (the public chronicle).
+
+    Plain text on purpose: it is public. It outlives the case (like the statistics record) and
+    goes when the reporter withdraws consent to publication or deletes the report.
+    """
+
+    summary = models.OneToOneField(
+        PublicSummary, null=True, blank=True, on_delete=models.SET_NULL, related_name="chronicle_entry"
+    )
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="chronicle_entries"
+    )
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    text = models.TextField()
+    is_demo = models.BooleanField(default=False)
+    published_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-year", "-month", "-id"]
+
+    def __str__(self) -> str:
+        return f"chronicle {self.pk}"
+
+
+class OutcomeQuestion(models.Model):
+    """At closing the reporter is asked, through the mailbox, whether they got what they needed
+    (SPEC §5.1, "beyond"): a fixed answer code, counted per organisation and year only.
+
+    Answering detaches the row from the case (``case`` becomes NULL) and stores no time, so
+    an answer cannot be traced back to the case it came from.
+    """
+
+    class Answer(models.TextChoices):
+        YES = "yes", _("Yes, I got what I needed")
+        PARTLY = "partly", _("Partly")
+        NO = "no", _("No")
+        RATHER_NOT_SAY = "rather_not_say", _("I would rather not say")
+
+    # SET_NULL: the answer code stays for the organisation's aggregate when the case goes.
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="outcome_questions")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="outcome_questions")
+    year = models.PositiveSmallIntegerField()
+    answer = models.CharField(max_length=20, choices=Answer.choices, blank=True)
+    asked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"outcome question {self.pk}"

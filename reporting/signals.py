@@ -16,6 +16,12 @@ inside its transaction; never ``post_save``, which ``QuerySet.update()`` skips).
 ``reporter_wrote(case_id)``
     Sent after commit when the reporter wrote a message (``message_post`` without an actor).
     ``counselling`` queues the staff notices, as for ``case_received``.
+
+``case_shredding(case_id)``
+    Sent by ``case_shred`` inside its transaction, before the case row goes: whatever another
+    app keeps about the case must lose its ciphertext now.  ``counselling`` empties the
+    encrypted part of its counselling records (their codes stay for the funder statistics)
+    and returns the models it changed, whose tables are vacuumed with the case's.
 """
 
 from __future__ import annotations
@@ -25,3 +31,4 @@ from django.dispatch import Signal
 incident_merged = Signal()
 case_received = Signal()
 reporter_wrote = Signal()
+case_shredding = Signal()

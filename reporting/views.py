@@ -191,6 +191,7 @@ def _case_page(
     messages_mark_read(case=access.case, by_reporter=True)
     context = {
         "case": view,
+        "access": access,
         "receipt": receipt,
         "notice": notice,
         "reply_form": reply_form or ReplyForm(initial={"receipt": receipt}),

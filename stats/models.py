@@ -41,6 +41,10 @@ class StatisticsRecord(models.Model):
     area_of_life = models.CharField(max_length=30)
     channel = models.CharField(max_length=30)
     people_affected = models.PositiveIntegerField(null=True, blank=True)
+    # For the RIAS crosswalk (practice review §3): damage to property targeted at people or
+    # institutions (None: not known), offensive behaviour at an assembly.
+    targeted = models.BooleanField(null=True, blank=True)
+    assembly = models.BooleanField(default=False)
     is_demo = models.BooleanField(default=False)
     classified_at = models.DateTimeField()
     # Raised by every reclassification: releases compare (record, revision) pairs to learn the

@@ -21,8 +21,10 @@ ROW_FIELDS = tables.FIELDS
 
 def counted_records(*, year: int | None = None) -> QuerySet[StatisticsRecord]:
     """Records that count (SPEC §6): one per classified incident whose incident counts (any of
-    its cases not rejected, or, with its cases gone, its last state)."""
-    qs = StatisticsRecord.objects.filter(incident__counts=True)
+    its cases not rejected, or, with its cases gone, its last state) and whose reporters
+    consent to the anonymous statistics (SPEC §5.1; a withdrawal takes the incident out of
+    every later release, frozen releases stay)."""
+    qs = StatisticsRecord.objects.filter(incident__counts=True, incident__consent_statistics=True)
     if year is not None:
         qs = qs.filter(year=year)
     return qs

@@ -60,6 +60,18 @@ class Classification:
     antisemitism_forms: tuple[str, ...] = ()
     people_affected: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # The two additions a RIAS crosswalk needs (stats/crosswalks/): whether damage to property
+    # was targeted (None: not known), and whether offensive behaviour happened at an assembly.
+    targeted: bool | None = None
+    assembly: bool = False
+
+
+def _flag(value: Any) -> bool | None:
+    if value in (True, "true", "True", "yes", "on", "1", 1):
+        return True
+    if value in (False, "false", "False", "no", "0", 0):
+        return False
+    return None
 
 
 def district_choices() -> list[str]:
@@ -140,6 +152,8 @@ def classification_clean(data: Mapping[str, Any]) -> Classification:
         incident_type=incident_type, motives=motives, area_of_life=area, district=district,
         year=year, month=month, channel=channel, antisemitism_forms=forms,
         people_affected=people,
+        targeted=_flag(data.get("targeted")) if incident_type == IncidentType.PROPERTY_DAMAGE else None,
+        assembly=bool(_flag(data.get("assembly"))) and incident_type == IncidentType.OFFENSIVE_BEHAVIOUR,
     )
 
 
@@ -169,6 +183,8 @@ def classification_save(
         record.area_of_life = clean.area_of_life
         record.channel = clean.channel
         record.people_affected = clean.people_affected
+        record.targeted = clean.targeted
+        record.assembly = clean.assembly
         record.is_demo = is_demo
         if not created:
             record.classified_at = timezone.now()

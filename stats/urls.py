@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from stats import views
+from stats import chronicle, views
 
 app_name = "stats"
 urlpatterns = [
     path("", views.index, name="index"),
     path("methodology/", views.methodology_page, name="methodology"),
+    path("chronicle/", chronicle.chronicle_page, name="chronicle"),
     path("<int:year>/", views.year_detail, name="year"),
     path("<int:year>/data.csv", views.data_csv, name="year_csv"),
     path("<int:year>/data.json", views.data_json, name="year_json"),

@@ -24,6 +24,7 @@ from django.db import connection
 from django.test import Client
 from django_q.models import Task
 
+from counselling.casework import directory_service_save
 from reporting import abuse
 from reporting.models import Attachment, Case, CaseGrant, Message, Note
 from stats.models import StatisticsRecord
@@ -132,6 +133,7 @@ def journey_markers() -> dict[str, str]:
     names = (
         "description", "place", "email", "phone", "notify", "filename", "pdfname", "author", "agent",
         "message", "reply", "note", "staffagent",
+        "contact", "intervention", "justice", "deadline", "referral", "wishes", "summary",
     )
     marked = {name: f"CANARYJOURNEY{name.upper()}{tag}" for name in names}
     marked["phone"] = "0511 " + "".join(random.choice("0123456789") for _ in range(9))
@@ -278,6 +280,30 @@ def journey_until_deletion(make_org: Any, make_member: Any, on_commit: Callable[
     assert [m["text"] for m in body["messages"]] == [marked["message"], marked["reply"]]
     response = post_json(staff2, f"/api/v1/cases/{case.pk}/classification/", CLASSIFICATION)
     assert response.status_code == 201, response.content
+
+    # 4b. The counselling work (SPEC §5.1), every text holding a marker; the reporter agrees
+    # to a public summary, which then waits for their answer (never approved here: a published
+    # summary is public text on purpose).
+    directory_service_save(actor=None, slug="legal-aid", name="Legal aid (Demo)", kind="legal")
+    response = post_json(reporter, "/api/v1/followup/consent/", {
+        "receipt": code, "contact": True, "statistics": True, "network": True, "publication": True})
+    assert response.status_code == 200, response.content
+    with on_commit(execute=True):
+        for path, payload in (
+            ("contacts", {"mode": "phone", "duration_minutes": 30, "who": marked["contact"],
+                          "note": marked["contact"]}),
+            ("interventions", {"code": "complaint_letter", "note": marked["intervention"]}),
+            ("justice", {"reported_to_police": "yes", "politically_motivated": "unknown",
+                         "proceedings": "investigation", "outcome": "pending", "note": marked["justice"]}),
+            ("deadlines", {"kind": "agg_claim", "due_on": "2099-01-31", "label": marked["deadline"]}),
+            ("referrals", {"service": "legal-aid", "reason": "legal", "note": marked["referral"]}),
+            ("summary", {"text": marked["summary"]}),
+            ("close", {"outcome": "partly_resolved", "wishes": marked["wishes"]}),
+        ):
+            response = post_json(staff2, f"/api/v1/cases/{case.pk}/{path}/", payload)
+            assert response.status_code in (200, 201), (path, response.content)
+    work = staff2.get(f"/api/v1/cases/{case.pk}/casework/").json()
+    assert work["contacts"][0]["who"] == marked["contact"] and work["outcome"]["wishes"] == marked["wishes"]
 
     # 5. The reporter reads the reply.
     response = post_json(reporter, "/api/v1/followup/", {"receipt": code})

@@ -25,7 +25,7 @@ from reporting.models import Attachment, AuditEntry, Case, CaseGrant, Incident, 
 from stats.models import StatisticsRecord
 
 # Reading is audited: a look at the case or a download writes these and nothing else.
-READ_ACTIONS = ("counselling.case.viewed", "counselling.attachment.downloaded")
+READ_ACTIONS = ("counselling.case.viewed", "counselling.attachment.downloaded", "counselling.attachment.viewed")
 
 
 def case_state(case_id: int) -> dict[str, Any]:
@@ -353,3 +353,41 @@ def solve(challenge: str, difficulty: int) -> str:
         if int.from_bytes(digest, "big") >> (256 - difficulty) == 0:
             return str(nonce)
         nonce += 1
+def png_bytes(width: int = 2, height: int = 2, color: str = "red") -> bytes:
+    """A small valid PNG."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (width, height), color).save(out, format="PNG")
+    return out.getvalue()
+
+
+def jpeg_with_exif(marker: str, width: int = 64, height: int = 48) -> bytes:
+    """A JPEG whose EXIF names `marker` as the camera maker and carries a GPS position."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    picture = Image.new("RGB", (width, height), "blue")
+    exif = picture.getexif()
+    exif[0x010F] = marker  # Make
+    exif[0x8825] = {1: "N", 2: (52.0, 22.0, 0.0)}  # GPSInfo
+    out = BytesIO()
+    picture.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def pdf_bytes(pages: int = 2) -> bytes:
+    """A valid PDF with `pages` blank pages."""
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=200, height=300)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -30,15 +30,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.generators import SchemaGenerator
 
 from counselling.models import Membership
+from counselling.replies import reply_template_save
 from reporting import crypto
 from reporting.services import FileInput, ReportInput, case_transfer, report_submit
 from stats.services import classification_save, statistics_publish
-from tests.helpers import PASSWORD, case_state, totp_code, url_patterns
+from tests.helpers import PASSWORD, case_state, png_bytes, totp_code, url_patterns
 
 pytestmark = pytest.mark.django_db
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = png_bytes()
 
 MARKER_A = "Matrix-Marker-A-5e1d"  # case A: reporter A, routed to organisation A
 MARKER_B = "Matrix-Marker-B-93c0"  # case B: reporter B, also routed to organisation A
@@ -141,6 +141,8 @@ def _case_c(row: Row) -> dict[str, Expected]:
 
 
 CASE = "<int:case_id>"
+CASEWORK_PAGES = ("contact", "intervention", "justice", "deadline", "deadline/done", "referral", "close", "summary")
+CASEWORK_API = ("contacts", "interventions", "justice", "deadlines", "deadlines/done", "referrals", "close", "summary")
 MEMBER = "<int:member_id>"
 POST_ONLY_PAGE = everyone(405)  # require_POST answers before anything else
 
@@ -165,12 +167,19 @@ TABLE: list[Row] = [
         must_show=(("reporter_a", MARKER_A), ("reporter_b", MARKER_B))),
     Row("/de/followup/files/", "POST", receipt_holders(400, 400), receipt=True),
     Row("/de/followup/delete/", "POST", receipt_holders(200, 400), receipt=True),  # asks to confirm
+    # The reporter's choices (SPEC §5.1): no summary or question is waiting for case A or B.
+    Row("/de/followup/consent/", "POST", receipt_holders(200, 400), receipt=True,
+        body={"consent_contact": "on", "consent_statistics": "on"}),
+    Row("/de/followup/summary/", "POST", receipt_holders(400, 400), receipt=True, body={"summary": "1", "answer": "veto"}),
+    Row("/de/followup/outcome/", "POST", receipt_holders(400, 400), receipt=True, body={"answer": "yes"}),
+    *(Row(f"/de/followup/{step}/", "GET", POST_ONLY_PAGE, probe=True) for step in ("consent", "summary", "outcome")),
     Row("/de/followup/reply/", "GET", POST_ONLY_PAGE, probe=True),
     Row("/de/followup/files/", "GET", POST_ONLY_PAGE, probe=True),
     Row("/de/followup/delete/", "GET", POST_ONLY_PAGE, probe=True),
     # ---------------------------------------------------------------- public statistics
     Row("/de/statistics/", "GET", everyone(200)),
     Row("/de/statistics/methodology/", "GET", everyone(200)),
+    Row("/de/statistics/chronicle/", "GET", everyone(200)),
     Row("/de/statistics/<int:year>/", "GET", everyone(200)),
     Row("/de/statistics/<int:year>/data.csv", "GET", everyone(200)),
     Row("/de/statistics/<int:year>/data.json", "GET", everyone(200)),
@@ -180,6 +189,9 @@ TABLE: list[Row] = [
     # ---------------------------------------------------------------- internal statistics (404 to all others)
     Row("/staff/statistics/", "GET", staff_page(coordinator=200, partner_admin_a=200)),
     Row("/staff/statistics/export.csv", "GET", staff_page(coordinator=200, partner_admin_a=200)),
+    Row("/staff/counselling-statistics/", "GET", staff_page(coordinator=200, partner_admin_a=200)),
+    Row("/staff/counselling-statistics/export.csv", "GET", staff_page(coordinator=200, partner_admin_a=200)),
+    Row("/staff/exports/<slug:network>.csv", "GET", staff_page(coordinator=200, partner_admin_a=200)),
     Row("/staff/statistics/publish/", "GET", staff_page(coordinator=200)),
     Row("/staff/statistics/publish/", "POST", staff_page(coordinator=200)),  # empty form: shown again
     # ---------------------------------------------------------------- staff: session
@@ -217,9 +229,16 @@ TABLE: list[Row] = [
     Row(f"/staff/cases/{CASE}/classify/", "POST", org_a(400)),
     Row(f"/staff/cases/{CASE}/files/<hexuuid:attachment_uuid>/", "GET", readers_a(200),
         expect_case_c=staff_page()),  # A's attachment under case C: nobody
+    # The inline view of a file (issue 19): readers of the case, decrypted in memory.
+    Row(f"/staff/cases/{CASE}/files/<hexuuid:attachment_uuid>/view/", "GET", readers_a(200),
+        expect_case_c=staff_page()),
     *(Row(f"/staff/cases/{CASE}/{action}/", "GET", POST_ONLY_PAGE, probe=True, expect_case_c=POST_ONLY_PAGE)
       for action in ("take", "assign", "status", "messages", "notes", "duplicate", "duplicate/remove",
                      "transfer", "files")),
+    # The counselling work (SPEC §5.1): an empty form is refused back to the case page.
+    *(Row(f"/staff/cases/{CASE}/casework/{action}/", "POST", org_a(CASE_PAGE)) for action in CASEWORK_PAGES),
+    *(Row(f"/staff/cases/{CASE}/casework/{action}/", "GET", POST_ONLY_PAGE, probe=True, expect_case_c=POST_ONLY_PAGE)
+      for action in CASEWORK_PAGES),
     # ---------------------------------------------------------------- staff: partner admin
     Row("/staff/admin/", "GET", partner_admin(200)),
     Row("/staff/admin/invite/", "POST", partner_admin(200)),  # empty form: shown again
@@ -230,6 +249,10 @@ TABLE: list[Row] = [
     Row("/staff/admin/key/rotate/", "POST", partner_admin(ADMIN), last=True),
     Row(f"/staff/admin/members/{MEMBER}/revoke/", "POST", partner_admin(ADMIN), last=True),
     Row(f"/staff/admin/members/{MEMBER}/reset-password/", "POST", partner_admin(200)),
+    Row("/staff/admin/replies/", "GET", partner_admin(200)),
+    Row("/staff/admin/replies/", "POST", partner_admin(400)),  # empty form: shown again, nothing saved
+    Row("/staff/admin/replies/<int:template_id>/delete/", "POST", partner_admin("302 /staff/admin/replies/")),
+    Row("/staff/admin/replies/<int:template_id>/delete/", "GET", POST_ONLY_PAGE, probe=True),
     *(Row(route, "GET", POST_ONLY_PAGE, probe=True) for route in (
         "/staff/admin/invite/", "/staff/admin/settings/", f"/staff/admin/members/{MEMBER}/grant/",
         f"/staff/admin/members/{MEMBER}/revoke/", f"/staff/admin/members/{MEMBER}/reset-password/",
@@ -244,6 +267,16 @@ TABLE: list[Row] = [
     Row("/api/v1/followup/messages/", "POST", receipt_holders(201, 404), json=True, receipt=True,
         body={"body": "matrix api reply"}),
     Row("/api/v1/followup/delete/", "POST", receipt_holders(200, 404), json=True, receipt=True, last=True),
+    Row("/api/v1/followup/choices/", "POST", receipt_holders(200, 404), json=True, receipt=True),
+    Row("/api/v1/followup/consent/", "POST", receipt_holders(200, 404), json=True, receipt=True,
+        body={"contact": True, "statistics": True, "network": False, "publication": False}),
+    Row("/api/v1/followup/summary/", "POST", receipt_holders(400, 404), json=True, receipt=True,
+        body={"summary": 1, "answer": "veto"}),
+    Row("/api/v1/followup/outcome/", "POST", receipt_holders(400, 404), json=True, receipt=True,
+        body={"answer": "yes"}),
+    *(Row(f"/api/v1/followup/{step}/", "GET", everyone(405), json=True, probe=True)
+      for step in ("choices", "consent", "summary", "outcome")),
+    Row("/api/v1/chronicle/", "GET", everyone(200), json=True),
     Row("/api/v1/statistics/", "GET", everyone(200), json=True),
     Row("/api/v1/statistics/<int:year>/", "GET", everyone(200), json=True),
     *(Row(route, "GET", everyone(405), json=True, probe=True) for route in (
@@ -266,13 +299,31 @@ TABLE: list[Row] = [
     Row(f"/api/v1/cases/{CASE}/duplicate/", "POST", org_a(400, api=True), json=True),
     Row(f"/api/v1/cases/{CASE}/delete/", "POST", org_a(400, api=True), json=True),  # no reason: nothing deleted
     Row(f"/api/v1/cases/{CASE}/classification/", "GET", org_a(200, api=True), json=True),
+    # Twins of the case page's casework (issue 19).
+    Row(f"/api/v1/cases/{CASE}/assign/", "POST", org_a(400, api=True), json=True),  # no assignee given
+    Row(f"/api/v1/cases/{CASE}/files/", "POST", org_a(415, api=True), json=True),  # JSON, not multipart
+    Row(f"/api/v1/cases/{CASE}/files/<hexuuid:attachment_uuid>/", "GET", readers_a(200, api=True), json=True,
+        expect_case_c=staff_api()),
+    Row(f"/api/v1/cases/{CASE}/files/<hexuuid:attachment_uuid>/preview/", "GET", readers_a(200, api=True),
+        json=True, expect_case_c=staff_api()),
+    Row(f"/api/v1/cases/{CASE}/reply-templates/", "GET", org_a(200, api=True), json=True),
     Row(f"/api/v1/cases/{CASE}/classification/", "POST",
         roles(404, anonymous=401, reporter_a=401, reporter_b=401, counsellor_a=400, partner_admin_a=400), json=True),
+    Row(f"/api/v1/cases/{CASE}/casework/", "GET", readers_a(200, api=True), json=True),
+    *(Row(f"/api/v1/cases/{CASE}/{action}/", "POST", org_a(400, api=True), json=True) for action in CASEWORK_API),
+    *(Row(f"/api/v1/cases/{CASE}/{action}/", "GET", all_staff(405, api=True), json=True, probe=True,
+          expect_case_c=all_staff(405, api=True)) for action in CASEWORK_API),
+    Row("/api/v1/directory/", "GET", staff_api(**dict.fromkeys(("counsellor_a", "counsellor_b", "partner_admin_a",
+                                                                "coordinator", "copy_holder"), 200)), json=True),
+    Row("/api/v1/directory/", "POST", staff_api(coordinator=400), json=True),
+    Row("/api/v1/counselling-statistics/", "GET", staff_api(coordinator=200, partner_admin_a=200), json=True),
+    Row("/api/v1/exports/<slug:network>/", "GET", staff_api(coordinator=200, partner_admin_a=200), json=True),
     Row("/api/v1/auth/login/", "GET", everyone(405), json=True, probe=True),
     Row("/api/v1/cases/", "POST", all_staff(405, api=True), json=True, probe=True),
     *(Row(f"/api/v1/cases/{CASE}/{action}", "GET", all_staff(405, api=True), json=True, probe=True,
           expect_case_c=all_staff(405, api=True))
-      for action in ("status/", "take/", "messages/", "notes/", "transfer/", "duplicate/", "delete/")),
+      for action in ("status/", "take/", "messages/", "notes/", "transfer/", "duplicate/", "delete/", "assign/",
+                     "files/")),
 ]
 
 
@@ -330,6 +381,8 @@ class World:
     attachment_uuid: str
     member_own: int  # a counsellor of organisation A (victim of the admin actions)
     member_foreign: int  # a counsellor of organisation B
+    template_own: int  # a reply template of organisation A
+    template_foreign: int  # a reply template of organisation B
 
 
 @pytest.fixture
@@ -393,6 +446,10 @@ def world(make_org: Any, make_member: Any, submit: Any, settings: Any) -> World:
         case_a=a.case, case_c=c.case, attachment_uuid=a.case.attachments.get().uuid.hex,
         member_own=make_member(org_a_, username="m-victim-a").membership.pk,
         member_foreign=make_member(org_b_, username="m-other-b").membership.pk,
+        template_own=reply_template_save(actor=None, organisation=org_a_.organisation, kind="first_answer",
+                                         language="de", body="Danke für Ihre Meldung {reference}.").pk,
+        template_foreign=reply_template_save(actor=None, organisation=org_b_.organisation, kind="closing",
+                                             language="de", body="Wir schließen den Fall.").pk,
     )
 
 
@@ -401,10 +458,14 @@ def world(make_org: Any, make_member: Any, submit: Any, settings: Any) -> World:
 
 def _variants(row: Row, world: World) -> list[tuple[str, dict[str, Any], dict[str, Expected]]]:
     """(label, URL parameters, expected answers) for each object the row is checked with."""
-    base = {"year": YEAR, "version": 1, "attachment_uuid": world.attachment_uuid}
+    base = {"year": YEAR, "version": 1, "attachment_uuid": world.attachment_uuid, "network": "rias"}
     if "<int:case_id>" in row.route:
         return [("case A", {**base, "case_id": world.case_a.pk}, row.expect),
                 ("case C", {**base, "case_id": world.case_c.pk}, _case_c(row))]
+    if "<int:template_id>" in row.route:
+        foreign = dict(row.expect) if row.probe else {**row.expect, "partner_admin_a": 404}
+        return [("own template", {**base, "template_id": world.template_own}, row.expect),
+                ("foreign template", {**base, "template_id": world.template_foreign}, foreign)]
     if "<int:member_id>" in row.route:
         foreign = dict(row.expect) if row.probe else {**row.expect, "partner_admin_a": 404}
         return [("own member", {**base, "member_id": world.member_own}, row.expect),

@@ -17,6 +17,7 @@ import pytest
 from django.test import Client
 
 from counselling.models import Membership
+from counselling.replies import reply_template_save
 from reporting.services import FileInput
 from stats.services import classification_save, statistics_publish
 from tests.helpers import logged_in, url_patterns
@@ -58,8 +59,11 @@ def world(make_org: Any, make_member: Any, submit: Any) -> dict[str, Any]:
     baseline = {
         "case_id": case.pk, "attachment_uuid": case.attachments.get().uuid.hex,
         "member_id": colleague.membership.pk, "year": YEAR, "version": 1,
+        "template_id": reply_template_save(actor=None, organisation=org.organisation, kind="closing",
+                                           language="de", body="Fuzz template").pk,
         "object_id": counsellor.membership.user.pk, "id": counsellor.membership.user.pk,
         "pk": counsellor.totp_device.pk, "content_type_id": 1, "app_label": "auth", "url": "auth/",
+        "network": "rias",
     }
     return {"baseline": baseline, "clients": {
         "anonymous": lambda: Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False),

@@ -42,6 +42,10 @@ class ClassificationInput(serializers.Serializer):
     month = serializers.IntegerField(min_value=1, max_value=12)
     channel = serializers.ChoiceField(choices=Channel.choices)
     people_affected = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    targeted = serializers.BooleanField(required=False, allow_null=True, default=None,
+                                        help_text="damage to property: targeted at people or institutions")
+    assembly = serializers.BooleanField(required=False, default=False,
+                                        help_text="offensive behaviour: at an assembly or demonstration")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -56,7 +60,7 @@ class ClassificationOutput(serializers.ModelSerializer):
         fields = [
             "incident_key", "year", "month", "district", "incident_type",
             "motives", "antisemitism_forms", "area_of_life", "channel", "people_affected",
-            "counts", "classified_at",
+            "targeted", "assembly", "counts", "classified_at",
         ]
 
 

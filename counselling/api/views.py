@@ -148,6 +148,9 @@ class CaseListItem(serializers.Serializer):
     created_at = serializers.DateTimeField()
     # The responsible organisation: not the caller's for cases in the "copies" tab.
     organisation = serializers.CharField(source="organisation.slug")
+    language = serializers.CharField(help_text="the reporter's language")
+    wants_counselling = serializers.BooleanField()
+    files = serializers.IntegerField(source="file_count", default=0, help_text="number of files")
 
     def get_assignee(self, case: Case) -> str | None:
         return case.assignee.get_username() if case.assignee else None
@@ -168,6 +171,8 @@ class CaseListView(StaffAPIView):
             OpenApiParameter("district", str), OpenApiParameter("motive", str),
             OpenApiParameter("assignee", str, description="user id or 'none'"),
             OpenApiParameter("page", int),
+            OpenApiParameter("sort", str, enum=list(selectors.SORTS), description=(
+                "'-received' newest first (default), 'received' longest waiting first, 'type' gravest first")),
         ],
         responses={200: CaseListOutput, 401: ERROR}, tags=["staff"],
         summary="Cases of my organisation (or, with tab=copies, copies it kept)",
@@ -184,7 +189,9 @@ class CaseListView(StaffAPIView):
         filters = selectors.InboxFilters.from_query(request.query_params)
         cutoff = selectors.overdue_cutoff(membership.organisation)
         counts = selectors.inbox_counts(membership=membership, filters=filters, cutoff=cutoff)
-        cases = selectors.inbox_cases(membership=membership, tab=tab, filters=filters, cutoff=cutoff)
+        sort = request.query_params.get("sort", selectors.DEFAULT_SORT)
+        cases = selectors.inbox_cases(membership=membership, tab=tab, filters=filters, cutoff=cutoff,
+                                      sort=sort if sort in selectors.SORTS else selectors.DEFAULT_SORT)
         rows = pagination.paginate(cases, request, paginator=selectors.CountedPaginator(
             cases, selectors.PAGE_SIZE, count=counts[tab]))
         return pagination.get_paginated_response(CaseListItem(rows, many=True).data, counts=counts)
@@ -228,6 +235,7 @@ def _detail(case: Case, keys: CaseKeys) -> dict[str, Any]:
     case.message_views = content.messages  # type: ignore[attr-defined]
     case.note_views = content.notes  # type: ignore[attr-defined]
     case.attachment_views = content.attachments  # type: ignore[attr-defined]
+    case.file_count = len(content.attachments)  # type: ignore[attr-defined]
     return CaseDetailOutput(case).data
 
 

@@ -40,6 +40,7 @@ from counselling.forms import (
     TransferForm,
 )
 from counselling.services import attachment_downloaded, case_assign, case_opened
+from counselling.views import case_page
 from counselling.views.common import _case_url, _page
 from reporting import files
 from reporting.forms import refusal_status
@@ -87,13 +88,15 @@ def _case_page(request: HttpRequest, case: Case, keys: CaseKeys, *, status: int 
         members = selectors.colleagues(membership.organisation if membership else None)
         context.update({
             "classify_url": _classify_url(case),
-            "message_form": MessageForm(), "note_form": NoteForm(),
+            "message_form": MessageForm(auto_id="message_%s"), "note_form": NoteForm(auto_id="note_%s"),
             "file_form": file_form or CaseFileForm(),
             "status_form": StatusForm(initial={"status": case.status}),
             "assign_form": AssignForm(members=members, initial={"assignee": case.assignee_id}),
             "duplicate_form": DuplicateForm(),
             "transfer_form": TransferForm(targets=selectors.transfer_targets(case)),
         })
+        context.update(case_page.case_work_context(request, case, content))
+    context["files"] = case_page.inline_files(case, content)
     return _page(request, "counselling/case.html", context, status=status)
 
 

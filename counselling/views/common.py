@@ -6,14 +6,15 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from counselling import auth
 from counselling.access import membership_of
 from reporting.models import Case
 
-STAFF = {"show_leave_button": False}
+# Staff pages: no quick-exit button, and the site's name leads back to the inbox.
+STAFF = {"show_leave_button": False, "home_url": reverse_lazy("counselling:inbox")}
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:

@@ -15,10 +15,12 @@ from reporting.models import (
     Attachment,
     Case,
     CaseGrant,
+    ChronicleEntry,
     Incident,
     Message,
     Note,
     Organisation,
+    PublicSummary,
 )
 from reporting.services.common import ServiceError
 from reporting.services.keys import (
@@ -28,7 +30,7 @@ from reporting.services.keys import (
     organisation_sealing_key,
 )
 from reporting.services.submission import remove_blobs
-from reporting.signals import case_received, incident_merged
+from reporting.signals import case_received, case_shredding, incident_merged
 from reporting.taxonomy import CLOSED_STATUSES, SYSTEM_DELETE_REASONS, CaseStatus, DeleteReason
 from reporting.vacuum import tables_of, vacuum_after_commit
 
@@ -41,14 +43,23 @@ logger = logging.getLogger(__name__)
 
 def _incident_refresh(incident_id: int, *, without: int | None = None) -> None:
     """Recompute whether the incident counts: while any of its cases (apart from ``without``,
-    a case about to go) is not rejected.  With no case left it keeps its last value."""
+    a case about to go) is not rejected; and its consent by purpose: while every such case
+    consents.  With no case left it keeps its last values."""
     cases = Case.objects.filter(incident_id=incident_id)
     if without is not None:
         cases = cases.exclude(pk=without)
-    statuses = set(cases.values_list("status", flat=True))
-    if statuses:
-        counts = statuses != {CaseStatus.REJECTED.value}
-        Incident.objects.filter(pk=incident_id).exclude(counts=counts).update(counts=counts)
+    rows = list(cases.values_list("status", *CONSENT_PURPOSES))
+    if rows:
+        statuses = {row[0] for row in rows}
+        values: dict[str, bool] = {"counts": statuses != {CaseStatus.REJECTED.value}}
+        # A purpose holds for the incident only while every one of its reports consents to it.
+        for index, purpose in enumerate(CONSENT_PURPOSES, start=1):
+            values[purpose] = all(row[index] for row in rows)
+        Incident.objects.filter(pk=incident_id).update(**values)
+
+
+# The consent purposes the incident follows (SPEC §5.1); contact concerns only the case.
+CONSENT_PURPOSES = ("consent_statistics", "consent_network", "consent_publication")
 
 
 # --------------------------------------------------------------------------------------------
@@ -108,6 +119,16 @@ def case_shred(*, actor: Any | None, case: Case, reason: str) -> None:
             if rows.all().delete()[0]:
                 held.append(model)
         case.grants.all().delete()
+        if reason == "reporter":
+            # What the reporter approved for the chronicle leaves it with the report.
+            ChronicleEntry.objects.filter(summary__case=case).delete()
+        # Counselling records keep their codes and lose their text (reporting.signals).
+        for _receiver, models_emptied in case_shredding.send(sender=Case, case_id=case.pk):
+            held.extend(models_emptied if isinstance(models_emptied, list) else [])
+        summaries = case.summaries.all()
+        if summaries.exists():
+            summaries.delete()
+            held.append(PublicSummary)
         # The incident stays: its other cases, or its last state, keep the statistics right.
         _incident_refresh(case.incident_id, without=case.pk)
         Case.objects.filter(duplicate_of=case).update(duplicate_of=None)
@@ -150,18 +171,20 @@ def case_set_status(*, actor: Any, case: Case, status: str) -> Case:
 
 
 def case_take(*, actor: Any, case: Case) -> Case:
-    """The actor takes a case nobody holds; raises ServiceError('already_taken') otherwise.
+    """The actor takes a case nobody holds and starts work on it: assigned to the actor and,
+    while it is new, set in progress (SPEC §5). Raises ServiceError('already_taken') when
+    someone else holds it.
 
     A conditional UPDATE (`WHERE assignee IS NULL`) decides the race in the database itself,
     so of two counsellors taking the same case at once exactly one wins, on SQLite as on
-    PostgreSQL. Taking a case one already holds is a no-op. The status is left alone
-    (`case_set_status` records that change on its own).
+    PostgreSQL. Taking a case one already holds is a no-op. The status change is recorded as
+    its own audit entry, as `case_set_status` would record it.
     """
     with transaction.atomic():
         won = Case.objects.filter(pk=case.pk, assignee__isnull=True).update(
             assignee=actor, updated_at=timezone.now()
         )
-        case = Case.objects.get(pk=case.pk)
+        case = Case.objects.select_for_update().get(pk=case.pk)
         if not won:
             if case.assignee_id == actor.pk:
                 return case
@@ -170,6 +193,14 @@ def case_take(*, actor: Any, case: Case) -> Case:
             actor=actor, action=AuditAction.CASE_TAKEN, case_id=case.pk,
             organisation_id=case.organisation_id,
         )
+        if case.status == CaseStatus.NEW:
+            case.status = CaseStatus.IN_PROGRESS
+            case.save(update_fields=["status", "updated_at"])
+            audit_log(
+                actor=actor, action=AuditAction.CASE_STATUS_CHANGED, case_id=case.pk,
+                organisation_id=case.organisation_id,
+                data={"from": CaseStatus.NEW.value, "to": CaseStatus.IN_PROGRESS.value},
+            )
     return case
 
 
@@ -221,7 +252,10 @@ def case_unmark_duplicate(*, actor: Any, case: Case) -> Case:
         if case.duplicate_of_id is None:
             raise ServiceError("not_duplicate", str(_("This case is not marked as a duplicate.")))
         old_incident = case.incident_id
-        incident = Incident.objects.create(counts=case.status != CaseStatus.REJECTED)
+        incident = Incident.objects.create(
+            counts=case.status != CaseStatus.REJECTED,
+            **{purpose: getattr(case, purpose) for purpose in CONSENT_PURPOSES},
+        )
         case.duplicate_of = None
         case.incident = incident
         case.save(update_fields=["duplicate_of", "incident", "updated_at"])

@@ -96,6 +96,11 @@ class ReportInput:
     partner: str = ""  # slug chosen by the reporter, or empty for "choose for me"
     language: str = "de"
     channel: str = Channel.ONLINE_FORM
+    # Consent by purpose (SPEC §5.1): codes on the case, not part of the encrypted report.
+    consent_contact: bool = True
+    consent_statistics: bool = True
+    consent_network: bool = False
+    consent_publication: bool = False
 
     def content(self) -> dict[str, Any]:
         """The encrypted part of the report."""
@@ -190,7 +195,10 @@ def _report_store(
         sealing_key = organisation_sealing_key(organisation)
         reference = _next_reference(timezone.localdate(now).year)
         case = Case(
-            incident=Incident.objects.create(created_at=received_at),
+            incident=Incident.objects.create(
+                created_at=received_at, consent_statistics=report.consent_statistics,
+                consent_network=report.consent_network, consent_publication=report.consent_publication,
+            ),
             created_at=received_at,
             reference=reference,
             organisation=organisation,
@@ -201,6 +209,10 @@ def _report_store(
             motives=sorted(set(report.motives)),
             language=report.language,
             wants_counselling=report.wants_counselling,
+            consent_contact=report.consent_contact,
+            consent_statistics=report.consent_statistics,
+            consent_network=report.consent_network,
+            consent_publication=report.consent_publication,
             staff_unread=not manual,
             last_reporter_activity_at=None if manual else received_at,
         )

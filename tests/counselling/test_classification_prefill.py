@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
+from django.utils.formats import date_format
 
 from counselling.models import Membership
 from counselling.views.classification import suggestion_from_report
@@ -204,7 +206,10 @@ def test_description_is_shown_beside_the_form(people: dict[str, Any]) -> None:
         report = html.index('id="report-heading"')
         form = html.index('id="classification-heading"')
         assert report < html.index("Prefill-Marker 0815") < form < html.index('id="classification-form"')
-        assert "2025-11-14" in html[report:form]  # the reported date, next to the day received
+        # The reported date, next to the day received, written like every date on staff pages.
+        with translation.override("en"):
+            assert date_format(date(2025, 11, 14), "SHORT_DATE_FORMAT") in html[report:form]
+        assert "2025-11-14" not in html[report:form]
         assert 'id="prefill-source"' in html and "prefilled from the report" in html
 
 

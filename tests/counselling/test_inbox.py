@@ -45,7 +45,8 @@ def test_tabs_filters_and_counts(make_org: Any, make_member: Any, submit: Any) -
     old = submit().case
     Case.objects.filter(pk=old.pk).update(created_at=datetime(2026, 1, 5, 9, 0, tzinfo=BERLIN))
     client = _client(member)
-    assert _refs(client.get("/staff/?tab=new")) == {new.pk, theirs.pk, old.pk}
+    # Taking a case sets it in progress: only the untaken ones are new.
+    assert _refs(client.get("/staff/?tab=new")) == {new.pk, old.pk}
     assert _refs(client.get("/staff/?tab=mine")) == {mine.pk}
     assert _refs(client.get("/staff/?tab=open")) == {new.pk, mine.pk, theirs.pk, old.pk}
     assert _refs(client.get("/staff/?tab=overdue")) == {old.pk}
@@ -57,7 +58,7 @@ def test_tabs_filters_and_counts(make_org: Any, make_member: Any, submit: Any) -
     assert _refs(client.get(f"/staff/?tab=open&assignee={colleague.membership.user.pk}")) == {theirs.pk}
     assert _refs(client.get("/staff/?tab=closed&status=closed")) == {closed.pk}
     counts = {key: count for key, _label, count in client.get("/staff/").context["tabs"]}
-    assert counts == {"new": 3, "mine": 1, "open": 4, "overdue": 1, "closed": 1, "copies": 0}
+    assert counts == {"new": 2, "mine": 1, "open": 4, "overdue": 1, "closed": 1, "copies": 0}
     # Answering the reporter takes a case off the overdue list.
     Case.objects.filter(pk=old.pk).update(first_reply_at=datetime(2026, 1, 6, 9, 0, tzinfo=BERLIN))
     assert _refs(client.get("/staff/?tab=overdue")) == set()
@@ -106,7 +107,7 @@ def test_copies_tab_lists_cases_transferred_with_a_copy(make_org: Any, make_memb
     assert _refs(new_owner.get("/staff/?tab=open")) == {moved.pk}
     assert _refs(new_owner.get("/staff/?tab=mine")) == {moved.pk}
     assert _refs(new_owner.get("/staff/?tab=copies")) == set()
-    assert _counts(new_owner) == {"new": 1, "mine": 1, "open": 1, "overdue": 0, "closed": 0, "copies": 0}
+    assert _counts(new_owner) == {"new": 0, "mine": 1, "open": 1, "overdue": 0, "closed": 0, "copies": 0}
 
     page = own.get("/staff/?tab=copies")
     if keep_copy:

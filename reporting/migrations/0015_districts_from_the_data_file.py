@@ -10,7 +10,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reporting', '0010_org_key_epochs'),
+        ('reporting', '0014_consent_summaries_outcome_questions'),
     ]
 
     operations = [

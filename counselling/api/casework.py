@@ -1,0 +1,192 @@
+"""Staff API twins of the case page's actions added for casework (issue 19, SPEC §7).
+
+Every action the case page offers has a twin: the older ones live in `counselling.api.views`
+(status, take, messages, notes, transfer, duplicate, delete) and
+`counselling.api.classification`; here are assigning, adding a file, a file as download and as
+the inline picture the page shows, and the reply templates offered for a case. Access is the
+page's: reading needs a grant (`get_case_for_member`), acting the responsible organisation
+(`get_case_for_action`); 404 for anything else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.datastructures import MultiValueDict
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from counselling import previews, selectors
+from counselling.access import (
+    get_case_for_action,
+    get_case_for_member,
+    key_required,
+    membership_of,
+    request_case_keys,
+)
+from counselling.api.views import CaseStateOutput, StaffAPIView
+from counselling.forms import CaseFileForm
+from counselling.replies import templates_for_case
+from counselling.services import attachment_downloaded, attachment_viewed, case_assign
+from meldestelle.api import ERROR, invalid
+from meldestelle.errors import ApplicationError
+from reporting import files
+from reporting.forms import errors_as_fields, refusal_status
+from reporting.services import attachment_add, attachment_meta, attachment_open
+
+BINARY = OpenApiResponse(OpenApiTypes.BINARY, description="The decrypted file.")
+
+
+class AssignInput(serializers.Serializer):
+    assignee = serializers.CharField(
+        max_length=150, allow_null=True, help_text="username of a colleague of the organisation; null: nobody")
+
+
+class CaseAssignView(StaffAPIView):
+    @extend_schema(request=AssignInput, responses={200: CaseStateOutput, 400: ERROR, 401: ERROR, 404: ERROR},
+                   tags=["staff"], summary="Assign to a colleague (or to nobody)")
+    def post(self, request: Request, case_id: int) -> Response:
+        case = get_case_for_action(request.user, case_id)
+        data = AssignInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        username = data.validated_data["assignee"]
+        assignee = None
+        if username is not None:
+            membership = membership_of(request.user)
+            colleague = next((m for m in selectors.colleagues(membership.organisation if membership else None)
+                              if m.user.get_username() == username), None)
+            if colleague is None:
+                raise invalid({"assignee": [_("Choose a colleague from the list.")]})
+            assignee = colleague.user
+        case = case_assign(actor=request.user, case=case, assignee=assignee)
+        return Response(CaseStateOutput(case).data)
+
+
+class FileOutput(serializers.Serializer):
+    uuid = serializers.CharField()
+
+
+class CaseFileAddView(StaffAPIView):
+    """A file for the case (multipart field `files`, one file), checked like a reporter's."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {"type": "object", "properties": {
+                "files": {"type": "string", "format": "binary"},
+                "keep_metadata": {"type": "boolean"}}, "required": ["files"]}},
+        responses={201: FileOutput, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 413: ERROR, 415: ERROR},
+        tags=["staff"], summary="Add a file to the case")
+    @key_required
+    def post(self, request: Request, case_id: int) -> Response:
+        case = get_case_for_action(request.user, case_id)
+        keys = request_case_keys(request, case)  # a session without the key: 403 before the upload is read
+        uploaded = request.FILES.getlist("files") if hasattr(request.FILES, "getlist") else []
+        data: Any = request.data  # multipart: a QueryDict
+        keep = str(data.get("keep_metadata", "")).lower() in ("1", "true", "on")
+        form = CaseFileForm({"keep_metadata": keep}, MultiValueDict({"files": uploaded}))
+        if not form.is_valid():
+            code = {413: "too_large", 415: "unsupported_media_type"}.get(refusal_status(form), "invalid")
+            raise invalid(errors_as_fields(form), code=code)
+        attachment = None
+        for item in form.cleaned_files:
+            attachment = attachment_add(case=case, case_key=keys.case_key, item=item, actor=request.user)
+        assert attachment is not None
+        return Response({"uuid": attachment.uuid.hex}, status=201)
+
+
+def _attachment(request: Request, case_id: int, attachment_uuid: UUID) -> Any:
+    case = get_case_for_member(request.user, case_id)
+    attachment = selectors.attachment_for_case(case, attachment_uuid)
+    if attachment is None:
+        return None, None
+    return attachment, request_case_keys(request, case)
+
+
+def _not_found() -> ApplicationError:
+    return ApplicationError("not_found", _("This file does not exist or is not visible to you."))
+
+
+class CaseFileDownloadView(StaffAPIView):
+    @extend_schema(responses={200: BINARY, 401: ERROR, 403: ERROR, 404: ERROR}, tags=["staff"],
+                   summary="A file of the case, decrypted, as a download")
+    @key_required
+    def get(self, request: Request, case_id: int, attachment_uuid: UUID) -> Any:
+        attachment, keys = _attachment(request, case_id, attachment_uuid)
+        if attachment is None:
+            raise _not_found()
+        meta = attachment_meta(attachment=attachment, case_key=keys.case_key)
+        content_type = str(meta.get("content_type", ""))
+        extension = files.EXTENSIONS.get(content_type)
+        if extension is None:
+            content_type, name = "application/octet-stream", "attachment.bin"
+        else:
+            name = files.safe_download_name(str(meta.get("name", "")), extension)
+        attachment_downloaded(actor=request.user, attachment=attachment)
+        response = StreamingHttpResponse(attachment_open(attachment=attachment, case_key=keys.case_key),
+                                         content_type=content_type)
+        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class CaseFilePreviewView(StaffAPIView):
+    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.BINARY, description=(
+                       "PNG or JPEG: an image without its metadata, or a PDF's first pages")),
+                       401: ERROR, 403: ERROR, 404: ERROR},
+                   tags=["staff"], summary="A file of the case as the picture the case page shows inline")
+    @key_required
+    def get(self, request: Request, case_id: int, attachment_uuid: UUID) -> Any:
+        attachment, keys = _attachment(request, case_id, attachment_uuid)
+        if attachment is None:
+            raise _not_found()
+        content_type = str(attachment_meta(attachment=attachment, case_key=keys.case_key).get("content_type", ""))
+        if not previews.previewable(content_type):
+            raise _not_found()
+        data = b"".join(attachment_open(attachment=attachment, case_key=keys.case_key))
+        try:
+            shown = previews.preview(data, content_type)
+        except previews.NoPreview as exc:
+            raise _not_found() from exc
+        finally:
+            del data
+        attachment_viewed(actor=request.user, attachment=attachment)
+        response = HttpResponse(shown.content, content_type=shown.content_type)
+        response["Content-Security-Policy"] = previews.INLINE_CSP
+        response["Content-Disposition"] = "inline"
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ReplyTemplateOutput(serializers.Serializer):
+    kind = serializers.CharField()
+    kind_label = serializers.CharField(source="label", help_text="the kind in the staff member's language")
+    language = serializers.CharField()
+    in_reporter_language = serializers.BooleanField()
+    body = serializers.CharField(help_text="with the case's reference filled in; edit before sending")
+
+
+class CaseReplyTemplatesOutput(serializers.Serializer):
+    reporter_language = serializers.CharField()
+    templates = ReplyTemplateOutput(many=True)
+
+
+class CaseReplyTemplatesView(StaffAPIView):
+    @extend_schema(responses={200: CaseReplyTemplatesOutput, 401: ERROR, 404: ERROR}, tags=["staff"],
+                   summary="The organisation's reply templates for this case, in the reporter's language where written")
+    def get(self, request: Request, case_id: int) -> Response:
+        case = get_case_for_action(request.user, case_id)
+        return Response(CaseReplyTemplatesOutput({
+            "reporter_language": case.language, "templates": templates_for_case(case),
+        }).data)

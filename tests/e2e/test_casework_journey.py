@@ -1,0 +1,87 @@
+"""Issue 20's journey in real Chromium: a counsellor documents a contact and an intervention
+and closes the case with an outcome; the reporter changes a consent on the follow-up page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from counselling.models import CaseOutcome, Contact, Intervention
+from reporting.models import Case, Incident
+from reporting.services import ReportInput, organisation_create, report_submit
+from tests.helpers import PASSWORD, totp_code
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def plain_http_cookies(settings: Any) -> None:
+    settings.SECURE_COOKIES = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.SECURE_SSL_REDIRECT = False
+
+
+def test_counsellor_documents_and_closes_reporter_changes_consent(
+    live_server: Any, page: Any, plain_http_cookies: None,
+) -> None:
+    from counselling.services import member_create
+
+    home = organisation_create(actor=None, slug="home", name="Home", is_fallback=True, languages=["de"])
+    counsellor = member_create(actor=None, organisation=home.organisation, username="anna", password=PASSWORD,
+                               org_private_key=home.private_key).membership.user
+    submitted = report_submit(report=ReportInput(description="Casework journey at the market", motives=["racism"]))
+    case = submitted.case
+    base = live_server.url
+
+    page.goto(base + "/staff/login/")
+    page.fill("#id_username", counsellor.username)
+    page.fill("#id_password", PASSWORD)
+    page.fill("#id_otp", totp_code(counsellor))
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/staff/")
+    page.goto(f"{base}/staff/cases/{case.pk}/")
+
+    # A contact by phone.
+    page.click("#casework details:has(#contact-form) > summary")
+    page.select_option("#contact-mode", "phone")
+    page.fill("#contact-duration", "40")
+    page.fill("#contact-note", "Talked about the options.")
+    page.click("#contact-form button[type=submit]")
+    page.wait_for_url(f"{base}/staff/cases/{case.pk}/#casework")
+    assert "Talked about the options." in page.locator("#contacts").inner_text()
+
+    # An intervention.
+    page.click("#casework details:has(#intervention-form) > summary")
+    page.select_option("#intervention-code", "complaint_letter")
+    page.click("#intervention-form button[type=submit]")
+    page.wait_for_url(f"{base}/staff/cases/{case.pk}/#casework")
+    assert page.locator("#interventions li").count() == 1
+
+    # Close with an outcome (the reporter is asked whether they got what they needed).
+    page.select_option("#close-outcome", "partly_resolved")
+    page.fill("#close-wishes", "An apology from the shop.")
+    page.click("#close-form button[type=submit]")
+    page.wait_for_url(f"{base}/staff/cases/{case.pk}/#casework")
+    assert "An apology from the shop." in page.locator("#outcome").inner_text()
+    assert Case.objects.get(pk=case.pk).status == "closed"
+    assert Contact.objects.get().mode == "phone" and Intervention.objects.get().code == "complaint_letter"
+    assert CaseOutcome.objects.get().outcome == "partly_resolved"
+
+    # The reporter opens the follow-up page, answers the question and withdraws statistics consent.
+    reporter = page.context.browser.new_context(locale="de-DE").new_page()
+    reporter.goto(base + "/en/followup/")
+    reporter.fill("input[name=receipt]", submitted.receipt_code or "")
+    reporter.click("main form button[type=submit]")
+    reporter.wait_for_selector("#consent-choices")
+    assert reporter.locator("#outcome-question").count() == 1
+    assert reporter.locator("#consent_statistics").is_checked()
+    reporter.uncheck("#consent_statistics")
+    reporter.check("#consent_network")
+    reporter.click("#save-consent")
+    reporter.wait_for_selector("text=Your choices have been saved.")
+    assert not reporter.locator("#consent_statistics").is_checked()
+    incident = Incident.objects.get(pk=case.incident_id)
+    assert incident.consent_statistics is False and incident.consent_network is True
+    reporter.context.close()
