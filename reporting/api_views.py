@@ -253,21 +253,6 @@ class ReportOut(serializers.Serializer):
     reference = serializers.CharField()
 
 
-def _form_data(values: dict[str, Any]) -> MultiValueDict[str, str]:
-    """Typed API values as the form's data (booleans and lists as the form's widgets read them)."""
-    data: MultiValueDict[str, str] = MultiValueDict()
-    for name, value in values.items():
-        if name == "files" or value is None:
-            continue
-        if isinstance(value, list):
-            data.setlist(name, [str(item) for item in value])
-        elif isinstance(value, bool):
-            data[name] = "true" if value else "false"
-        else:
-            data[name] = str(value)
-    return data
-
-
 def _form_refused(form: ReportForm) -> ApplicationError:
     code = {413: "too_large", 415: "unsupported_media_type"}.get(refusal_status(form), "invalid")
     return invalid(errors_as_fields(form), code=code)
@@ -287,21 +272,24 @@ class ReportSubmitView(PublicAPIView):
     def post(self, request: Request) -> Response:
         data = _validated(request, ReportIn)
         files = request.FILES.getlist("files") if hasattr(request.FILES, "getlist") else []
-        form = ReportForm(_form_data(data), MultiValueDict({"files": files}), language=request.LANGUAGE_CODE)
+        # The typed values as they are: the form's fields read booleans, numbers and lists
+        # directly, so nothing is turned back into the strings of an HTML form.
+        answers = {name: value for name, value in data.items() if name != "files" and value is not None}
+        form = ReportForm(answers, MultiValueDict({"files": files}), language=request.LANGUAGE_CODE)
         # The answers, and the files' number and size: cheap, nothing is decoded yet.
         if not form.is_valid():
             raise _form_refused(form)
-        challenge = data.get("challenge", "")
-        proof = abuse.pow_check(challenge, data.get("nonce", ""))
-        if proof is abuse.Pow.MISSING:
+        verdict = abuse.submission_gate(request_client(request), data.get("challenge", ""), data.get("nonce", ""),
+                                        puzzle_required=True)
+        if verdict is abuse.Verdict.POW_MISSING:
             raise ApplicationError(
                 "pow_required", _("Please solve the challenge first (GET /api/v1/reports/challenge/)."),
                 fields={"nonce": [_("This field is required.")]})
-        if proof is abuse.Pow.INVALID or not abuse.pow_consume(challenge):
+        if verdict is abuse.Verdict.POW_INVALID:
             raise ApplicationError(
                 "pow_invalid", _("The challenge was not solved, has expired or was used before."),
                 fields={"nonce": [_("Please solve a new challenge.")]})
-        if not abuse.submission_allowed(request_client(request), solved_pow=True):
+        if verdict is abuse.Verdict.THROTTLED:
             raise ApplicationError("throttled", _(
                 "We are receiving very many reports right now. Nothing was stored; please try again later."
             ))
