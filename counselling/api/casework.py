@@ -13,9 +13,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.datastructures import MultiValueDict
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -24,7 +22,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from counselling import previews, selectors
+from counselling import selectors
 from counselling.access import (
     get_case_for_action,
     get_case_for_member,
@@ -33,14 +31,14 @@ from counselling.access import (
     request_case_keys,
 )
 from counselling.api.views import CaseStateOutput, StaffAPIView
+from counselling.attachments import download_response, inline_response
 from counselling.forms import CaseFileForm
 from counselling.replies import templates_for_case
-from counselling.services import attachment_downloaded, attachment_viewed, case_assign
+from counselling.services import case_assign
 from meldestelle.api import ERROR, invalid
 from meldestelle.errors import ApplicationError
-from reporting import files
 from reporting.forms import errors_as_fields, refusal_status
-from reporting.services import attachment_add, attachment_meta, attachment_open
+from reporting.services import attachment_add
 
 BINARY = OpenApiResponse(OpenApiTypes.BINARY, description="The decrypted file.")
 
@@ -124,20 +122,7 @@ class CaseFileDownloadView(StaffAPIView):
         attachment, keys = _attachment(request, case_id, attachment_uuid)
         if attachment is None:
             raise _not_found()
-        meta = attachment_meta(attachment=attachment, case_key=keys.case_key)
-        content_type = str(meta.get("content_type", ""))
-        extension = files.EXTENSIONS.get(content_type)
-        if extension is None:
-            content_type, name = "application/octet-stream", "attachment.bin"
-        else:
-            name = files.safe_download_name(str(meta.get("name", "")), extension)
-        attachment_downloaded(actor=request.user, attachment=attachment)
-        response = StreamingHttpResponse(attachment_open(attachment=attachment, case_key=keys.case_key),
-                                         content_type=content_type)
-        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "no-store"
-        return response
+        return download_response(actor=request.user, attachment=attachment, keys=keys)
 
 
 class CaseFilePreviewView(StaffAPIView):
@@ -150,22 +135,9 @@ class CaseFilePreviewView(StaffAPIView):
         attachment, keys = _attachment(request, case_id, attachment_uuid)
         if attachment is None:
             raise _not_found()
-        content_type = str(attachment_meta(attachment=attachment, case_key=keys.case_key).get("content_type", ""))
-        if not previews.previewable(content_type):
+        response = inline_response(actor=request.user, attachment=attachment, keys=keys)
+        if response is None:
             raise _not_found()
-        data = b"".join(attachment_open(attachment=attachment, case_key=keys.case_key))
-        try:
-            shown = previews.preview(data, content_type)
-        except previews.NoPreview as exc:
-            raise _not_found() from exc
-        finally:
-            del data
-        attachment_viewed(actor=request.user, attachment=attachment)
-        response = HttpResponse(shown.content, content_type=shown.content_type)
-        response["Content-Security-Policy"] = previews.INLINE_CSP
-        response["Content-Disposition"] = "inline"
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "no-store"
         return response
 
 
