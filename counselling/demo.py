@@ -11,8 +11,8 @@ from django.db import transaction
 from counselling.models import Membership
 from counselling.services import member_create
 from reporting import places
-from reporting.models import Organisation
-from reporting.services import organisation_create
+from reporting.models import HelpService, Organisation
+from reporting.services import help_service_save, organisation_create
 from reporting.taxonomy import REPORTER_LANGUAGES
 
 
@@ -32,6 +32,34 @@ DEMO_ORGS = (
     DemoOrg("demo-antisem", "Demo-Fachstelle Antisemitismus (Demo)", (), ("antisemitism",), ("de", "en", "ru", "uk")),
     DemoOrg("demo-land", "Demo-Landesstelle (Demo)", (), (), REPORTER_LANGUAGES, fallback=True),
 )
+
+
+# The help page's directory (coordinator's page "Help directory"): the real emergency numbers,
+# and fictional services clearly marked as demo.
+DEMO_HELP = (
+    {"name": "Polizei / Police", "kind": HelpService.Kind.EMERGENCY, "phone": "110",
+     "description": "Notruf, kostenlos, Tag und Nacht / Emergency, free of charge, day and night",
+     "region": "Deutschland / Germany", "position": 1},
+    {"name": "Rettungsdienst und Feuerwehr / Ambulance and fire brigade", "kind": HelpService.Kind.EMERGENCY,
+     "phone": "112", "description": "Notruf, kostenlos, Tag und Nacht / Emergency, free of charge, day and night",
+     "region": "Europa / Europe", "position": 2},
+    {"name": "Demo-Opferberatung Niedersachsen (Demo)", "kind": HelpService.Kind.VIOLENCE_COUNSELLING,
+     "phone": "0800 000 0001", "web": "https://example.org/opferberatung", "languages": ["de", "en", "ar", "tr"],
+     "region": "Niedersachsen", "description": "Fiktiver Eintrag für die Demo / A fictional entry for the demo"},
+    {"name": "Demo-Antidiskriminierungsberatung (Demo)", "kind": HelpService.Kind.ANTI_DISCRIMINATION,
+     "phone": "0800 000 0002", "web": "https://example.org/antidiskriminierung", "languages": ["de", "en", "fa"],
+     "region": "Niedersachsen", "description": "Fiktiver Eintrag für die Demo / A fictional entry for the demo"},
+    {"name": "Demo-Sorgentelefon (Demo)", "kind": HelpService.Kind.PHONE_COUNSELLING,
+     "phone": "0800 000 0003", "languages": ["de", "uk", "ru"], "region": "bundesweit / nationwide",
+     "description": "Fiktiver Eintrag für die Demo / A fictional entry for the demo"},
+)
+
+
+def load_demo_help() -> None:
+    if HelpService.objects.exists():
+        return  # the coordinator's entries are never touched
+    for entry in DEMO_HELP:
+        help_service_save(actor=None, is_demo="(Demo)" in str(entry["name"]), **entry)
 
 
 def demo_logins_path():  # type: ignore[no-untyped-def]
@@ -69,6 +97,7 @@ def load_demo() -> list[str]:
                 email="koordination@example.org", role=Membership.Role.COORDINATOR,
             )
             lines.append(f"{'Koordinierungsstelle (Demo)':45} {'demo-koordination':22} {password}")
+        load_demo_help()
     from stats.demo import load_demo_statistics
 
     load_demo_statistics()  # example statistics: two earlier years, published, marked as demo

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, cast
 
 from django import forms
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from counselling.models import Membership
 from reporting import places, taxonomy
 from reporting.forms import ACCEPTED_TYPES, MultipleFileField, UploadsMixin
-from reporting.models import Organisation
+from reporting.models import HelpService, Organisation
 from reporting.taxonomy import CaseStatus, Channel, DeleteReason
 
 _INPUT = {"class": "kern-form-input__input"}
@@ -253,3 +254,35 @@ class ReplyTemplateForm(forms.Form):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["kind"]).choices = ReplyTemplate.Kind.choices
         cast(forms.ChoiceField, self.fields["language"]).choices = reporter_language_choices()
+class HelpServiceForm(forms.Form):
+    """One entry of the help directory (coordinator): public contacts only."""
+
+    name = forms.CharField(label=_("Name"), max_length=200, widget=forms.TextInput(attrs=_INPUT))
+    kind = forms.ChoiceField(label=_("Kind of help"), choices=HelpService.Kind.choices,
+                             widget=forms.Select(attrs=_SELECT))
+    description = forms.CharField(label=_("What they offer, in one sentence"), max_length=300, required=False,
+                                  widget=forms.TextInput(attrs=_INPUT))
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False,
+                            widget=forms.TextInput(attrs={**_INPUT, "inputmode": "tel"}),
+                            help_text=_("As people should dial it, for example 0800 111 0 111."))
+    web = forms.URLField(label=_("Website"), max_length=300, required=False, assume_scheme="https",
+                         widget=forms.URLInput(attrs=_INPUT))
+    languages = forms.MultipleChoiceField(label=_("Languages they answer in"), required=False,
+                                          choices=[(c, c) for c in taxonomy.REPORTER_LANGUAGES],
+                                          widget=forms.CheckboxSelectMultiple(
+                                              attrs={"class": "kern-form-check__checkbox"}))
+    region = forms.CharField(label=_("Where they help"), max_length=100, required=False,
+                             widget=forms.TextInput(attrs=_INPUT),
+                             help_text=_("For example: Lower Saxony, nationwide, Hannover region."))
+    position = forms.IntegerField(label=_("Order on the page"), min_value=0, max_value=9999, initial=0,
+                                  widget=forms.NumberInput(attrs=_INPUT))
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"].strip()
+        if value and not re.fullmatch(r"\+?[0-9 ()/\-]{2,40}", value):
+            raise forms.ValidationError(_("Please enter the number with digits only, for example 0800 111 0 111."))
+        return value
+
+    @classmethod
+    def initial_for(cls, service: HelpService) -> dict[str, Any]:
+        return {name: getattr(service, name) for name in cls.base_fields}

@@ -408,6 +408,8 @@ EVENT_LABELS: dict[AuditAction, Any] = {
     AuditAction.REFERRAL_ADDED: _("Referral documented"),
     AuditAction.CASE_CLOSED_WITH_OUTCOME: _("Closed with an outcome"),
     AuditAction.DIRECTORY_UPDATED: _("Help directory updated"),
+    AuditAction.HELP_SERVICE_SAVED: _("Help page entry saved"),
+    AuditAction.HELP_SERVICE_DELETED: _("Help page entry deleted"),
     AuditAction.SUMMARY_DRAFTED: _("Public summary drafted"),
     AuditAction.CONSENT_CHANGED: _("Reporter changed their consent"),
     AuditAction.SUMMARY_ANSWERED: _("Reporter answered the summary"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from counselling import views
-from counselling.views import case_page, casework, replies
+from counselling.views import case_page, casework, help_directory, replies
 from meldestelle.converters import register_hexuuid
 
 register_hexuuid()
@@ -40,6 +40,10 @@ urlpatterns = [
     path("admin/members/<int:member_id>/grant/", views.admin_grant, name="admin_grant"),
     path("admin/members/<int:member_id>/revoke/", views.admin_revoke, name="admin_revoke"),
     path("admin/members/<int:member_id>/reset-password/", views.admin_reset_password, name="admin_reset_password"),
+    path("help-directory/", help_directory.help_directory, name="help_directory"),
+    path("help-directory/<int:service_id>/", help_directory.help_directory_edit, name="help_directory_edit"),
+    path("help-directory/<int:service_id>/delete/", help_directory.help_directory_delete,
+         name="help_directory_delete"),
     path("cases/<int:case_id>/classify/", views.classify, name="classify"),
     path("statistics/", views.dashboard, name="statistics"),
     path("statistics/export.csv", views.dashboard_export, name="statistics_export"),

@@ -23,5 +23,5 @@ def site(request: HttpRequest) -> dict[str, Any]:
     return {
         "language_links": links,
         "show_leave_button": True,
-        "leave_url": "https://www.wetter.com/",
+        "leave_url": settings.LEAVE_QUICKLY_URLS.get(current) or settings.LEAVE_QUICKLY_URLS.get("*", ""),
     }

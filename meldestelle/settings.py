@@ -301,6 +301,25 @@ STORAGES = {
     },
 }
 
+# "Leave this page quickly" goes to a neutral site in the page's language (a German weather
+# site is an odd tell on an Arabic page). LEAVE_QUICKLY_URLS="de=https://…,ar=https://…"
+# replaces single languages; "*" is used for a language without its own.
+LEAVE_QUICKLY_URLS: dict[str, str] = {
+    "*": "https://www.wikipedia.org/",
+    "de": "https://www.wetter.com/",
+    "en": "https://www.bbc.com/weather",
+    "ar": "https://ar.wikipedia.org/",
+    "fa": "https://fa.wikipedia.org/",
+    "tr": "https://tr.wikipedia.org/",
+    "uk": "https://uk.wikipedia.org/",
+    "ru": "https://ru.wikipedia.org/",
+}
+for _item in filter(None, (part.strip() for part in os.environ.get("LEAVE_QUICKLY_URLS", "").split(","))):
+    _code, _sep, _url = _item.partition("=")
+    if not _sep or not _url.strip().startswith("https://"):
+        raise ImproperlyConfigured(f"LEAVE_QUICKLY_URLS: {_item!r} is not language=https://address")
+    LEAVE_QUICKLY_URLS[_code.strip()] = _url.strip()
+
 # Uploads stay in memory (they are encrypted before anything is written); the request as a
 # whole may hold five files of the maximum size plus the form.
 REPORT_MAX_FILES = env_int("REPORT_MAX_FILES", 5)

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import SpectacularAPIView
 
@@ -20,7 +19,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/de/", permanent=False)),
+    path("", views.language_home, name="language_home"),
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import get_language_from_request
 from django.utils.translation import gettext as _
 from django_q.brokers import get_broker
 
@@ -27,6 +29,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks["queue"] = "down"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "down", "checks": checks}, status=200 if healthy else 503)
+
+
+def language_home(request: HttpRequest) -> HttpResponse:
+    """ "/": the start page in the browser's language (Accept-Language), German when none of the
+    seven fits. The switcher on every page changes it."""
+    language = get_language_from_request(request)
+    response = HttpResponseRedirect(f"/{language}/")
+    patch_vary_headers(response, ["Accept-Language"])
+    patch_cache_control(response, private=True)
+    return response
 
 
 def _error(request: HttpRequest, status: int, title: str, text: str) -> HttpResponse:

@@ -97,6 +97,16 @@ KEYS: dict[str, Key] = {
           "At least 80 bits (16 Crockford base32 characters), shown only to the reporter and never "
           "stored. HKDF(code, salt = case) wraps a copy of the case key."),
     ),
+    "resume_key": Key(
+        T("Schlüssel der Weiterleitung nach dem Senden", "key of the redirect after sending"),
+        frozenset({R.REPORTER}),
+        T("Zufällige 256 Bit je gesendeter Nachricht oder Dateisendung der meldenden Person, nur in "
+          "der Adresse der Weiterleitung (Post/Redirect/Get) im Browser. Verschlüsselt den Zugangscode "
+          "für höchstens zwei Minuten im Cache; der erste Aufruf löscht ihn.",
+          "Random 256 bits per message or files the reporter sends, only in the address of the "
+          "redirect (post/redirect/get) in the browser. Encrypts the receipt code in the cache for "
+          "two minutes at most; the first request deletes it."),
+    ),
     "session_unlock_key": Key(
         T("Sitzungsschlüssel", "session unlock key"),
         frozenset({R.MEMBER}),

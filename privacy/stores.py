@@ -74,6 +74,14 @@ CACHE: dict[str, Stored] = {
                      "deleted once a code opens a report")),
         "reporting.abuse.followup_failed", T("10 Minuten", "10 minutes"),
     ),
+    r"followup-resume:[0-9a-f]{32}": Stored(
+        Field(Kind.CIPHERTEXT, category="receipt", key="resume_key",
+              note=T("Zugangscode zwischen dem Senden einer Nachricht und der Seite danach "
+                     "(Post/Redirect/Get); beim ersten Aufruf gelöscht",
+                     "receipt code between sending a message and the page after it "
+                     "(post/redirect/get); deleted when first used")),
+        "reporting.views.followup_resume_store", T("2 Minuten", "2 minutes"),
+    ),
     r"pow-used:[0-9a-f]{64}": Stored(
         Field(Kind.HASH, category="abuse_protection",
               note=T("SHA-256 eines vom Server signierten Rätsels", "SHA-256 of a server-signed challenge")),

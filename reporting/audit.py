@@ -63,6 +63,9 @@ class AuditAction(StrEnum):
     ORGANISATION_KEY_ROTATION_DUE = "reporting.organisation.key_rotation_due"
     ORGANISATION_KEY_MISMATCH = "reporting.organisation.key_mismatch"
     ORGANISATION_RECOVERY_KEY_SET = "reporting.organisation.recovery_key_set"
+    # The directory of further help on the help page (kept by the coordinator)
+    HELP_SERVICE_SAVED = "reporting.help_service.saved"
+    HELP_SERVICE_DELETED = "reporting.help_service.deleted"
     # Case work (counselling)
     CASE_VIEWED = "counselling.case.viewed"
     CASE_TAKEN = "counselling.case.taken"

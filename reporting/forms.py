@@ -19,10 +19,13 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.dates import MONTHS
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from reporting import places
-from reporting.files import UnsupportedFileType, safe_download_name, sanitise_upload
+from reporting.files import UnsupportedFileType, safe_download_name, sanitise_upload, sniff_type
 from reporting.selectors import partner_directory
 from reporting.services import FileInput, ReportInput
 from reporting.taxonomy import (
@@ -36,6 +39,14 @@ from reporting.taxonomy import (
 )
 
 DESCRIPTION_MAX = 20_000
+KEEP_METADATA_HINT = format_lazy(
+    "{} {}",
+    _(
+        "Only tick this if the original files are needed as evidence. Photos can then show where and when "
+        "they were taken and with which phone, and documents can show who made them."
+    ),
+    _("PDFs are rebuilt in any case, without scripts, forms, attached files or comments: only their document details are kept."),
+)
 MESSAGE_MAX = 20_000
 DONT_KNOW = _("I don't know")
 ACCEPTED_TYPES = "image/jpeg,image/png,image/webp,application/pdf"
@@ -98,10 +109,12 @@ def style_widgets(form: forms.Form) -> None:
     """KERN UX classes on every control; sensitive fields without autocomplete."""
     for field in form.fields.values():
         widget = field.widget
-        if isinstance(widget, forms.RadioSelect):
-            css = "kern-form-check__radio"
-        elif isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
+        # CheckboxSelectMultiple subclasses RadioSelect, so it is asked about first: several
+        # motives must look like checkboxes, not like radio buttons that allow only one.
+        if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
             css = "kern-form-check__checkbox"
+        elif isinstance(widget, forms.RadioSelect):
+            css = "kern-form-check__radio"
         elif isinstance(widget, forms.Select):
             css = "kern-form-input__select"
         else:
@@ -110,22 +123,69 @@ def style_widgets(form: forms.Form) -> None:
         widget.attrs.setdefault("class", css)
 
 
+def files_widget(field: forms.Field) -> None:
+    """The file control: accepted types, limits, and the messages static/js/enhance.js shows for
+    each file as soon as it is chosen (type and size are checked in the browser before any
+    upload; the server checks them again)."""
+    max_files = settings.REPORT_MAX_FILES
+    max_bytes = settings.REPORT_MAX_FILE_BYTES
+    field.help_text = gettext(
+        "Up to %(max_files)s files: photos (JPEG, PNG, WebP) or PDF, each at most %(max_file_mb)s MB. "
+        "Hidden information inside the files, such as the place where a photo was taken, is removed."
+    ) % {"max_files": max_files, "max_file_mb": max_bytes // (1024 * 1024)}
+    field.widget.attrs.update({
+        "accept": ACCEPTED_TYPES,
+        "data-file-check": "",
+        "data-max-bytes": str(max_bytes),
+        "data-max-files": str(max_files),
+        "data-msg-too-large": gettext(
+            "A file is larger than %(limit)s: %(name)s. Please choose a smaller file or leave it out."
+        ).replace("%(limit)s", _megabytes(max_bytes)),
+        "data-msg-wrong-type": gettext(
+            "%(name)s is not a photo (JPEG, PNG, WebP) or a PDF. Please leave it out or choose another file."
+        ),
+        "data-msg-too-many": gettext("Please choose at most %(count)d files.") % {"count": max_files},
+        "data-msg-ok": gettext("%(name)s: ready to send"),
+        "data-msg-leave-out": gettext("Leave out %(name)s"),
+        "data-msg-list": gettext("The files you chose"),
+        "data-msg-blocked": gettext("Some of the files you chose cannot be sent. Please leave them out first."),
+    })
+
+
+def _starts_like_accepted_type(upload: UploadedFile) -> bool:
+    """The first bytes only (cheap, nothing is decoded): is it a JPEG, PNG, WebP or PDF at all?"""
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    return sniff_type(head) is not None
+
+
 class UploadsMixin:
     """Checks the uploaded files and keeps them, sanitised, in `self.cleaned_files`.
 
-    Two steps, because they cost very different amounts: `_check_uploads` (count and size,
-    from what the upload handler already knows) runs with the form's own validation, and
-    `sanitise_uploads` decodes and cleans the files (reporting.files), which the reporter's
-    views call only once the request has passed the honeypot, form age, proof of work and rate
-    limits (SPEC §4.4: cheap checks first). `_clean_uploads` does both, for forms whose
+    Two steps, because they cost very different amounts: `_check_uploads` (count, size and the
+    first bytes, from what the upload handler already holds in memory) runs with the form's own
+    validation, and `sanitise_uploads` decodes and cleans the files (reporting.files), which the
+    reporter's views call only once the request has passed the honeypot, form age, proof of work
+    and rate limits (SPEC §4.4: cheap checks first). `_clean_uploads` does both, for forms whose
     callers need no such gate (a counsellor's upload).
+
+    Every refused file is named in the same answer (one message each), so a reporter learns
+    about all of them at once; `files_to_choose_again` names the others, which the page asks
+    them to choose again (files are never kept between two answers).
     """
 
     cleaned_files: list[FileInput]
+    refused_files: list[str]
+
+    def _refuse_file(self: Any, name: str, error: ValidationError) -> None:
+        self.add_error("files", error)
+        self.refused_files.append(name)
 
     def _check_uploads(self: Any) -> bool:
-        """Count and size only: nothing is read or decoded. True when the files may be decoded."""
+        """Count, size and first bytes only: nothing is decoded. True when the files may be decoded."""
         self.cleaned_files = []
+        self.refused_files = []
         uploads = self.cleaned_data.get("files") or []
         limit_count = settings.REPORT_MAX_FILES
         limit_bytes = settings.REPORT_MAX_FILE_BYTES
@@ -134,42 +194,57 @@ class UploadsMixin:
                 _("Please choose at most %(count)d files."), code="too_many_files",
                 params={"count": limit_count},
             ))
-            return False
-        too_large = [upload for upload in uploads if upload.size > limit_bytes]
-        if too_large:
-            self.add_error("files", ValidationError(
-                _("A file is larger than %(limit)s: %(name)s. Please choose a smaller file or leave it out."),
-                code="file_too_large", params={"limit": _megabytes(limit_bytes), "name": too_large[0].name},
-            ))
-            return False
-        return True
+        for upload in uploads:
+            if upload.size > limit_bytes:
+                self._refuse_file(upload.name, ValidationError(
+                    _("A file is larger than %(limit)s: %(name)s. Please choose a smaller file or leave it out."),
+                    code="file_too_large", params={"limit": _megabytes(limit_bytes), "name": upload.name},
+                ))
+            elif not _starts_like_accepted_type(upload):
+                self._refuse_file(upload.name, ValidationError(
+                    "%(name)s: %(reason)s", code="unsupported_file_type",
+                    params={"name": upload.name, "reason": UnsupportedFileType().message},
+                ))
+        return len(uploads) <= limit_count and not self.refused_files
 
     def sanitise_uploads(self: Any) -> bool:
-        """Decode and clean the checked files into `cleaned_files`; False (with the reason on
-        the form) when one is refused. Call only after `is_valid()`."""
+        """Decode and clean the checked files into `cleaned_files`; False (with every refused
+        file named on the form) when one is refused. Call only after `is_valid()`."""
         self.cleaned_files = []
+        self.refused_files = getattr(self, "refused_files", [])
         uploads = self.cleaned_data.get("files") or []
         keep = bool(self.cleaned_data.get("keep_metadata"))
+        cleaned: list[FileInput] = []
         for upload in uploads:
             upload.seek(0)
             try:
                 clean = sanitise_upload(upload.read(), keep_metadata=keep)
             except UnsupportedFileType as exc:
-                self.add_error("files", ValidationError(
+                self._refuse_file(upload.name, ValidationError(
                     "%(name)s: %(reason)s", code="unsupported_file_type",
                     params={"name": upload.name, "reason": exc.message},
                 ))
-                self.cleaned_files = []
-                return False
-            self.cleaned_files.append(FileInput(
+                continue
+            cleaned.append(FileInput(
                 name=safe_download_name(upload.name or "", clean.extension),
                 content=clean.content, content_type=clean.content_type,
             ))
+        if self.refused_files:
+            return False
+        self.cleaned_files = cleaned
         return True
 
     def _clean_uploads(self: Any) -> None:
         if self._check_uploads():
             self.sanitise_uploads()
+
+    @property
+    def files_to_choose_again(self: Any) -> list[str]:
+        """Names of the files that were sent with a refused form and were not refused themselves."""
+        if not self.is_bound or not self.files:
+            return []
+        refused = set(getattr(self, "refused_files", []))
+        return [upload.name for upload in self.files.getlist("files") if upload and upload.name not in refused]
 
 
 def refusal_status(form: forms.Form) -> int:
@@ -191,12 +266,19 @@ def errors_as_fields(form: forms.Form) -> dict[str, list[str]]:
 
 
 class ReportForm(UploadsMixin, forms.Form):
+    # Every hint is the field's own help_text, so a hint cannot carry over to the next field
+    # (as a template variable once did) and aria-describedby always points at the field's hint.
     incident_type = forms.ChoiceField(
         label=_("What happened?"), required=False, widget=forms.RadioSelect,
+        help_text=_("Choose what fits best. The counselling service can correct it later."),
         choices=_with_unknown(IncidentType.choices, _("I am not sure")),
     )
     description = forms.CharField(
         label=_("Please describe what happened"), max_length=DESCRIPTION_MAX, strip=True,
+        help_text=_(
+            "In your own words. You can write as much or as little as you like, in any language. "
+            "Please do not write names of other people if you do not need to."
+        ),
         widget=forms.Textarea(attrs={"rows": 10}),
         error_messages={
             "required": _("Please tell us in your own words what happened."),
@@ -208,41 +290,64 @@ class ReportForm(UploadsMixin, forms.Form):
     )
     date_known = forms.ChoiceField(
         label=_("When did it happen?"), required=False, widget=forms.RadioSelect,
+        help_text=_("The date helps us to see when incidents happen. If you are not sure, the month is enough."),
         choices=[("day", _("I know the day")), ("month", _("I know the month")), (UNKNOWN, DONT_KNOW)],
     )
     occurred_on = forms.DateField(
         label=_("Day"), required=False, input_formats=["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"],
+        help_text=format_lazy(
+            "{} {}", _("Only if you chose “I know the day”."),
+            _("If you see a plain text box, write the day like this: 2025-03-14."),
+        ),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Please enter the day as a date, for example 2025-03-14.")},
     )
-    occurred_month = forms.CharField(label=_("Month and year"), required=False, widget=MonthYearWidget)
+    occurred_month = forms.CharField(
+        label=_("Month and year"), required=False, widget=MonthYearWidget,
+        help_text=_("Only if you chose “I know the month”."),
+    )
     district = forms.ChoiceField(
         label=_("Where did it happen?"), required=False,
+        help_text=_(
+            "The district or independent city. We use it to send your report to a counselling service "
+            "nearby and for the statistics."
+        ),
         error_messages={
             "invalid_choice": _("Please choose a district from the list, “online” or “I don't know”.")
         },
     )
     area_of_life = forms.ChoiceField(
         label=_("In which area of life?"), required=False, widget=forms.RadioSelect,
+        help_text=_("For example: on the bus, at school, at work."),
         choices=_with_unknown(AreaOfLife.choices),
     )
-    place_details = forms.CharField(label=_("More about the place (optional)"), required=False, max_length=1000)
+    place_details = forms.CharField(
+        label=_("More about the place (optional)"), required=False, max_length=1000,
+        help_text=_("For example the street, the shop or the website. Only if you want to."),
+    )
     motives = forms.MultipleChoiceField(
         label=_("Why do you think it happened?"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("What do you think was behind it? You can choose several. Your feeling counts."),
         choices=_with_unknown(Motive.choices),
         error_messages={"invalid_choice": _("Please choose from the list."), "invalid_list": _("Please choose from the list.")},
     )
     role = forms.ChoiceField(
         label=_("Who are you in this?"), required=False, widget=forms.RadioSelect,
+        help_text=_("This helps the counselling service to understand your situation."),
         choices=_with_unknown(ReporterRole.choices, _("I would rather not say")),
     )
     people_affected = forms.IntegerField(
         label=_("How many people were affected? (optional)"), required=False, min_value=1, max_value=10_000,
+        help_text=_("Count yourself too, if it happened to you."),
         error_messages={"invalid": _("Please enter a number, or leave the field empty.")},
     )
-    wants_counselling = forms.BooleanField(label=_("Yes, I would like support from a counselling service"), required=False)
+    wants_counselling = forms.BooleanField(
+        label=_("Yes, I would like support from a counselling service"), required=False,
+        help_text=_("Support is free of charge and confidential. You can also decide later."),
+    )
     contact = forms.ChoiceField(
         label=_("How may the counselling service contact you?"), required=False, widget=forms.RadioSelect,
+        help_text=_("With your receipt code you can read answers on this site without giving any contact details."),
         choices=[
             ("mailbox", _("Only through the anonymous mailbox on this site (with my receipt code)")),
             ("email", _("By e-mail")),
@@ -251,16 +356,34 @@ class ReportForm(UploadsMixin, forms.Form):
     )
     contact_email = forms.EmailField(
         label=_("Your e-mail address"), required=False, max_length=254,
+        help_text=format_lazy(
+            "{} {}", _("Only if you chose “By e-mail”."),
+            _("It is stored encrypted; only the counselling service can read it."),
+        ),
         error_messages={"invalid": _("Please enter an e-mail address like name@example.org.")},
     )
-    contact_phone = forms.CharField(label=_("Your phone number"), required=False, max_length=40)
+    contact_phone = forms.CharField(
+        label=_("Your phone number"), required=False, max_length=40,
+        help_text=format_lazy(
+            "{} {}", _("Only if you chose “By phone”."),
+            _("For example 0511 123456. It is stored encrypted; only the counselling service can read it."),
+        ),
+    )
     notify_email = forms.EmailField(
         label=_("E-mail address for a short notice when there is a reply (optional)"), required=False,
         max_length=254,
+        help_text=_(
+            "We only write that there is a reply, nothing else. The address is stored encrypted and "
+            "deleted when your report is closed."
+        ),
         error_messages={"invalid": _("Please enter an e-mail address like name@example.org.")},
     )
     partner = forms.ChoiceField(
         label=_("Which organisation should receive your report?"), required=False,
+        help_text=_(
+            "We send your report to a service that covers your district and the kind of incident. You may "
+            "choose one yourself; if it does not cover your report, we choose for you."
+        ),
         error_messages={"invalid_choice": _("Please choose an organisation from the list.")},
     )
     language = forms.ChoiceField(
@@ -269,6 +392,11 @@ class ReportForm(UploadsMixin, forms.Form):
     )
     consent = forms.BooleanField(
         label=_("I agree that the counselling service may process my report, including what it says about racism or religion."),
+        help_text=_(
+            "A report about racism or antisemitism says something about origin or religion. The law protects "
+            "this information specially, so we need your consent to process it. You can delete your report at "
+            "any time with your receipt code."
+        ),
         error_messages={"required": _("Please confirm that you agree, so that we may process your report.")},
     )
     # Consent by purpose (SPEC §5.1): every purpose optional; processing for counselling is
@@ -287,10 +415,31 @@ class ReportForm(UploadsMixin, forms.Form):
     consent_publication = forms.BooleanField(
         label=_("The service may ask me to approve a short anonymised description for its public chronicle."),
         required=False)
-    keep_metadata = forms.BooleanField(label=_("Keep the original files unchanged"), required=False)
+    keep_metadata = forms.BooleanField(
+        label=_("Keep the original files unchanged"), required=False, help_text=KEEP_METADATA_HINT,
+    )
     # The form metaclass moves declared fields into base_fields, so `self.files` stays the
     # uploaded-files dict at runtime; the stubs do not model that.
     files = MultipleFileField(label=_("Photos, screenshots or documents (optional)"), required=False)  # type: ignore[assignment]
+
+    # The follow-up question each choice asks, shown right under it (reporting_forms.revealed_by).
+    REVEALS = {
+        "date_known": {"day": "reporting/_reveal_day.html", "month": "reporting/_reveal_month.html"},
+        "contact": {"email": "reporting/_reveal_email.html", "phone": "reporting/_reveal_phone.html"},
+    }
+    # The parts of the form, in order, with the fields each holds (the page's progress).
+    SECTIONS = (
+        ("what", _("What happened"), ("incident_type", "description")),
+        ("when", _("When"), ("date_known", "occurred_on", "occurred_month")),
+        ("where", _("Where"), ("district", "area_of_life", "place_details")),
+        ("why", _("Why"), ("motives",)),
+        ("who", _("Who"), ("role", "people_affected")),
+        ("evidence", _("Photos and documents"), ("files", "keep_metadata")),
+        ("contact", _("Support and contact"), ("wants_counselling", "contact", "contact_email", "contact_phone",
+                                                "notify_email")),
+        ("org", _("Counselling service"), ("partner",)),
+        ("consent", _("Your consent"), ("consent",)),
+    )
 
     def __init__(self, *args: Any, language: str = "de", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -309,12 +458,12 @@ class ReportForm(UploadsMixin, forms.Form):
         description["data-counter-label"] = _("%(remaining)s characters left")
         description["spellcheck"] = "false"  # spell checkers may send the text to third parties
         self.fields["people_affected"].widget.attrs["inputmode"] = "numeric"
-        self.fields["files"].widget.attrs["accept"] = ACCEPTED_TYPES
+        files_widget(self.fields["files"])
         for name in ("contact_email", "notify_email"):
             self.fields[name].widget.attrs["inputmode"] = "email"
         today = timezone.localdate()
         self.year_choices = [str(year) for year in range(today.year, today.year - 10, -1)]
-        self.month_choices = [f"{month:02d}" for month in range(1, 13)]
+        self.month_choices = [(f"{month:02d}", MONTHS[month]) for month in range(1, 13)]
 
     # ---- fields
 
@@ -450,6 +599,32 @@ class ReportForm(UploadsMixin, forms.Form):
         return value.split("-", 1)[0] if "-" in value else ""
 
     @property
+    def parts(self) -> list[dict[str, Any]]:
+        """The form's parts in order: key, title, number, total and whether one has an error."""
+        errors = self.errors if self.is_bound else {}
+        total = len(self.SECTIONS)
+        return [
+            {"key": key, "title": title, "number": number, "total": total,
+             "has_errors": any(name in errors for name in names)}
+            for number, (key, title, names) in enumerate(self.SECTIONS, start=1)
+        ]
+
+    @property
+    def part(self) -> dict[str, dict[str, Any]]:
+        return {entry["key"]: entry for entry in self.parts}
+
+    def question_for(self, name: str) -> str:
+        """The question an error belongs to, as the error summary names it."""
+        if name not in self.fields:
+            return ""
+        label = str(self.fields[name].label or "")
+        parent = {"occurred_on": "date_known", "occurred_month": "date_known",
+                  "contact_email": "contact", "contact_phone": "contact"}.get(name)
+        if parent:
+            return f"{self.fields[parent].label} – {label}"
+        return label
+
+    @property
     def had_files(self) -> bool:
         # `files` is the uploaded-files dict at runtime (see the `files` field above).
         uploads = cast("MultiValueDict[str, UploadedFile]", self.files)
@@ -459,6 +634,7 @@ class ReportForm(UploadsMixin, forms.Form):
 class ReceiptForm(forms.Form):
     receipt = forms.CharField(
         label=_("Your receipt code"), strip=True,
+        help_text=_("It looks like XXXX-XXXX-XXXX-XXXX. Capital or small letters and dashes do not matter."),
         error_messages={"required": _("Please enter your receipt code.")},
     )
 
@@ -471,6 +647,7 @@ class ReceiptForm(forms.Form):
 class ReplyForm(ReceiptForm):
     body = forms.CharField(
         label=_("Your message"), max_length=MESSAGE_MAX, strip=True, widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Only the counselling service that has your report can read it."),
         error_messages={
             "required": _("Please write your message first."),
             "max_length": _("Please shorten your message to at most %(limit_value)d characters (it has %(show_value)d)."),
@@ -479,7 +656,9 @@ class ReplyForm(ReceiptForm):
 
 
 class FollowupFilesForm(UploadsMixin, ReceiptForm):
-    keep_metadata = forms.BooleanField(label=_("Keep the original files unchanged"), required=False)
+    keep_metadata = forms.BooleanField(
+        label=_("Keep the original files unchanged"), required=False, help_text=KEEP_METADATA_HINT,
+    )
     # Declared field, moved to base_fields by the form metaclass (see ReportForm.files).
     files = MultipleFileField(  # type: ignore[assignment]
         label=_("Photos, screenshots or documents"),
@@ -488,7 +667,7 @@ class FollowupFilesForm(UploadsMixin, ReceiptForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["files"].widget.attrs["accept"] = ACCEPTED_TYPES
+        files_widget(self.fields["files"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -444,3 +444,39 @@ class OutcomeQuestion(models.Model):
 
     def __str__(self) -> str:
         return f"outcome question {self.pk}"
+class HelpService(models.Model):
+    """One entry of the directory of further help on the reporter's help page (SPEC §4.0).
+
+    The coordinator keeps it (staff page "Help directory"), so a changed number needs no code
+    change. Public contact details of services only: nothing about reporters.
+    """
+
+    class Kind(models.TextChoices):
+        EMERGENCY = "emergency", _("Emergency numbers")
+        VIOLENCE_COUNSELLING = "violence_counselling", _(
+            "Counselling for people affected by right-wing, racist and antisemitic violence"
+        )
+        ANTI_DISCRIMINATION = "anti_discrimination", _("Anti-discrimination counselling")
+        VICTIM_SUPPORT = "victim_support", _("Victim support")
+        PHONE_COUNSELLING = "phone_counselling", _("Someone to talk to, day and night")
+        MIGRATION = "migration", _("Migration and refugee counselling")
+        OTHER = "other", _("Other help")
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    description = models.CharField(max_length=300, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    web = models.URLField(max_length=300, blank=True)
+    # Language codes (REPORTER_LANGUAGES) the service answers in; empty when unknown.
+    languages = models.JSONField(default=list, blank=True)
+    # In words: "Lower Saxony", "nationwide", "Hannover region" …
+    region = models.CharField(max_length=100, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    is_demo = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name

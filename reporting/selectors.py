@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from reporting import crypto, places
-from reporting.models import Message, Organisation
+from reporting.models import HelpService, Message, Organisation
 from reporting.services import ReporterAccess, attachment_meta, message_text, report_decrypt
 from reporting.taxonomy import CaseStatus, Motive
 
@@ -150,3 +153,52 @@ def organisation_key_status(organisation: Organisation) -> OrgKeyStatus:
         suspended=key.suspended_at is not None,
         needs_recovery_code=not organisation.recovery_public_key,
     )
+
+
+def _language_names(codes: list[str]) -> str:
+    names = []
+    for code in codes:
+        try:
+            names.append(str(get_language_info(code)["name_local"]))
+        except KeyError:
+            continue
+    return _join(names)
+
+
+@dataclass(frozen=True)
+class HelpEntry:
+    name: str
+    description: str
+    phone: str
+    phone_link: str  # for tel: links, digits and a leading + only
+    web: str
+    languages: str  # in their own names: "Deutsch, العربيّة"
+    region: str
+
+
+def _help_entry(service: HelpService) -> HelpEntry:
+    return HelpEntry(
+        name=service.name, description=service.description, phone=service.phone,
+        phone_link=re.sub(r"[^0-9+]", "", service.phone), web=service.web,
+        languages=_language_names(list(service.languages)), region=service.region,
+    )
+
+
+def help_page_view() -> dict[str, Any]:
+    """What the help page shows (SPEC §4.0): the emergency numbers and the coordinator's
+    directory of further help, grouped by kind, and the partner organisations' public contacts."""
+    services = list(HelpService.objects.all())
+    emergency = [_help_entry(s) for s in services if s.kind == HelpService.Kind.EMERGENCY]
+    groups = []
+    for kind in HelpService.Kind:
+        if kind == HelpService.Kind.EMERGENCY:
+            continue
+        entries = [_help_entry(s) for s in services if s.kind == kind]
+        if entries:
+            groups.append({"kind": kind.value, "title": str(kind.label), "entries": entries})
+    partners = [
+        {"name": entry.name, "coverage": entry.coverage_text, "contact": entry.public_contact,
+         "languages": _language_names(entry.languages)}
+        for entry in partner_directory() if entry.public_contact
+    ]
+    return {"emergency": emergency, "help_groups": groups, "partners": partners}

@@ -17,4 +17,5 @@ urlpatterns = [
     path("followup/outcome/", views_choices.followup_outcome, name="followup_outcome"),
     path("privacy/", views.privacy, name="privacy"),
     path("help/", views.help_now, name="help"),
+    path("safety/", views.safety, name="safety"),
 ]

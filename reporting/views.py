@@ -8,19 +8,24 @@ each answer marked `Cache-Control: no-store`. Nothing here logs request data.
 
 from __future__ import annotations
 
+import base64
 import logging
+import re
+import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
-from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from meldestelle.ratelimit import request_client
-from reporting import abuse
+from reporting import abuse, crypto
 from reporting.forms import (
     FollowupFilesForm,
     ReceiptForm,
@@ -28,7 +33,7 @@ from reporting.forms import (
     ReportForm,
     refusal_status,
 )
-from reporting.selectors import reporter_case_view
+from reporting.selectors import help_page_view, reporter_case_view
 from reporting.services import (
     ReporterAccess,
     ServiceError,
@@ -62,7 +67,11 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 def help_now(request: HttpRequest) -> HttpResponse:
-    return render(request, "reporting/help.html")
+    return render(request, "reporting/help.html", help_page_view())
+
+
+def safety(request: HttpRequest) -> HttpResponse:
+    return render(request, "reporting/safety.html")
 
 
 # --------------------------------------------------------------------------------------------
@@ -90,13 +99,13 @@ def _render_form(
         "difficulty": abuse.pow_difficulty(),
         "notice": notice,
         "honeypot_field": abuse.HONEYPOT_FIELD,
+        # Each message names its question: Django's "Ensure this value is greater than or equal
+        # to 1" alone does not say which answer it is about.
         "error_summary": [
-            (_error_anchor(form, name), message)
+            (_error_anchor(form, name), form.question_for(name), message)
             for name, messages in (form.errors.items() if form.is_bound else [])
             for message in messages
         ],
-        "max_files": settings.REPORT_MAX_FILES,
-        "max_file_mb": settings.REPORT_MAX_FILE_BYTES // (1024 * 1024),
     }
     return _form_page(request, "reporting/report.html", context, status=status)
 
@@ -195,15 +204,65 @@ def _case_page(
         "notice": notice,
         "reply_form": reply_form or ReplyForm(initial={"receipt": receipt}),
         "files_form": files_form or FollowupFilesForm(initial={"receipt": receipt}),
-        "max_files": settings.REPORT_MAX_FILES,
-        "max_file_mb": settings.REPORT_MAX_FILE_BYTES // (1024 * 1024),
     }
     return _form_page(request, "reporting/followup.html", context, status=status)
+
+
+# Post/redirect/get: after a message or files are sent, the answer is a redirect to a GET page,
+# so reloading it cannot send them again. The receipt code must reach that page without being
+# stored readable: it waits in the cache for two minutes at most, encrypted under a fresh key
+# that only the redirect address holds, and the first request deletes it.
+RESUME_SECONDS = 120
+
+
+def followup_resume_store(receipt: str, done: str) -> str:
+    """The address of the follow-up page that opens once for `receipt` and says what was `done`."""
+    token = secrets.token_hex(16)
+    key = crypto.new_key()
+    sealed = crypto.encrypt(key, receipt.encode(), case_id=token, purpose="followup-resume")
+    cache.set(f"followup-resume:{token}", sealed, RESUME_SECONDS)
+    resume = f"{token}.{base64.urlsafe_b64encode(key).decode().rstrip('=')}"
+    return f"{reverse('reporting:followup')}?{urlencode({'resume': resume, 'done': done})}"
+
+
+def _followup_resume_take(value: str) -> str | None:
+    """The receipt code behind a resume address, once; None when used, expired or altered."""
+    token, _dot, encoded = value.partition(".")
+    if not re.fullmatch(r"[0-9a-f]{32}", token) or not encoded:
+        return None
+    sealed = cache.get(f"followup-resume:{token}")
+    cache.delete(f"followup-resume:{token}")
+    if sealed is None:
+        return None
+    try:
+        key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        return crypto.decrypt(key, sealed, case_id=token, purpose="followup-resume").decode()
+    except (ValueError, crypto.CryptoError):
+        return None
+
+
+def _followup_resumed(request: HttpRequest) -> HttpResponse:
+    receipt = _followup_resume_take(request.GET.get("resume", ""))
+    if receipt is None:
+        return _enter_code(request, ReceiptForm(), notice=_(
+            "For your safety this page opens only once. Please enter your receipt code again to see your report."
+        ))
+    access = _open(request, receipt)
+    if isinstance(access, HttpResponse):
+        return access
+    done = request.GET.get("done")
+    notice = {
+        "reply": _("Your message has been sent."),
+        "files": _("Your files have been added."),
+    }.get(done or "", "")
+    return _case_page(request, access, receipt, notice=notice)
 
 
 @require_http_methods(["GET", "POST"])
 def followup(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
+        if request.GET.get("resume"):
+            return _followup_resumed(request)
         return _enter_code(request, ReceiptForm())
     form = ReceiptForm(request.POST)
     if not form.is_valid():
@@ -224,7 +283,7 @@ def followup_reply(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _case_page(request, access, receipt, status=400, reply_form=form)
     message_post(case=access.case, case_key=access.case_key, body=form.cleaned_data["body"], actor=None)
-    return _case_page(request, access, receipt, notice=_("Your message has been sent."))
+    return _no_store(HttpResponseRedirect(followup_resume_store(receipt, "reply"), status=303))
 
 
 @require_POST
@@ -239,7 +298,7 @@ def followup_files(request: HttpRequest) -> HttpResponse:
         return _case_page(request, access, receipt, status=refusal_status(form), files_form=form)
     for item in form.cleaned_files:
         attachment_add(case=access.case, case_key=access.case_key, item=item, actor=None)
-    return _case_page(request, access, receipt, notice=_("Your files have been added."))
+    return _no_store(HttpResponseRedirect(followup_resume_store(receipt, "files"), status=303))
 
 
 @require_POST

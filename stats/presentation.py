@@ -44,6 +44,8 @@ PAGE_ORDER = (
     "region", "channel",
 )
 BAR_AREA = 250  # SVG units of the longest bar
+CHART_WIDTH = 560  # the bar chart's view box (templates/stats/_table.html)
+BAR_OFFSET = 250  # where the bars start, from the label's edge
 # The short form of a suppressed cell in tables and charts; explained by a legend on the page
 # and followed by suppressed_text() for screen readers.
 SUPPRESSED_MARK = "•"
@@ -92,6 +94,17 @@ class Row:
     suppressed: bool
     bar: int = 0
     y: int = 0
+
+    # Right to left (Arabic, Farsi) the chart is mirrored: labels at the right edge running
+    # left, bars growing left from the middle, the value left of the bar; every label stays
+    # inside the view box.
+    @property
+    def mirrored_bar_x(self) -> int:
+        return CHART_WIDTH - BAR_OFFSET - self.bar
+
+    @property
+    def mirrored_value_x(self) -> int:
+        return CHART_WIDTH - BAR_OFFSET - self.bar - 6
 
 
 @dataclass

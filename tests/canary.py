@@ -243,10 +243,12 @@ def journey_until_deletion(make_org: Any, make_member: Any, on_commit: Callable[
     assert case.organisation == home.organisation
     assert case.attachments.count() == 2
 
-    # 2. The reporter writes through the follow-up API.
+    # 2. The reporter writes through the follow-up page (post/redirect/get: the code waits,
+    #    encrypted, for the page after it) and reads that page.
     with on_commit(execute=True):
-        response = post_json(reporter, "/api/v1/followup/messages/", {"receipt": code, "body": marked["message"]})
-    assert response.status_code == 201, response.content
+        response = reporter.post("/de/followup/reply/", {"receipt": code, "body": marked["message"]}, follow=True)
+    assert response.redirect_chain[0][1] == 303 and response.status_code == 200, response.content[:300]
+    assert marked["message"] in response.content.decode()
 
     # 3. A counsellor logs in (password + TOTP), reads, replies, notes, downloads, transfers.
     staff = staff_login(counsellor, marked)

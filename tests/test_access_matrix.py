@@ -32,7 +32,13 @@ from drf_spectacular.generators import SchemaGenerator
 from counselling.models import Membership
 from counselling.replies import reply_template_save
 from reporting import crypto
-from reporting.services import FileInput, ReportInput, case_transfer, report_submit
+from reporting.services import (
+    FileInput,
+    ReportInput,
+    case_transfer,
+    help_service_save,
+    report_submit,
+)
 from stats.services import classification_save, statistics_publish
 from tests.helpers import PASSWORD, case_state, png_bytes, totp_code, url_patterns
 
@@ -62,6 +68,8 @@ LOGIN = "302 /staff/login/"
 CASE_PAGE = "302 /staff/cases/*"
 INBOX = "302 /staff/"
 ADMIN = "302 /staff/admin/"
+HELP_DIRECTORY = "302 /staff/help-directory/"
+FOLLOWUP_AFTER_SENDING = "303 /de/followup/"
 Expected = int | str | tuple[int | str, ...]
 
 
@@ -148,7 +156,7 @@ POST_ONLY_PAGE = everyone(405)  # require_POST answers before anything else
 
 TABLE: list[Row] = [
     # ---------------------------------------------------------------- site, schema, operator
-    Row("/", "GET", everyone("302 /de/")),
+    Row("/", "GET", everyone("302 /en/")),  # the browser's language (every client here asks for English)
     Row("/healthz", "GET", everyone(200)),
     Row("/api/schema/", "GET", everyone(200)),
     Row("/operator/", "GET", roles("302 /operator/login/", superuser=200)),
@@ -158,13 +166,15 @@ TABLE: list[Row] = [
     Row("/de/report/", "POST", everyone(400)),
     Row("/de/privacy/", "GET", everyone(200)),
     Row("/de/help/", "GET", everyone(200)),
+    Row("/de/safety/", "GET", everyone(200)),
     Row("/de/followup/", "GET", everyone(200)),
     Row("/de/followup/", "POST", receipt_holders(200, 400), receipt=True,
         must_show=(("reporter_a", MARKER_A), ("reporter_b", MARKER_B))),
     Row("/de/followup/reply/", "POST", receipt_holders(400, 400), receipt=True,
         must_show=(("reporter_a", MARKER_A),)),
-    Row("/de/followup/reply/", "POST", receipt_holders(200, 400), receipt=True, body={"body": "matrix reply"},
-        must_show=(("reporter_a", MARKER_A), ("reporter_b", MARKER_B))),
+    # Sent: post/redirect/get to the follow-up page that opens once (tests/reporting/test_followup.py).
+    Row("/de/followup/reply/", "POST", receipt_holders(FOLLOWUP_AFTER_SENDING, 400), receipt=True,
+        body={"body": "matrix reply"}),
     Row("/de/followup/files/", "POST", receipt_holders(400, 400), receipt=True),
     Row("/de/followup/delete/", "POST", receipt_holders(200, 400), receipt=True),  # asks to confirm
     # The reporter's choices (SPEC §5.1): no summary or question is waiting for case A or B.
@@ -204,6 +214,11 @@ TABLE: list[Row] = [
     Row("/staff/notifications/", "GET", members(200)),
     Row("/staff/notifications/", "POST", members(200)),  # no choice made: shown again
     Row("/staff/", "GET", all_staff(200)),
+    Row("/staff/help-directory/", "GET", staff_page(coordinator=200)),
+    Row("/staff/help-directory/", "POST", staff_page(coordinator=400)),  # empty form: shown again
+    Row("/staff/help-directory/<int:service_id>/", "GET", staff_page(coordinator=200)),
+    Row("/staff/help-directory/<int:service_id>/", "POST", staff_page(coordinator=400)),
+    Row("/staff/help-directory/<int:service_id>/delete/", "POST", staff_page(coordinator=HELP_DIRECTORY), last=True),
     Row("/staff/audit/", "GET", staff_page(partner_admin_a=200, coordinator=200)),
     Row("/staff/cases/new/", "GET", staff_page(counsellor_a=200, counsellor_b=200, partner_admin_a=200,
                                                 copy_holder=200)),
@@ -379,6 +394,7 @@ class World:
     case_a: Any
     case_c: Any
     attachment_uuid: str
+    help_service: int
     member_own: int  # a counsellor of organisation A (victim of the admin actions)
     member_foreign: int  # a counsellor of organisation B
     template_own: int  # a reply template of organisation A
@@ -444,6 +460,7 @@ def world(make_org: Any, make_member: Any, submit: Any, settings: Any) -> World:
         clients=clients, fresh={role: fresh_client(role) for role in ROLES},
         receipts={"reporter_a": a.receipt_code, "reporter_b": b.receipt_code},
         case_a=a.case, case_c=c.case, attachment_uuid=a.case.attachments.get().uuid.hex,
+        help_service=help_service_save(actor=None, name="Matrix help", kind="other").pk,
         member_own=make_member(org_a_, username="m-victim-a").membership.pk,
         member_foreign=make_member(org_b_, username="m-other-b").membership.pk,
         template_own=reply_template_save(actor=None, organisation=org_a_.organisation, kind="first_answer",
@@ -458,7 +475,8 @@ def world(make_org: Any, make_member: Any, submit: Any, settings: Any) -> World:
 
 def _variants(row: Row, world: World) -> list[tuple[str, dict[str, Any], dict[str, Expected]]]:
     """(label, URL parameters, expected answers) for each object the row is checked with."""
-    base = {"year": YEAR, "version": 1, "attachment_uuid": world.attachment_uuid, "network": "rias"}
+    base = {"year": YEAR, "version": 1, "attachment_uuid": world.attachment_uuid, "network": "rias",
+            "service_id": world.help_service}
     if "<int:case_id>" in row.route:
         return [("case A", {**base, "case_id": world.case_a.pk}, row.expect),
                 ("case C", {**base, "case_id": world.case_c.pk}, _case_c(row))]

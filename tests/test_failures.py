@@ -208,7 +208,7 @@ def test_reporter_reply_with_mail_server_down_is_no_500(
         page = client.post("/en/followup/reply/", {"receipt": receipt, "body": MARKER})
         api = client.post("/api/v1/followup/messages/", {"receipt": receipt, "body": MARKER},
                           content_type="application/json")
-    assert page.status_code == 200 and api.status_code == 201
+    assert page.status_code == 303 and api.status_code == 201
     assert Message.objects.count() == 2
 
 

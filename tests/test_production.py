@@ -232,7 +232,6 @@ def read_mail(folder: Path) -> list[str]:
 def test_production_configuration_two_web_processes_and_a_redis_task_cluster(
     tmp_path: Path, postgres_database: str, redis_url: str
 ) -> None:
-    started = time.monotonic()
     env = production_env(tmp_path, postgres_database, redis_url)
     manage(env, "migrate", "--noinput")
     # CompressedStaticFilesStorage (no manifest) needs no collectstatic for the API and health
@@ -333,4 +332,3 @@ def test_production_configuration_two_web_processes_and_a_redis_task_cluster(
             if process.process.poll() is None:
                 process.process.kill()
                 process.process.wait()
-    assert time.monotonic() - started < 60

@@ -9,10 +9,20 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-def test_root_redirects_to_german(client: Any) -> None:
-    response = client.get("/")
+@pytest.mark.parametrize(("accept", "landing"), [
+    ("tr-TR,tr;q=0.9,en;q=0.5", "/tr/"),
+    ("ar", "/ar/"),
+    ("fa-IR", "/fa/"),
+    ("fr-FR,fr;q=0.9", "/de/"),  # none of the seven: German
+    ("", "/de/"),
+])
+def test_root_follows_the_browsers_language(accept: str, landing: str) -> None:
+    from django.test import Client
+
+    response = Client(HTTP_ACCEPT_LANGUAGE=accept).get("/")
     assert response.status_code == 302
-    assert response["Location"] == "/de/"
+    assert response["Location"] == landing
+    assert "Accept-Language" in response["Vary"]
 
 
 @pytest.mark.parametrize("code", ["de", "en", "ar", "tr", "uk", "ru", "fa"])

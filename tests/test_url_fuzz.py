@@ -18,7 +18,7 @@ from django.test import Client
 
 from counselling.models import Membership
 from counselling.replies import reply_template_save
-from reporting.services import FileInput
+from reporting.services import FileInput, help_service_save
 from stats.services import classification_save, statistics_publish
 from tests.helpers import logged_in, url_patterns
 
@@ -64,6 +64,7 @@ def world(make_org: Any, make_member: Any, submit: Any) -> dict[str, Any]:
         "object_id": counsellor.membership.user.pk, "id": counsellor.membership.user.pk,
         "pk": counsellor.totp_device.pk, "content_type_id": 1, "app_label": "auth", "url": "auth/",
         "network": "rias",
+        "service_id": help_service_save(actor=None, name="Fuzz help", kind="other").pk,
     }
     return {"baseline": baseline, "clients": {
         "anonymous": lambda: Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False),

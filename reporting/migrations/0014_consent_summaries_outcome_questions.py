@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reporting', '0010_org_key_epochs'),
+        ('reporting', '0013_help_service'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -28,6 +28,7 @@ from reporting.services.conversation import (
     report_decrypt,
     reporter_open,
 )
+from reporting.services.help import help_service_delete, help_service_save
 from reporting.services.keys import (
     KeyMismatch,
     KeyUnverified,
@@ -57,6 +58,8 @@ from reporting.services.submission import (
 )
 
 __all__ = [
+    "help_service_delete",
+    "help_service_save",
     "CaseKeys",
     "FileInput",
     "KeyMismatch",

@@ -10,6 +10,15 @@
  *    neither validated nor sent.
  * 3. District filter: <input type="search" hidden data-filter-for="id_district"
  *    data-count-label="%(count)s matching"> before the <select>. Typing narrows the list.
+ * 4. Error summary: an element with data-focus-on-load gets the focus, so keyboard and screen
+ *    reader users start at the list of answers to look at again.
+ * 5. Files: <input type="file" data-file-check data-max-bytes data-max-files data-msg-…> and
+ *    <div data-file-list-for="id"> list each chosen file with its own state as soon as it is
+ *    chosen: type (by its first bytes, as the server decides) and size. A refused file can be
+ *    left out with one button; the form is not sent while one is still chosen.
+ * 6. Progress: <div data-form-progress data-label="Part %(number)s of %(total)s: %(title)s">
+ *    shows, while the form is long, which part the person is in (sections with data-part).
+ * 7. After sending on the follow-up page, the one-time address is removed from the address bar.
  */
 (function () {
   "use strict";
@@ -243,6 +252,254 @@
     }
   }
 
+  /* ---------- 4. error summary ---------- */
+  function focusSummary() {
+    var summary = document.querySelector("[data-focus-on-load]");
+    if (summary) {
+      summary.focus();
+    }
+  }
+
+  /* ---------- 5. files ---------- */
+  var ACCEPTED = ["image/jpeg", "image/png", "image/webp", "application/pdf"];
+
+  function sniff(bytes) {
+    function starts(list) {
+      for (var i = 0; i < list.length; i++) {
+        if (bytes[i] !== list[i]) {
+          return false;
+        }
+      }
+      return bytes.length >= list.length;
+    }
+    if (starts([0xff, 0xd8, 0xff])) {
+      return "image/jpeg";
+    }
+    if (starts([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) {
+      return "image/png";
+    }
+    if (starts([0x52, 0x49, 0x46, 0x46]) && bytes.length >= 12 &&
+        bytes[8] === 0x57 && bytes[9] === 0x45 && bytes[10] === 0x42 && bytes[11] === 0x50) {
+      return "image/webp";
+    }
+    if (starts([0x25, 0x50, 0x44, 0x46, 0x2d])) {
+      return "application/pdf";
+    }
+    return null;
+  }
+
+  function fileType(file) {
+    /* The first bytes decide, as on the server; the browser's guess only when they cannot be read. */
+    if (!file.slice || !window.Blob || !window.Blob.prototype.arrayBuffer) {
+      return Promise.resolve(ACCEPTED.indexOf(file.type) >= 0 ? file.type : null);
+    }
+    return file.slice(0, 16).arrayBuffer().then(function (buffer) {
+      return sniff(new Uint8Array(buffer));
+    }, function () {
+      return null;
+    });
+  }
+
+  function setUpFileCheck(input) {
+    var list = document.querySelector('[data-file-list-for="' + input.id + '"]');
+    if (!list || !window.Promise) {
+      return;
+    }
+    var maxBytes = parseInt(input.getAttribute("data-max-bytes"), 10) || 0;
+    var maxFiles = parseInt(input.getAttribute("data-max-files"), 10) || 0;
+    var leaveOutLabel = input.getAttribute("data-msg-leave-out") || "";
+    var form = input.form;
+    var problems = 0;
+    list.id = list.id || uniqueId("file-list");
+    list.setAttribute("aria-live", "polite");
+    addDescribedBy(input, list.id);
+
+    function message(name, key) {
+      return fill(input.getAttribute("data-msg-" + key) || "", "name", name);
+    }
+
+    function leaveOut(index) {
+      if (!window.DataTransfer) {
+        return;
+      }
+      var keep = new DataTransfer();
+      for (var i = 0; i < input.files.length; i++) {
+        if (i !== index) {
+          keep.items.add(input.files[i]);
+        }
+      }
+      input.files = keep.files;
+      check();
+      input.focus();
+    }
+
+    function check() {
+      var files = Array.prototype.slice.call(input.files || []);
+      return Promise.all(files.map(fileType)).then(function (types) {
+        list.textContent = "";
+        problems = 0;
+        if (!files.length) {
+          return;
+        }
+        var title = document.createElement("p");
+        title.className = "kern-body file-list__title";
+        title.textContent = input.getAttribute("data-msg-list") || "";
+        list.appendChild(title);
+        var items = document.createElement("ul");
+        items.className = "file-list__items";
+        if (maxFiles && files.length > maxFiles) {
+          problems += 1;
+          var many = document.createElement("li");
+          many.className = "file-state file-state--error";
+          many.textContent = input.getAttribute("data-msg-too-many") || "";
+          items.appendChild(many);
+        }
+        files.forEach(function (file, index) {
+          var item = document.createElement("li");
+          var text = document.createElement("span");
+          var bad = "";
+          if (maxBytes && file.size > maxBytes) {
+            bad = message(file.name, "too-large");
+          } else if (!types[index]) {
+            bad = message(file.name, "wrong-type");
+          }
+          item.className = "file-state " + (bad ? "file-state--error" : "file-state--ok");
+          item.setAttribute("data-file-state", bad ? "error" : "ok");
+          text.textContent = bad || message(file.name, "ok");
+          item.appendChild(text);
+          if (bad) {
+            problems += 1;
+            if (window.DataTransfer && leaveOutLabel) {
+              var button = document.createElement("button");
+              button.type = "button";
+              button.className = "kern-btn kern-btn--tertiary file-state__leave-out";
+              button.textContent = fill(leaveOutLabel, "name", file.name);
+              button.addEventListener("click", function () {
+                leaveOut(index);
+              });
+              item.appendChild(document.createTextNode(" "));
+              item.appendChild(button);
+            }
+          }
+          items.appendChild(item);
+        });
+        list.appendChild(items);
+        list.classList.toggle("file-list--error", problems > 0);
+      });
+    }
+
+    input.addEventListener("change", check);
+    if (form) {
+      form.addEventListener("submit", function (event) {
+        if (problems > 0) {
+          event.preventDefault();
+          var blocked = input.getAttribute("data-msg-blocked");
+          if (blocked && !list.querySelector(".file-list__blocked")) {
+            var note = document.createElement("p");
+            note.className = "kern-error file-list__blocked";
+            note.textContent = blocked;
+            list.insertBefore(note, list.firstChild);
+          }
+          input.focus();
+        }
+      });
+    }
+    check();
+  }
+
+  /* ---------- 6. progress through the parts of a long form ---------- */
+  function setUpProgress(box) {
+    var parts = Array.prototype.slice.call(document.querySelectorAll("[data-part]"));
+    var text = box.querySelector("[data-progress-text]");
+    var bar = box.querySelector("[data-progress-bar]");
+    var label = box.getAttribute("data-label") || "";
+    if (!parts.length || !text) {
+      return;
+    }
+    var current = -1;
+
+    function answered(part) {
+      var controls = part.querySelectorAll("input, select, textarea");
+      for (var i = 0; i < controls.length; i++) {
+        var control = controls[i];
+        if (control.disabled || control.type === "hidden") {
+          continue;
+        }
+        if (control.type === "radio" || control.type === "checkbox") {
+          if (control.checked) {
+            return true;
+          }
+        } else if (control.type === "file") {
+          if (control.files && control.files.length) {
+            return true;
+          }
+        } else if (control.value && control.tagName !== "SELECT") {
+          return true;
+        } else if (control.tagName === "SELECT" && control.selectedIndex > 0) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    function show(index) {
+      if (index === current || index < 0) {
+        return;
+      }
+      current = index;
+      var part = parts[index];
+      text.textContent = fill(fill(fill(label, "number", index + 1), "total", parts.length),
+        "title", part.getAttribute("data-part-title") || "");
+      if (bar) {
+        bar.style.width = Math.round(((index + 1) / parts.length) * 100) + "%";
+      }
+    }
+
+    function marks() {
+      parts.forEach(function (part) {
+        var link = document.querySelector('[data-part-link="' + part.getAttribute("data-part") + '"]');
+        if (link) {
+          link.classList.toggle("form-parts__item--answered", answered(part));
+        }
+      });
+    }
+
+    function fromScroll() {
+      var line = window.innerHeight * 0.35;
+      var index = 0;
+      for (var i = 0; i < parts.length; i++) {
+        if (parts[i].getBoundingClientRect().top <= line) {
+          index = i;
+        }
+      }
+      show(index);
+    }
+
+    var pending = false;
+    window.addEventListener("scroll", function () {
+      if (!pending) {
+        pending = true;
+        window.requestAnimationFrame(function () {
+          pending = false;
+          fromScroll();
+        });
+      }
+    }, { passive: true });
+    document.addEventListener("focusin", function (event) {
+      var part = event.target.closest ? event.target.closest("[data-part]") : null;
+      if (part) {
+        show(parts.indexOf(part));
+      }
+    });
+    var form = parts[0].closest("form");
+    if (form) {
+      form.addEventListener("change", marks);
+    }
+    box.hidden = false;
+    fromScroll();
+    marks();
+  }
+
   var areas = document.querySelectorAll("textarea[data-maxlength]");
   for (var a = 0; a < areas.length; a++) {
     setUpCounter(areas[a]);
@@ -251,5 +508,19 @@
   var boxes = document.querySelectorAll("input[data-filter-for]");
   for (var b = 0; b < boxes.length; b++) {
     setUpFilter(boxes[b]);
+  }
+  var fileInputs = document.querySelectorAll("input[type=file][data-file-check]");
+  for (var f = 0; f < fileInputs.length; f++) {
+    setUpFileCheck(fileInputs[f]);
+  }
+  var progress = document.querySelector("[data-form-progress]");
+  if (progress) {
+    setUpProgress(progress);
+  }
+  focusSummary();
+  /* The follow-up page after sending opens only once (post/redirect/get): its address is
+   * useless afterwards, so it is not kept in the address bar either. */
+  if (window.history && history.replaceState && /[?&]resume=/.test(window.location.search)) {
+    history.replaceState(null, "", window.location.pathname);
   }
 })();

@@ -1,8 +1,13 @@
 /*
  * "Leave this page quickly".
  * Without JavaScript the button is an ordinary link to a neutral site. With it, leaving also
- * blanks the page first and replaces the history entry, so Back does not lead straight here.
+ * blanks the page first and replaces the history entry, so Back does not lead here.
  * Pressing Escape twice within one second does the same.
+ *
+ * So that Back does not lead to an earlier page of this site either, links between the
+ * reporter's pages replace the current history entry instead of adding one: however many pages
+ * a person opened, the visit takes one entry, and leaving replaces that one. (A sent form adds
+ * an entry, as browsers do for every POST; its answer is never cached.)
  */
 (function () {
   "use strict";
@@ -48,6 +53,27 @@
     } else {
       lastEscape = now;
     }
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.defaultPrevented || event.button > 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
+      return;
+    }
+    var link = event.target.closest ? event.target.closest("a[href]") : null;
+    if (!link || link === button || link.target || link.hasAttribute("download")) {
+      return;
+    }
+    var url;
+    try {
+      url = new URL(link.href, window.location.href);
+    } catch (ignored) {
+      return;
+    }
+    if (url.origin !== window.location.origin || (url.pathname === window.location.pathname && url.hash)) {
+      return; /* another site, or a jump within this page */
+    }
+    event.preventDefault();
+    window.location.replace(url.href);
   });
 
   var hint = button.querySelector("[data-leave-hint]");

@@ -12,16 +12,19 @@ import pytest
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-REPORTER_PAGES = ["", "report/", "followup/", "privacy/", "help/"]
+REPORTER_PAGES = ["", "report/", "followup/", "privacy/", "help/", "safety/"]
 
 
 @pytest.fixture
 def published_year(db: None) -> int:
+    from counselling.demo import load_demo_help
     from reporting.services import organisation_create
     from stats.demo import load_demo_statistics
     from stats.models import Publication
 
-    organisation_create(actor=None, slug="landesstelle", name="Landesstelle", is_fallback=True)
+    organisation_create(actor=None, slug="landesstelle", name="Landesstelle", is_fallback=True,
+                        public_contact="beratung@example.org, 0511 000 0000")
+    load_demo_help()  # the help page with its directory
     load_demo_statistics()
     return Publication.objects.order_by("-year").values_list("year", flat=True).first()
 
@@ -49,7 +52,7 @@ def _serious_violations(page: Any) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("language", ["de", "ar"])
+@pytest.mark.parametrize("language", ["de", "ar", "fa"])
 def test_reporter_pages_have_no_serious_violations(live_server: Any, axe_page: Any, published_year: int, language: str) -> None:
     problems = {}
     for path in REPORTER_PAGES:
@@ -63,6 +66,15 @@ def test_reporter_pages_have_no_serious_violations(live_server: Any, axe_page: A
     found = _serious_violations(axe_page)
     if found:
         problems["report-with-errors"] = found
+    # Files chosen with problems: the list of files with their states (enhance.js).
+    axe_page.set_input_files("#id_files", [
+        {"name": "notes.docx", "mimeType": "application/octet-stream", "buffer": b"PK\x03\x04 not a photo"},
+        {"name": "photo.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n" + bytes(32)},
+    ])
+    axe_page.locator("[data-file-state=error]").wait_for()
+    found = _serious_violations(axe_page)
+    if found:
+        problems["report-with-file-states"] = found
     assert problems == {}
 
 

@@ -28,6 +28,7 @@ from privacy import registry
 from privacy.inventory import Granularity, Kind
 from privacy.stores import CACHE, COOKIES, QUEUE, SESSION
 from reporting import abuse
+from reporting.views import followup_resume_store
 from tests.canary import Journey, journey_deletion, journey_until_deletion, markers_in
 
 pytestmark = pytest.mark.django_db
@@ -130,8 +131,8 @@ def _unmet_cache_patterns(keys: list[str]) -> set[str]:
 
 
 def _what_the_journey_does_not_do(journey: Journey, settings: Any) -> None:
-    """A wrong receipt code, a failed staff login and a used proof-of-work challenge: the rest
-    of what the cache holds."""
+    """A wrong receipt code, a failed staff login, a used proof-of-work challenge and a redirect
+    after sending that was not followed: the rest of what the cache holds."""
     response = journey.reporter.post("/api/v1/followup/", {"receipt": "0000-0000-0000-0000"},
                                      content_type="application/json")
     assert response.status_code == 404
@@ -140,6 +141,9 @@ def _what_the_journey_does_not_do(journey: Journey, settings: Any) -> None:
     assert response.status_code in (400, 401, 403)
     settings.REPORT_POW_DIFFICULTY = 1
     assert abuse.pow_consume(abuse.challenge_issue())
+    # A message sent on the follow-up page whose redirect was never followed: the code waits,
+    # encrypted, in the cache (the journey's own reporter followed its redirect at once).
+    followup_resume_store(journey.code, "reply")
 
 
 def _undeclared_tasks() -> list[str]:

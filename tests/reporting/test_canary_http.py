@@ -72,8 +72,8 @@ def test_report_through_the_page_leaves_no_trace(
         ), **headers)
         assert response.status_code == 200
         code = re.search(rb'data-code="([0-9A-Z-]+)"', response.content).group(1).decode()
-        reply = client.post("/de/followup/reply/", {"receipt": code, "body": marked["reply"]}, **headers)
-        assert reply.status_code == 200
+        reply = client.post("/de/followup/reply/", {"receipt": code, "body": marked["reply"]}, follow=True, **headers)
+        assert reply.redirect_chain[0][1] == 303 and reply.status_code == 200
     assert Case.objects.get().attachments.count() == 2
     assert len(mail.outbox) == 2  # new case, new message: both content-free
     _assert_nowhere([*marked.values(), code, code.replace("-", "")], caplog)

@@ -71,7 +71,9 @@ def test_reply_restarts_activity_and_notifies_staff_without_content(
     before = Case.objects.get().last_reporter_activity_at - timedelta(days=1)
     Case.objects.update(last_reporter_activity_at=before)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/en/followup/reply/", {"receipt": submitted.receipt_code, "body": "SECRETREPLY4711"})
+        response = client.post("/en/followup/reply/", {"receipt": submitted.receipt_code, "body": "SECRETREPLY4711"},
+                               follow=True)
+    assert response.redirect_chain[0][1] == 303  # post/redirect/get
     assert response.status_code == 200
     assert "Your message has been sent." in response.content.decode()
     case = Case.objects.get()
@@ -91,7 +93,8 @@ def test_empty_reply_shows_the_message_at_the_field(client: Any, fallback_org: A
 def test_adding_a_file(client: Any, fallback_org: Any, submit: Any) -> None:
     submitted = submit()
     photo = SimpleUploadedFile("evidence.jpg", make_jpeg(gps=True), "image/jpeg")
-    response = client.post("/en/followup/files/", {"receipt": submitted.receipt_code, "files": [photo]})
+    response = client.post("/en/followup/files/", {"receipt": submitted.receipt_code, "files": [photo]}, follow=True)
+    assert response.redirect_chain[0][1] == 303
     assert response.status_code == 200
     assert "evidence.jpg" in response.content.decode()
     assert Case.objects.get().attachments.count() == 1
@@ -153,7 +156,7 @@ def test_five_wrong_codes_make_the_next_try_cost_proof_of_work_on_pages_and_api(
         "receipt": submitted.receipt_code, "challenge": challenge, "nonce": solve(challenge, difficulty),
     })
     assert opened.status_code == 200
-    assert client.post("/en/followup/reply/", {"receipt": submitted.receipt_code, "body": "hello"}).status_code == 200
+    assert client.post("/en/followup/reply/", {"receipt": submitted.receipt_code, "body": "hello"}).status_code == 303
 
 
 def test_every_further_wrong_code_doubles_the_work_and_a_proof_is_single_use(

@@ -132,7 +132,7 @@ def test_too_many_files_are_refused_with_413(client: Any, fallback_org: Any, for
     assert response.status_code == 413
     html = response.content.decode()
     assert "Please choose at most 2 files." in html
-    assert "Please choose your files again" in html
+    assert "Please choose these files again before sending:" in html  # which ones, by name
     assert nothing_stored()
 
 

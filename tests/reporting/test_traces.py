@@ -87,9 +87,9 @@ def test_reporter_caused_times_carry_no_minutes_at_rest(
     with clock(SENT + timedelta(minutes=9, seconds=7)):
         # The reporter reads the reply (read_at), answers and adds a file.
         assert client.post("/en/followup/", {"receipt": receipt}).status_code == 200
-        assert client.post("/en/followup/reply/", {"receipt": receipt, "body": "Thank you."}).status_code == 200
+        assert client.post("/en/followup/reply/", {"receipt": receipt, "body": "Thank you."}).status_code == 303
         more = SimpleUploadedFile("more.jpg", make_jpeg(), "image/jpeg")
-        assert client.post("/en/followup/files/", {"receipt": receipt, "files": [more]}).status_code == 200
+        assert client.post("/en/followup/files/", {"receipt": receipt, "files": [more]}).status_code == 303
 
     case.refresh_from_db()
     assert_on_the_hour(datetimes(case, skip=("first_reply_at",)), "case")  # the first reply is staff's

@@ -9,7 +9,6 @@ import dataclasses
 import itertools
 import json
 import random
-import time
 from collections import Counter, defaultdict
 from fractions import Fraction
 from pathlib import Path
@@ -399,14 +398,12 @@ def test_counts_of_another_year_are_refused() -> None:
         publish(aggregate(recs(5), year=YEAR), year=YEAR + 1)
 
 
-def test_a_million_records_in_well_under_five_seconds() -> None:
+def test_a_million_records_are_all_counted() -> None:
+    # How long this takes is measured in `make bench`, not asserted here.
     pool = random_records(random.Random(3), 5_000)
     records = [pool[i % len(pool)] for i in range(1_000_000)]
-    start = time.perf_counter()
     out = build_tables(records, year=YEAR)
-    elapsed = time.perf_counter() - start
     assert out["total"]["value"] == 1_000_000
-    assert elapsed < 5, elapsed
 
 
 # ------------------------------------------------------------ random data sets
