@@ -25,14 +25,14 @@ from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from rest_framework.views import APIView
 
 from counselling.models import Membership
-from meldestelle.api import error_response
+from meldestelle.errors import ApplicationError
 from reporting import crypto
 from reporting.models import Case, CaseGrant
 from reporting.services import CaseKeys, ServiceError, case_keys_for_organisation
@@ -179,8 +179,14 @@ def is_unlocked(request: HttpRequest) -> bool:
     return _session_org_key(request) is not None
 
 
-class NotUnlocked(Exception):
-    """The session holds no usable organisation key: `key_required` answers for the view."""
+class NotUnlocked(ApplicationError):
+    """The session holds no usable organisation key: `key_required` answers for the view (a
+    page redirects to the unlock page; in the API it is the 403 ``not_unlocked``)."""
+
+    def __init__(self) -> None:
+        super().__init__("not_unlocked", _(
+            "Your session holds no key for this organisation's cases. "
+            "Log in again; if that does not help, ask your partner admin."))
 
 
 def _guarded(request: Any) -> HttpRequest:
@@ -213,12 +219,6 @@ def request_case_keys(request: Any, case: Case) -> CaseKeys:
                                           org_private_key=org_private_key)
     except ServiceError as exc:
         raise NotUnlocked from exc
-
-
-def not_unlocked_response() -> HttpResponseBase:
-    return error_response("not_unlocked", _("Your session holds no key for this organisation's cases. "
-                                            "Log in again; if that does not help, ask your partner admin."),
-                          http_status=403)
 
 
 def _unlock_redirect(request: HttpRequest, kwargs: dict[str, Any], back: str | None) -> HttpResponse:
@@ -256,7 +256,7 @@ def key_required(view: View | None = None, *, back: str | None = None) -> Any:
                 return function(*args, **kwargs)
             except NotUnlocked:
                 if is_api:
-                    return not_unlocked_response()
+                    raise  # answered by the API's exception handler
                 return _unlock_redirect(django_request, kwargs, back)
             finally:
                 setattr(django_request, _GUARD_ATTRIBUTE, False)

@@ -8,4 +8,9 @@ class CounsellingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from counselling import signals  # noqa: F401  (registers the case_shredding receiver)
+        from counselling import (
+            notifications,
+            signals,  # noqa: F401  (registers the case_shredding receiver)
+        )
+
+        notifications.connect()  # staff notices for the events reporting.signals announces

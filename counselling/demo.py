@@ -10,7 +10,8 @@ from django.db import transaction
 
 from counselling.models import Membership
 from counselling.services import member_create
-from reporting.models import District, HelpService, Organisation
+from reporting import places
+from reporting.models import HelpService, Organisation
 from reporting.services import help_service_save, organisation_create
 from reporting.taxonomy import REPORTER_LANGUAGES
 
@@ -72,9 +73,8 @@ def load_demo() -> list[str]:
         for spec in DEMO_ORGS:
             if Organisation.objects.filter(slug=spec.slug).exists():
                 continue
-            districts = list(
-                District.objects.filter(statistical_region__in=spec.regions).values_list("ags", flat=True)
-            )
+            regions = {d.ags: d.statistical_region for d in places.districts()}
+            districts = [ags for ags, _name in places.districts_by_name() if regions[ags] in spec.regions]
             created = organisation_create(
                 actor=None, slug=spec.slug, name=spec.name, statewide=not spec.regions, districts=districts,
                 all_motives=not spec.motives, motives=spec.motives, languages=spec.languages,

@@ -10,9 +10,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
 from counselling.models import Membership
-from reporting import taxonomy
+from reporting import places, taxonomy
 from reporting.forms import ACCEPTED_TYPES, MultipleFileField, UploadsMixin
-from reporting.models import District, HelpService, Organisation
+from reporting.models import HelpService, Organisation
 from reporting.taxonomy import CaseStatus, Channel, DeleteReason
 
 _INPUT = {"class": "kern-form-input__input"}
@@ -25,11 +25,7 @@ MANUAL_CHANNELS = [
 
 
 def district_choices() -> list[tuple[str, str]]:
-    return [
-        (taxonomy.PLACE_UNKNOWN, str(_("Unknown"))),
-        (taxonomy.PLACE_ONLINE, str(_("Online"))),
-        *District.objects.values_list("ags", "name"),
-    ]
+    return places.place_choices(unknown=str(_("Unknown")), online=str(_("Online")))
 
 
 class OneTimeCodeInput(forms.TextInput):
@@ -202,7 +198,7 @@ class OrganisationSettingsForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.MultipleChoiceField, self.fields["districts"]).choices = list(District.objects.values_list("ags", "name"))
+        cast(forms.MultipleChoiceField, self.fields["districts"]).choices = places.districts_by_name()
 
     @classmethod
     def initial_for(cls, organisation: Organisation) -> dict[str, Any]:

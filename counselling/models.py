@@ -16,7 +16,6 @@ class Membership(models.Model):
         COORDINATOR = "coordinator", _("Coordinator")
 
     class Notify(models.TextChoices):
-        # reporting.tasks filters on the stored value "immediate" (it must not import this app).
         IMMEDIATE = "immediate", _("An e-mail for each new report, message and transfer")
         DIGEST = "digest", _("One summary e-mail a day")
         NONE = "none", _("No e-mails")
@@ -26,7 +25,7 @@ class Membership(models.Model):
         Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="members"
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.COUNSELLOR)
-    # Content-free e-mail notices: one per event, a daily digest (counselling.digest), or none.
+    # Content-free e-mail notices: one per event, a daily digest, or none (counselling.notifications).
     notify = models.CharField(max_length=10, choices=Notify.choices, default=Notify.IMMEDIATE)
     # End of the window the member's last daily digest covered (None: no digest yet).
     last_digest_at = models.DateTimeField(null=True, blank=True)

@@ -25,9 +25,9 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from counselling.models import Membership
-from reporting import taxonomy
+from reporting import places, taxonomy
 from reporting.audit import AuditAction, audit_action
-from reporting.models import Attachment, AuditEntry, Case, CaseGrant, District, Organisation
+from reporting.models import Attachment, AuditEntry, Case, CaseGrant, Organisation
 from reporting.services import (
     CaseKeys,
     attachment_meta,
@@ -245,7 +245,7 @@ def inbox_counts(
 
 
 def district_names() -> dict[str, str]:
-    names = dict(District.objects.values_list("ags", "name"))
+    names = places.district_names()
     names[taxonomy.PLACE_ONLINE] = str(_("Online"))
     names[taxonomy.PLACE_UNKNOWN] = str(_("Unknown"))
     return names

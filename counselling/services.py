@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from counselling.keys import (
@@ -81,11 +82,11 @@ def member_create(
 ) -> NewMember:
     """A staff account with a TOTP device; with `org_private_key`, key access at once."""
     if role != Membership.Role.COORDINATOR and organisation is None:
-        raise ServiceError("organisation_required", "Counsellors belong to an organisation.")
+        raise ServiceError("organisation_required", _("Counsellors belong to an organisation."))
     user_model = get_user_model()
     with transaction.atomic():
         if user_model.objects.filter(username=username).exists():
-            raise ServiceError("username_taken", "This username is taken.")
+            raise ServiceError("username_taken", _("This username is taken."))
         user = user_model.objects.create_user(username=username, password=password, email=email)
         membership = Membership.objects.create(
             user=user, organisation=organisation if role != Membership.Role.COORDINATOR else None, role=role
@@ -115,7 +116,7 @@ def member_grant(*, actor: Any, membership: Membership, org_private_key: bytes) 
     """
     organisation = membership.organisation
     if organisation is None or not membership.member_public_key:
-        raise ServiceError("cannot_grant", "This account cannot hold an organisation key.")
+        raise ServiceError("cannot_grant", _("This account cannot hold an organisation key."))
     with transaction.atomic():
         organisation_lock(organisation)
         key = require_current_key(organisation, org_private_key)
@@ -162,7 +163,7 @@ def member_unlock(*, membership: Membership, password: str) -> bytes:
     marked due for rotation rotates now (counselling.keys). Raises ServiceError('no_key_access').
     """
     if not membership.kek_salt or membership.organisation is None:
-        raise ServiceError("no_key_access", "No key access.")
+        raise ServiceError("no_key_access", _("No key access."))
     kek = crypto.password_kek(password, bytes(membership.kek_salt), argon2_params())
     org_private = _unlock_with_kek(membership, kek)
     organisation = membership.organisation
@@ -202,7 +203,7 @@ def _unlock_with_kek(membership: Membership, kek: bytes) -> bytes:
             with transaction.atomic():
                 organisation_lock(organisation)
                 if organisation.current_key.version != current_version:
-                    raise ServiceError("no_key_access", "The key was rotated meanwhile; log in again.")
+                    raise ServiceError("no_key_access", _("The key was rotated meanwhile; log in again."))
                 membership.wrapped_org_key = crypto.wrap_key(
                     kek, org_private, owner=_owner(membership), purpose=PURPOSE_ORG_WRAP
                 )
@@ -221,15 +222,15 @@ def _unlock_with_kek(membership: Membership, kek: bytes) -> bytes:
                                    actor=membership.user)
             return org_private
     except crypto.CryptoError as exc:
-        raise ServiceError("no_key_access", "The key could not be opened.") from exc
-    raise ServiceError("no_key_access", "No key access.")
+        raise ServiceError("no_key_access", _("The key could not be opened.")) from exc
+    raise ServiceError("no_key_access", _("No key access."))
 
 
 def member_change_password(*, membership: Membership, old_password: str, new_password: str) -> Membership:
     """The member changes their own password: keys are re-wrapped under the new one."""
     user = membership.user
     if not user.check_password(old_password):
-        raise ServiceError("wrong_password", "The current password is not right.")
+        raise ServiceError("wrong_password", _("The current password is not right."))
     try:
         org_private = member_unlock(membership=membership, password=old_password)
     except ServiceError:
@@ -288,7 +289,7 @@ def case_assign(*, actor: Any, case: Case, assignee: Any | None) -> Case:
             user=assignee, organisation_id=case.organisation_id, user__is_active=True
         ).exclude(role=Membership.Role.COORDINATOR).first()
         if membership is None:
-            raise ServiceError("not_a_colleague", "Cases can only be assigned to members of the organisation.")
+            raise ServiceError("not_a_colleague", _("Cases can only be assigned to members of the organisation."))
     with transaction.atomic():
         Case.objects.filter(pk=case.pk).update(assignee=assignee, updated_at=timezone.now())
         case.assignee = assignee
@@ -338,7 +339,7 @@ def member_set_notify(*, membership: Membership, mode: str) -> Membership:
     not counted again in the first summary.
     """
     if mode not in Membership.Notify.values:
-        raise ServiceError("bad_notify_mode", "Unknown notification setting.")
+        raise ServiceError("bad_notify_mode", _("Unknown notification setting."))
     update = ["notify"]
     if mode == Membership.Notify.DIGEST and membership.notify != Membership.Notify.DIGEST:
         membership.last_digest_at = timezone.now()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.core.management import call_command
 
+from counselling import notifications
 from counselling.audit_anchor import audit_anchor_daily
 from counselling.audit_anchor import send_audit_anchor as _send_audit_anchor
-from counselling.digest import send_daily_digests as _send_daily_digests
 from counselling.keys import org_keys_due_daily
 from counselling.keys import send_key_rotation_due as _send_key_rotation_due
 from counselling.retention import retention_purge
@@ -19,7 +19,17 @@ def purge_expired_task() -> int:
 
 def send_daily_digests() -> int:
     """Daily (schedule "staff-digest", created by a migration): content-free summary e-mails."""
-    return _send_daily_digests()
+    return notifications.send_daily_digests()
+
+
+def send_new_case_notice(case_id: int, transferred: bool = False, notice_id: str | None = None) -> int:
+    """Queued when a case arrives (counselling.notifications): a notice to each member who chose one."""
+    return notifications.send_new_case_notice(case_id, transferred, notice_id=notice_id)
+
+
+def send_new_message_notice(case_id: int, notice_id: str | None = None) -> int:
+    """Queued when a reporter writes (counselling.notifications): a notice to each member who chose one."""
+    return notifications.send_new_message_notice(case_id, notice_id=notice_id)
 
 
 def clear_expired_sessions() -> None:

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.urls import include, path
+from django.urls import path
 
-from counselling import notification_views, statistics_views, views
-from counselling.views import case_page, help_directory, replies
+from counselling import views
+from counselling.views import case_page, casework, help_directory, replies
 from meldestelle.converters import register_hexuuid
 
 register_hexuuid()
@@ -15,7 +15,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("unlock/", views.unlock_view, name="unlock"),
     path("password/", views.password_change, name="password"),
-    path("notifications/", notification_views.notification_settings, name="notifications"),
+    path("notifications/", views.notification_settings, name="notifications"),
     path("cases/new/", views.manual_entry, name="manual_entry"),
     path("cases/<int:case_id>/", views.case_detail, name="case"),
     path("cases/<int:case_id>/take/", views.case_take_view, name="case_take"),
@@ -44,11 +44,21 @@ urlpatterns = [
     path("help-directory/<int:service_id>/", help_directory.help_directory_edit, name="help_directory_edit"),
     path("help-directory/<int:service_id>/delete/", help_directory.help_directory_delete,
          name="help_directory_delete"),
-    path("statistics/", statistics_views.dashboard, name="statistics"),
-    path("statistics/export.csv", statistics_views.dashboard_export, name="statistics_export"),
-    path("statistics/publish/", statistics_views.publish, name="statistics_publish"),
-    # Classification for statistics (stats colleague) and audit/retention (operations colleague).
-    path("", include("counselling.urls_casework")),
-    path("", include("counselling.urls_classification")),
-    path("", include("counselling.urls_audit")),
+    path("cases/<int:case_id>/classify/", views.classify, name="classify"),
+    path("statistics/", views.dashboard, name="statistics"),
+    path("statistics/export.csv", views.dashboard_export, name="statistics_export"),
+    path("statistics/publish/", views.publish, name="statistics_publish"),
+    path("audit/", views.audit_log_view, name="audit"),
+    # The counselling work (SPEC §5.1)
+    path("cases/<int:case_id>/casework/contact/", casework.contact_view, name="casework_contact"),
+    path("cases/<int:case_id>/casework/intervention/", casework.intervention_view, name="casework_intervention"),
+    path("cases/<int:case_id>/casework/justice/", casework.justice_view, name="casework_justice"),
+    path("cases/<int:case_id>/casework/deadline/", casework.deadline_view, name="casework_deadline"),
+    path("cases/<int:case_id>/casework/deadline/done/", casework.deadline_done_view, name="casework_deadline_done"),
+    path("cases/<int:case_id>/casework/referral/", casework.referral_view, name="casework_referral"),
+    path("cases/<int:case_id>/casework/close/", casework.close_view, name="casework_close"),
+    path("cases/<int:case_id>/casework/summary/", casework.summary_view, name="casework_summary"),
+    path("counselling-statistics/", casework.funder_page, name="funder_statistics"),
+    path("counselling-statistics/export.csv", casework.funder_export, name="funder_export"),
+    path("exports/<slug:network>.csv", casework.network_export_view, name="network_export"),
 ]

@@ -11,7 +11,6 @@ import base64
 import json
 import os
 import secrets
-import sys
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -44,7 +43,8 @@ def env_int(name: str, default: int) -> int:
 
 
 DEBUG = env_bool("DEBUG", default=not env_bool("MELDESTELLE_PRODUCTION", default=False))
-TESTING = "pytest" in sys.modules or env_bool("MELDESTELLE_TESTING", default=False)
+# The test suite runs on meldestelle.settings_test, which imports these and changes what tests
+# need (fast hashers, no proof of work, ...); nothing here depends on how a process was started.
 
 
 def _local_secrets() -> dict[str, str]:
@@ -121,7 +121,7 @@ AUDIT_CHAIN_KEY = env_key("AUDIT_CHAIN_KEY")
 KEY_AUTH_KEY = env_key("KEY_AUTH_KEY")
 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h] or (
-    ["127.0.0.1", "localhost", "testserver"] if DEBUG or TESTING else []
+    ["127.0.0.1", "localhost", "testserver"] if DEBUG else []
 )
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is not set. List the host names, comma-separated.")
@@ -247,8 +247,6 @@ AUDIT_CHAIN_AFTER_COMMIT = env_bool(
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-elif TESTING:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
     # The database cache is shared by every process of the embedded run (rate limits must
     # hold across the web server's threads and the task cluster alike).
@@ -263,9 +261,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-PASSWORD_HASHERS = (
-    ["meldestelle.hashers.FastTestHasher"] if TESTING else ["meldestelle.hashers.Argon2idHasher"]
-)
+PASSWORD_HASHERS = ["meldestelle.hashers.Argon2idHasher"]
 
 LOGIN_URL = "counselling:login"
 
@@ -298,15 +294,15 @@ for _prefix, _folder in (
 ):
     if _folder.is_dir():
         STATICFILES_DIRS.append((_prefix, _folder))
-WHITENOISE_USE_FINDERS = DEBUG or TESTING
-WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
-        if not DEBUG and not TESTING
+        if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
@@ -387,12 +383,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = REPORT_MAX_FILES * REPORT_MAX_FILE_BYTES + 2 * 102
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 # Argon2id for member key wraps (SPEC §3): t=3, m=64 MiB, p=4 unless set.
-ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 1 if TESTING else 3)
-ARGON2_MEMORY_KIB = env_int("ARGON2_MEMORY_KIB", 8 * 1024 if TESTING else 64 * 1024)
+ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 3)
+ARGON2_MEMORY_KIB = env_int("ARGON2_MEMORY_KIB", 64 * 1024)
 ARGON2_LANES = env_int("ARGON2_LANES", 4)
 
-REPORT_POW_DIFFICULTY = env_int("REPORT_POW_DIFFICULTY", 0 if TESTING else 16)
-REPORT_MIN_FORM_SECONDS = env_int("REPORT_MIN_FORM_SECONDS", 0 if TESTING else 3)
+REPORT_POW_DIFFICULTY = env_int("REPORT_POW_DIFFICULTY", 16)
+REPORT_MIN_FORM_SECONDS = env_int("REPORT_MIN_FORM_SECONDS", 3)
 REPORT_RATE_PER_HOUR = env_int("REPORT_RATE_PER_HOUR", 10)
 REPORT_RATE_PER_HOUR_NO_POW = env_int("REPORT_RATE_PER_HOUR_NO_POW", 5)
 REPORT_GLOBAL_RATE_PER_MINUTE = env_int("REPORT_GLOBAL_RATE_PER_MINUTE", 120)
@@ -406,9 +402,9 @@ FOLLOWUP_FAILURE_WINDOW_SECONDS = env_int("FOLLOWUP_FAILURE_WINDOW_SECONDS", 600
 LOGIN_FREE_FAILURES = env_int("LOGIN_FREE_FAILURES", 5)
 LOGIN_DELAY_SECONDS = env_int("LOGIN_DELAY_SECONDS", 30)
 LOGIN_MAX_DELAY_SECONDS = env_int("LOGIN_MAX_DELAY_SECONDS", 900)
-FOLLOWUP_POW_DIFFICULTY = env_int("FOLLOWUP_POW_DIFFICULTY", 4 if TESTING else 16)
-FOLLOWUP_POW_MAX_DIFFICULTY = env_int("FOLLOWUP_POW_MAX_DIFFICULTY", 10 if TESTING else 22)
-TOTP_REQUIRED = env_bool("TOTP_REQUIRED", default=not DEBUG or TESTING)
+FOLLOWUP_POW_DIFFICULTY = env_int("FOLLOWUP_POW_DIFFICULTY", 16)
+FOLLOWUP_POW_MAX_DIFFICULTY = env_int("FOLLOWUP_POW_MAX_DIFFICULTY", 22)
+TOTP_REQUIRED = env_bool("TOTP_REQUIRED", default=not DEBUG)
 STATS_MIN_CELL = env_int("STATS_MIN_CELL", 3)
 # Provisional figures are scheduled, frozen releases of the running year (SPEC §6), on the
 # first day of each quarter or month (stats.selectors.next_provisional_release), or never.
@@ -513,8 +509,6 @@ if os.environ.get("Q_BROKER") == "redis" and REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
-if TESTING and not env_bool("Q_ASYNC", default=False):
-    Q_CLUSTER["sync"] = True
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

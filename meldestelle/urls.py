@@ -14,7 +14,7 @@ admin.site.__class__ = OTPAdminSite
 
 api_v1 = [
     path("", include("reporting.api_urls")),
-    path("", include("counselling.api_urls")),
+    path("", include("counselling.api.urls")),
     path("", include("stats.api_urls")),
 ]
 

@@ -10,6 +10,9 @@ from django.utils.translation import get_language_from_request
 from django.utils.translation import gettext as _
 from django_q.brokers import get_broker
 
+from meldestelle.api import error_body
+from meldestelle.errors import ApplicationError
+
 
 def healthz(request: HttpRequest) -> JsonResponse:
     checks = {}
@@ -40,8 +43,9 @@ def language_home(request: HttpRequest) -> HttpResponse:
 
 def _error(request: HttpRequest, status: int, title: str, text: str) -> HttpResponse:
     if request.path.startswith("/api/"):
+        # Django's own answers under /api/ (no route, CSRF, a crash) in the API's one error body.
         codes = {400: "bad_request", 403: "forbidden", 404: "not_found", 500: "server_error"}
-        return JsonResponse({"error": {"code": codes[status], "message": title, "fields": {}}}, status=status)
+        return JsonResponse(error_body(ApplicationError(codes[status], title)), status=status)
     return render(request, "error.html", {"title": title, "text": text}, status=status)
 
 

@@ -199,13 +199,6 @@ FIELDS: dict[str, Model] = {
                                      "stored key did not match the private key: nothing is sealed to "
                                      "it any more")),
     }),
-    "reporting.District": Model("reference_data", {
-        "ags": ID,
-        "name": CONFIG,
-        "kind": CONFIG,
-        "nuts2": CONFIG,
-        "statistical_region": CONFIG,
-    }),
     "reporting.CaseSequence": Model("reference_data", {
         "year": Field(Kind.TIMESTAMP, granularity=Granularity.YEAR),
         "last_number": Field(Kind.COUNT, note=T("Zahl der Fälle des Jahres", "number of cases of the year")),

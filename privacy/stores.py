@@ -109,12 +109,12 @@ CACHE: dict[str, Stored] = {
 
 # Tasks put on the queue (django_q Task/OrmQ rows, or the Redis broker): function and parameters.
 QUEUE: dict[str, Stored] = {
-    "reporting.tasks.send_new_case_notice": Stored(
-        Field(Kind.ID, category="task_queue"), "reporting.notifications.queue_new_case_notice",
+    "counselling.tasks.send_new_case_notice": Stored(
+        Field(Kind.ID, category="task_queue"), "counselling.notifications.queue_new_case_notice",
         params=("case_id", "transferred", "notice_id"),
     ),
-    "reporting.tasks.send_new_message_notice": Stored(
-        Field(Kind.ID, category="task_queue"), "reporting.notifications.queue_new_message_notice",
+    "counselling.tasks.send_new_message_notice": Stored(
+        Field(Kind.ID, category="task_queue"), "counselling.notifications.queue_new_message_notice",
         params=("case_id", "notice_id"),
     ),
     "reporting.tasks.send_reporter_reply_notice": Stored(

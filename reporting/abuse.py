@@ -166,6 +166,48 @@ def submission_allowed(client_hash: str, *, solved_pow: bool) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
+# The gate a report passes, written once for the page and the API
+
+
+class Verdict(enum.Enum):
+    ALLOWED = "allowed"
+    REFUSED = "refused"  # honeypot filled in, or a form timestamp forged or too fresh (page only)
+    EXPIRED = "expired"  # the form was open too long (page only): send it again
+    POW_MISSING = "pow_missing"  # the API brought no solution where one is needed
+    POW_INVALID = "pow_invalid"  # a solution that is wrong, expired or used before
+    THROTTLED = "throttled"  # a submission limit is reached
+
+
+def form_gate(data: Mapping[str, Any]) -> Verdict:
+    """The page's checks before its answers are even read: the honeypot and the form's age."""
+    if honeypot_tripped(data):
+        return Verdict.REFUSED
+    age = form_age(data.get(TIMESTAMP_FIELD))
+    if age in (FormAge.INVALID, FormAge.TOO_FAST):
+        return Verdict.REFUSED
+    if age is FormAge.EXPIRED:
+        return Verdict.EXPIRED
+    return Verdict.ALLOWED
+
+
+def submission_gate(client_hash: str, challenge: Any, nonce: Any, *, puzzle_required: bool) -> Verdict:
+    """After the answers passed and before any file is decoded (SPEC §4.4): the proof of work,
+    then the submission limits.
+
+    The page works without JavaScript, so it may come without a solution, and then the stricter
+    hourly limit applies too; the API must bring a solution (`puzzle_required`) whenever the
+    difficulty is above zero.
+    """
+    proof = pow_check(challenge, nonce)
+    solved = proof is Pow.SOLVED and pow_consume(challenge)
+    if puzzle_required and not solved:
+        return Verdict.POW_MISSING if proof is Pow.MISSING else Verdict.POW_INVALID
+    if not submission_allowed(client_hash, solved_pow=solved):
+        return Verdict.THROTTLED
+    return Verdict.ALLOWED
+
+
+# --------------------------------------------------------------------------------------------
 # Follow-up: wrong receipt codes make the next try from the same identity cost proof of work
 
 

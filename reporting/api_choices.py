@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from meldestelle.api import error_response
+from meldestelle.api import invalid
+from meldestelle.errors import ApplicationError
 from reporting.api_views import FOLLOWUP_ERRORS, PublicAPIView, ReceiptIn, _open
 from reporting.models import Case, OutcomeQuestion
-from reporting.services import ReporterAccess, ServiceError
+from reporting.services import ReporterAccess
 from reporting.services.consent import (
     consent_set,
     outcome_answer,
@@ -63,8 +63,6 @@ class FollowupChoicesView(PublicAPIView):
                    description="Your consent by purpose, summaries and the question waiting for you.")
     def post(self, request: Request) -> Response:
         data, access = _open(request, ReceiptIn)
-        if access is None:
-            return data
         return Response(_choices(access))
 
 
@@ -82,8 +80,6 @@ class FollowupConsentView(PublicAPIView):
                    "release, export and publication.")
     def post(self, request: Request) -> Response:
         data, access = _open(request, ConsentIn)
-        if access is None:
-            return data
         consent_set(case=access.case, contact=data["contact"], statistics=data["statistics"],
                     network=data["network"], publication=data["publication"])
         return Response(_choices(access))
@@ -100,14 +96,11 @@ class FollowupSummaryView(PublicAPIView):
                    description="Approve (published) or veto (never published) a summary.")
     def post(self, request: Request) -> Response:
         data, access = _open(request, SummaryAnswerIn)
-        if access is None:
-            return data
         try:
             summary_answer(case=access.case, case_key=access.case_key, summary_id=data["summary"],
                            approve=data["answer"] == "approve")
-        except ServiceError as exc:
-            return error_response("invalid", _("Some answers need another look."), http_status=400,
-                                  fields={"summary": [exc.message]})
+        except ApplicationError as exc:
+            raise invalid({"summary": [exc.message]}) from exc
         return Response(_choices(access))
 
 
@@ -121,11 +114,8 @@ class FollowupOutcomeView(PublicAPIView):
                    description="Answer whether you got what you needed (anonymous: counted only).")
     def post(self, request: Request) -> Response:
         data, access = _open(request, OutcomeAnswerIn)
-        if access is None:
-            return data
         try:
             outcome_answer(case=access.case, answer=data["answer"])
-        except ServiceError as exc:
-            return error_response("invalid", _("Some answers need another look."), http_status=400,
-                                  fields={"answer": [exc.message]})
+        except ApplicationError as exc:
+            raise invalid({"answer": [exc.message]}) from exc
         return Response(_choices(access))

@@ -4,7 +4,8 @@ One view per operation, input and output serializers beside it. The serializers 
 JSON shape (types) and document the schema; the rules are those of `reporting.forms.ReportForm`,
 which the submit view binds with the same data, so form and API cannot drift apart. The views
 use no cookies and no session (`authentication_classes = []`, hence no CSRF), and like the
-pages they never log request data. Errors: {"error": {"code", "message", "fields"}}.
+pages they never log request data. Errors are raised as ApplicationError and written by the
+API's one exception handler (meldestelle.api).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.db import DatabaseError
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.permissions import AllowAny
@@ -24,15 +25,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from meldestelle.api import error_response
+from meldestelle.api import error_doc, field_messages, invalid
+from meldestelle.errors import ApplicationError
+from meldestelle.pagination import PagePagination, page_of
 from meldestelle.ratelimit import request_client
-from reporting import abuse
+from reporting import abuse, places
 from reporting.forms import ReplyForm, ReportForm, errors_as_fields, refusal_status
-from reporting.models import District
 from reporting.selectors import partner_directory, reporter_case_view
 from reporting.services import (
     ReporterAccess,
-    ServiceError,
     case_shred,
     message_post,
     messages_mark_read,
@@ -60,25 +61,9 @@ class PublicAPIView(APIView):
     permission_classes = [AllowAny]
 
 
-class PublicErrorBody(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    # Declared fields are popped from the class by the serializer metaclass; the stubs see the
-    # Serializer.fields property instead.
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]
-
-
-class PublicError(serializers.Serializer):
-    error = PublicErrorBody()
-
-
-def _error_schema() -> Any:
-    return PublicError
-
-
 ERRORS = {
-    400: OpenApiResponse(_error_schema(), description="Invalid input; `fields` says which."),
-    429: OpenApiResponse(_error_schema(), description="Too many requests; try again later."),
+    400: error_doc("Invalid input; `fields` says which."),
+    429: error_doc("Too many requests; try again later."),
 }
 
 
@@ -87,32 +72,27 @@ ERRORS = {
 MAX_JSON_BYTES = 1024 * 1024
 
 
-def _parsed(request: Request) -> Any:
-    """request.data, or an error response for a body that cannot be read."""
+def _validated(request: Request, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
+    """The request body checked against `serializer_class`; raises ApplicationError for a body
+    that cannot be read, is not an object or does not have the documented shape."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
     if length > MAX_JSON_BYTES and not str(request.content_type).startswith("multipart/"):
-        return error_response("too_large", _("The request is too large."), http_status=413)
+        raise ApplicationError("too_large", _("The request is too large."))
     try:
-        return request.data
-    except UnsupportedMediaType:
-        return error_response(
-            "unsupported_media_type", _("Please send JSON or multipart/form-data."), http_status=415
-        )
-    except ParseError:
-        return error_response("malformed", _("The request body could not be read as JSON."), http_status=400)
-
-
-def _type_error(serializer: serializers.Serializer) -> Response:
-    fields = {name: [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])]
-              for name, msgs in serializer.errors.items()}
-    return error_response("invalid", _("Some answers need another look."), http_status=400, fields=fields)
-
-
-def _not_an_object() -> Response:
-    return error_response("malformed", _("The request body must be a JSON object."), http_status=400)
+        payload = request.data
+    except UnsupportedMediaType as exc:
+        raise ApplicationError("unsupported_media_type", _("Please send JSON or multipart/form-data.")) from exc
+    except ParseError as exc:
+        raise ApplicationError("malformed", _("The request body could not be read as JSON.")) from exc
+    if not isinstance(payload, dict):
+        raise ApplicationError("malformed", _("The request body must be a JSON object."))
+    shape = serializer_class(data=payload)
+    if not shape.is_valid():
+        raise invalid(field_messages(shape.errors))
+    return dict(shape.validated_data)
 
 
 # --------------------------------------------------------------------------------------------
@@ -159,7 +139,7 @@ class TaxonomyView(PublicAPIView):
             "areas_of_life": _codes(AreaOfLife.choices),
             "roles": _codes(ReporterRole.choices),
             "places": [
-                *_codes(District.objects.values_list("ags", "name")),
+                *_codes(places.districts_by_name()),
                 {"code": PLACE_ONLINE, "label": _("Online, no physical place")},
                 {"code": PLACE_UNKNOWN, "label": _("Unknown")},
             ],
@@ -180,10 +160,12 @@ class PartnerOut(serializers.Serializer):
 
 
 class PartnersView(PublicAPIView):
-    @extend_schema(operation_id="partners", responses={200: PartnerOut(many=True)},
-                   description="Active partner organisations and what they cover.")
+    @extend_schema(operation_id="partners", responses={200: page_of("PartnerPage", PartnerOut(many=True))},
+                   parameters=[OpenApiParameter("page", int)],
+                   description="Active partner organisations and what they cover, a page at a time.")
     def get(self, request: Request) -> Response:
-        return Response([
+        pagination = PagePagination()
+        return pagination.get_paginated_response([
             {
                 "slug": entry.slug, "name": entry.name, "coverage_text": entry.coverage_text,
                 "statewide": entry.statewide,
@@ -191,7 +173,7 @@ class PartnersView(PublicAPIView):
                 "all_motives": entry.all_motives, "motives": entry.motives, "languages": entry.languages,
                 "public_contact": entry.public_contact,
             }
-            for entry in partner_directory()
+            for entry in pagination.paginate(partner_directory(), request)
         ])
 
 
@@ -271,19 +253,9 @@ class ReportOut(serializers.Serializer):
     reference = serializers.CharField()
 
 
-def _form_data(values: dict[str, Any]) -> MultiValueDict[str, str]:
-    """Typed API values as the form's data (booleans and lists as the form's widgets read them)."""
-    data: MultiValueDict[str, str] = MultiValueDict()
-    for name, value in values.items():
-        if name == "files" or value is None:
-            continue
-        if isinstance(value, list):
-            data.setlist(name, [str(item) for item in value])
-        elif isinstance(value, bool):
-            data[name] = "true" if value else "false"
-        else:
-            data[name] = str(value)
-    return data
+def _form_refused(form: ReportForm) -> ApplicationError:
+    code = {413: "too_large", 415: "unsupported_media_type"}.get(refusal_status(form), "invalid")
+    return invalid(errors_as_fields(form), code=code)
 
 
 class ReportSubmitView(PublicAPIView):
@@ -292,57 +264,50 @@ class ReportSubmitView(PublicAPIView):
         request={"application/json": ReportIn, "multipart/form-data": ReportIn},
         responses={
             201: ReportOut, **ERRORS,
-            413: OpenApiResponse(_error_schema(), description="Too many or too large files."),
-            415: OpenApiResponse(_error_schema(), description="A file of a type we do not accept."),
+            413: error_doc("Too many or too large files."),
+            415: error_doc("A file of a type we do not accept."),
+            503: error_doc("Nothing was stored; try again later."),
         },
     )
     def post(self, request: Request) -> Response:
-        payload = _parsed(request)
-        if isinstance(payload, Response):
-            return payload
-        if not isinstance(payload, dict):
-            return _not_an_object()
-        shape = ReportIn(data=payload)
-        if not shape.is_valid():
-            return _type_error(shape)
+        data = _validated(request, ReportIn)
         files = request.FILES.getlist("files") if hasattr(request.FILES, "getlist") else []
-        form = ReportForm(_form_data(dict(shape.validated_data)), MultiValueDict({"files": files}),
-                          language=request.LANGUAGE_CODE)
+        # The typed values as they are: the form's fields read booleans, numbers and lists
+        # directly, so nothing is turned back into the strings of an HTML form.
+        answers = {name: value for name, value in data.items() if name != "files" and value is not None}
+        form = ReportForm(answers, MultiValueDict({"files": files}), language=request.LANGUAGE_CODE)
         # The answers, and the files' number and size: cheap, nothing is decoded yet.
         if not form.is_valid():
-            status = refusal_status(form)
-            code = {413: "too_large", 415: "unsupported_media_type"}.get(status, "invalid")
-            return error_response(code, _("Some answers need another look."), http_status=status,
-                                  fields=errors_as_fields(form))
-        challenge = shape.validated_data.get("challenge", "")
-        proof = abuse.pow_check(challenge, shape.validated_data.get("nonce", ""))
-        if proof is abuse.Pow.MISSING:
-            return error_response("pow_required", _("Please solve the challenge first (GET /api/v1/reports/challenge/)."),
-                                  http_status=400, fields={"nonce": [_("This field is required.")]})
-        if proof is abuse.Pow.INVALID or not abuse.pow_consume(challenge):
-            return error_response("pow_invalid", _("The challenge was not solved, has expired or was used before."),
-                                  http_status=400, fields={"nonce": [_("Please solve a new challenge.")]})
-        if not abuse.submission_allowed(request_client(request), solved_pow=True):
-            return error_response("throttled", _(
+            raise _form_refused(form)
+        verdict = abuse.submission_gate(request_client(request), data.get("challenge", ""), data.get("nonce", ""),
+                                        puzzle_required=True)
+        if verdict is abuse.Verdict.POW_MISSING:
+            raise ApplicationError(
+                "pow_required", _("Please solve the challenge first (GET /api/v1/reports/challenge/)."),
+                fields={"nonce": [_("This field is required.")]})
+        if verdict is abuse.Verdict.POW_INVALID:
+            raise ApplicationError(
+                "pow_invalid", _("The challenge was not solved, has expired or was used before."),
+                fields={"nonce": [_("Please solve a new challenge.")]})
+        if verdict is abuse.Verdict.THROTTLED:
+            raise ApplicationError("throttled", _(
                 "We are receiving very many reports right now. Nothing was stored; please try again later."
-            ), http_status=429)
+            ))
         # Only now, past proof of work and the limits, are the files decoded (SPEC §4.4).
         if not form.sanitise_uploads():
-            status = refusal_status(form)
-            code = {413: "too_large", 415: "unsupported_media_type"}.get(status, "invalid")
-            return error_response(code, _("Some answers need another look."), http_status=status,
-                                  fields=errors_as_fields(form))
+            raise _form_refused(form)
         try:
             submitted = report_submit(report=form.report_input(channel=Channel.API), files=form.cleaned_files)
-        except ServiceError as exc:
-            return error_response(exc.code, _("We cannot receive reports at this moment. Please try again later."),
-                                  http_status=503)
+        except ApplicationError as exc:
+            raise ApplicationError(
+                exc.code, _("We cannot receive reports at this moment. Please try again later."), http_status=503,
+            ) from exc
         except DatabaseError as exc:
             # Rolled back, files removed: nothing is stored. Never log the error's message.
             logger.error("Report not stored: %s", type(exc).__name__)
-            return error_response("unavailable", _(
+            raise ApplicationError("unavailable", _(
                 "Nothing you entered has been stored. Please try again in a few minutes."
-            ), http_status=503)
+            )) from exc
         return Response({"receipt": submitted.receipt_code, "reference": submitted.case.reference}, status=201)
 
 
@@ -383,11 +348,11 @@ class DeletedOut(serializers.Serializer):
 
 FOLLOWUP_ERRORS = {
     400: ERRORS[400],
-    404: OpenApiResponse(_error_schema(), description="The code does not open a report (one answer for all)."),
-    429: OpenApiResponse(_error_schema(), description=(
+    404: error_doc("The code does not open a report (one answer for all)."),
+    429: error_doc(
         "`pow_required`: several wrong codes from here; solve GET /followup/challenge/ and send "
         "`challenge` and `nonce` with the next try."
-    )),
+    ),
 }
 
 
@@ -402,31 +367,21 @@ class FollowupChallengeView(PublicAPIView):
         return Response({"challenge": abuse.challenge_issue() if difficulty else "", "difficulty": difficulty})
 
 
-def _open(request: Request, serializer_class: type[serializers.Serializer]) -> tuple[Any, Any]:
-    """(validated data, access) or (error response, None)."""
-    payload = _parsed(request)
-    if isinstance(payload, Response):
-        return payload, None
-    if not isinstance(payload, dict):
-        return _not_an_object(), None
-    shape = serializer_class(data=payload)
-    if not shape.is_valid():
-        return _type_error(shape), None
-    data = shape.validated_data
+def _open(request: Request, serializer_class: type[serializers.Serializer]) -> tuple[dict[str, Any], ReporterAccess]:
+    """The validated body and the reporter's access it opens; raises ApplicationError."""
+    data = _validated(request, serializer_class)
     try:
         access = abuse.followup_open(
             request_client(request), data["receipt"], challenge=data.get("challenge", ""), nonce=data.get("nonce", ""),
         )
-    except abuse.FollowupBlocked:
-        return error_response("pow_required", _(
+    except abuse.FollowupBlocked as exc:
+        raise ApplicationError("pow_required", _(
             "Several codes that do not open a report were tried from here. Please solve the "
             "challenge (GET /api/v1/followup/challenge/) and send it with your next try."
-        ), http_status=429, fields={"nonce": [_("Please solve a new challenge.")]}), None
+        ), http_status=429, fields={"nonce": [_("Please solve a new challenge.")]}) from exc
     if access is None:
-        return error_response("not_found", _(
-            "This code does not open a report. Please check it and try again."
-        ), http_status=404), None
-    return shape.validated_data, access
+        raise ApplicationError("not_found", _("This code does not open a report. Please check it and try again."))
+    return data, access
 
 
 def _case_out(access: ReporterAccess) -> dict[str, Any]:
@@ -449,8 +404,6 @@ class FollowupView(PublicAPIView):
                    description="Status and messages of the report; marks the staff's messages read.")
     def post(self, request: Request) -> Response:
         data, access = _open(request, ReceiptIn)
-        if access is None:
-            return data
         return Response(_case_out(access))
 
 
@@ -458,12 +411,9 @@ class FollowupMessageView(PublicAPIView):
     @extend_schema(operation_id="followup_message", request=MessageIn, responses={201: FollowupOut, **FOLLOWUP_ERRORS})
     def post(self, request: Request) -> Response:
         data, access = _open(request, MessageIn)
-        if access is None:
-            return data
         form = ReplyForm({"receipt": data["receipt"], "body": data["body"]})
         if not form.is_valid():
-            return error_response("invalid", _("Some answers need another look."), http_status=400,
-                                  fields=errors_as_fields(form))
+            raise invalid(errors_as_fields(form))
         message_post(case=access.case, case_key=access.case_key, body=form.cleaned_data["body"], actor=None)
         return Response(_case_out(access), status=201)
 
@@ -473,8 +423,6 @@ class FollowupDeleteView(PublicAPIView):
                    description="Crypto-shred the report: nothing of it can be read afterwards.")
     def post(self, request: Request) -> Response:
         data, access = _open(request, ReceiptIn)
-        if access is None:
-            return data
         case_shred(actor=None, case=access.case, reason="reporter")
         return Response({"deleted": True})
 

@@ -24,12 +24,11 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from reporting import places
 from reporting.files import UnsupportedFileType, safe_download_name, sanitise_upload, sniff_type
-from reporting.models import District
 from reporting.selectors import partner_directory
 from reporting.services import FileInput, ReportInput
 from reporting.taxonomy import (
-    PLACE_ONLINE,
     PLACE_UNKNOWN,
     REPORTER_LANGUAGES,
     UNKNOWN,
@@ -446,11 +445,9 @@ class ReportForm(UploadsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.default_language = language if language in REPORTER_LANGUAGES else "de"
         self.partners = partner_directory()
-        cast(forms.ChoiceField, self.fields["district"]).choices = [
-            (PLACE_UNKNOWN, _("I don't know or would rather not say")),
-            (PLACE_ONLINE, _("Online, no physical place")),
-            *District.objects.values_list("ags", "name"),
-        ]
+        cast(forms.ChoiceField, self.fields["district"]).choices = places.place_choices(
+            unknown=_("I don't know or would rather not say"), online=_("Online, no physical place"),
+        )
         cast(forms.ChoiceField, self.fields["partner"]).choices = [
             ("", _("Choose for me (recommended)")),
             *((entry.slug, f"{entry.name} – {entry.coverage_text}") for entry in self.partners),

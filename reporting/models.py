@@ -1,4 +1,5 @@
-"""The case core: districts, organisations and their keys, cases, grants, content, audit.
+"""The case core: organisations and their keys, cases, grants, content, audit (districts:
+reporting.places, from reporting/data/districts.csv).
 
 Plaintext columns are only those SPEC §3 allows (ids, reference, organisation, status,
 assignee, day received, district, motive and type codes, language, flags, timestamps).
@@ -15,20 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reporting.taxonomy import OPEN_STATUSES, CaseStatus, Channel
-
-
-class District(models.Model):
-    ags = models.CharField(max_length=5, primary_key=True)
-    name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=40)
-    nuts2 = models.CharField(max_length=4)
-    statistical_region = models.CharField(max_length=40)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Organisation(models.Model):

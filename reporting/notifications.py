@@ -1,11 +1,12 @@
-"""Content-free notices, queued through django-q2 after commit (SPEC §5 notifications).
+"""The reporter's content-free reply notice, queued through django-q2 after commit (SPEC §5).
 
-A notice says that something happened and where to look, nothing else: no district, motive,
-reference or content. Tasks get ids, load, and send.
+It says that there is a reply and where to look, nothing else. The task gets the case id, loads
+and sends. Each queued notice carries a random `notice_id`: the broker may run a task again (a
+cluster stopped mid-task, a lost acknowledgement), and the task records each delivery under that
+id, so a re-run sends nothing twice (reporting.tasks.deliver_once).
 
-Each queued notice carries a random `notice_id`. The broker may run a task again (a cluster
-stopped mid-task, a lost acknowledgement); the task records each delivery under that id, so a
-re-run sends what is missing and nothing twice (reporting.tasks).
+Staff notices (new cases, reporter messages, the daily digest) are counselling's
+(counselling.notifications), which hears of events through reporting.signals.
 """
 
 from __future__ import annotations
@@ -17,14 +18,6 @@ from django_q.tasks import async_task
 
 def _notice_id() -> str:
     return uuid.uuid4().hex
-
-
-def queue_new_case_notice(case_id: int, *, transferred: bool = False) -> None:
-    async_task("reporting.tasks.send_new_case_notice", case_id, transferred, notice_id=_notice_id())
-
-
-def queue_new_message_notice(case_id: int) -> None:
-    async_task("reporting.tasks.send_new_message_notice", case_id, notice_id=_notice_id())
 
 
 def queue_reporter_reply_notice(case_id: int) -> None:

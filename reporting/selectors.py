@@ -10,8 +10,8 @@ from typing import Any
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
-from reporting import crypto
-from reporting.models import District, HelpService, Message, Organisation
+from reporting import crypto, places
+from reporting.models import HelpService, Message, Organisation
 from reporting.services import ReporterAccess, attachment_meta, message_text, report_decrypt
 from reporting.taxonomy import CaseStatus, Motive
 
@@ -50,7 +50,7 @@ class PartnerEntry:
 
 def partner_directory() -> list[PartnerEntry]:
     """Active organisations, with their coverage in words (for the form and the API)."""
-    district_names = dict(District.objects.values_list("ags", "name"))
+    district_names = places.district_names()
     return [
         PartnerEntry(
             slug=org.slug,

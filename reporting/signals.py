@@ -7,6 +7,16 @@ inside its transaction; never ``post_save``, which ``QuerySet.update()`` skips).
     hangs off it must move to ``target_id`` or go.  ``stats`` moves the incident's statistics
     record (the target keeps its own if it has one).  A receiver that raises aborts the mark.
 
+``case_received(case_id, transferred)``
+    Sent after commit when a case arrived at an organisation: a new report
+    (``report_submit``, ``transferred=False``) or a transfer (``case_transfer``, ``True``).
+    ``counselling`` queues the staff notices (counselling.notifications). Sent from a robust
+    on-commit hook: a receiver that raises is logged and changes nothing stored.
+
+``reporter_wrote(case_id)``
+    Sent after commit when the reporter wrote a message (``message_post`` without an actor).
+    ``counselling`` queues the staff notices, as for ``case_received``.
+
 ``case_shredding(case_id)``
     Sent by ``case_shred`` inside its transaction, before the case row goes: whatever another
     app keeps about the case must lose its ciphertext now.  ``counselling`` empties the
@@ -19,4 +29,6 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 incident_merged = Signal()
+case_received = Signal()
+reporter_wrote = Signal()
 case_shredding = Signal()

@@ -1,4 +1,6 @@
-"""Tasks run by the django-q2 cluster. Each gets ids, loads, and sends a content-free notice.
+"""Tasks of the case core run by the django-q2 cluster: the reporter's content-free reply notice
+(ids in, load, send) and the vacuum after a shred. Staff notices are counselling's
+(counselling.notifications), which delivers them through `deliver_once` too.
 
 Delivery is once per recipient: `deliver_once` (also used for the audit anchor e-mails,
 counselling.audit_anchor) inserts the recipient's NoticeSent row and sends inside one
@@ -13,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.apps import apps
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -24,23 +25,6 @@ from django.utils.translation import gettext as _
 from reporting.models import Case, NoticeSent
 from reporting.services import notify_address
 from reporting.vacuum import vacuum_tables as _vacuum_tables
-
-NOTIFY_IMMEDIATE = "immediate"  # counselling.models.Membership.Notify.IMMEDIATE
-
-
-def _staff_addresses(organisation_id: int) -> list[tuple[int, str]]:
-    # Staff membership lives in the counselling app; reporting must not import it. Only members
-    # who chose one notice per event (Membership.Notify.IMMEDIATE); "digest" members get the
-    # daily summary (counselling.digest), "none" members nothing.
-    user_model = apps.get_model(settings.AUTH_USER_MODEL)
-    return list(
-        user_model.objects.filter(
-            membership__organisation_id=organisation_id, is_active=True, membership__notify=NOTIFY_IMMEDIATE
-        )
-        .exclude(email="")
-        .order_by("pk")
-        .values_list("pk", "email")
-    )
 
 
 def deliver_once(notice_id: str | None, recipient: str, send: Callable[[], object]) -> bool:
@@ -57,39 +41,6 @@ def deliver_once(notice_id: str | None, recipient: str, send: Callable[[], objec
             return False
         send()  # an exception rolls the marker back, so the re-run sends
     return True
-
-
-def _send_staff(case_id: int, subject: str, body: str, notice_id: str | None) -> int:
-    case = Case.objects.filter(pk=case_id).only("organisation_id").first()
-    if case is None:
-        return 0
-    recipients = _staff_addresses(case.organisation_id)
-    if not recipients:
-        return 0
-    link = settings.SITE_URL.rstrip("/") + reverse("counselling:inbox")
-    sent = 0
-    with translation.override(settings.LANGUAGE_CODE):
-        for user_id, address in recipients:
-
-            def send(address: str = address) -> int:
-                return send_mail(str(subject), str(body).format(link=link), None, [address])
-
-            sent += deliver_once(notice_id, f"user{user_id}", send)
-    return sent
-
-
-def send_new_case_notice(case_id: int, transferred: bool = False, notice_id: str | None = None) -> int:
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("A case is waiting in your inbox") if transferred else _("A new report has arrived")
-        body = _("There is something new for your organisation in Meldestelle.\n\nOpen the inbox: {link}\n")
-    return _send_staff(case_id, subject, body, notice_id)
-
-
-def send_new_message_notice(case_id: int, notice_id: str | None = None) -> int:
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("A new message has arrived")
-        body = _("A reporter has written a new message.\n\nOpen the inbox: {link}\n")
-    return _send_staff(case_id, subject, body, notice_id)
 
 
 def send_reporter_reply_notice(case_id: int, notice_id: str | None = None) -> int:

@@ -119,10 +119,10 @@ def report(request: HttpRequest) -> HttpResponse:
         return _render_form(request, ReportForm(language=language))
     form = ReportForm(request.POST, request.FILES, language=language)
     refused = _("We could not accept this submission. Please check your answers and send it again.")
-    age = abuse.form_age(request.POST.get(abuse.TIMESTAMP_FIELD))
-    if abuse.honeypot_tripped(request.POST) or age in (abuse.FormAge.INVALID, abuse.FormAge.TOO_FAST):
+    verdict = abuse.form_gate(request.POST)
+    if verdict is abuse.Verdict.REFUSED:
         return _render_form(request, form, status=400, notice=refused)
-    if age is abuse.FormAge.EXPIRED:
+    if verdict is abuse.Verdict.EXPIRED:
         return _render_form(request, form, status=400, notice=_(
             "This form was open for a long time, so for your safety we did not send it yet. "
             "Your answers are still here: please check them and send the form again."
@@ -131,9 +131,8 @@ def report(request: HttpRequest) -> HttpResponse:
     # The answers, and the files' number and size: cheap, nothing is decoded yet.
     if not form.is_valid():
         return _render_form(request, form, status=refusal_status(form), issued=issued)
-    challenge = request.POST.get("challenge") or ""
-    solved = abuse.pow_check(challenge, request.POST.get("nonce")) is abuse.Pow.SOLVED and abuse.pow_consume(challenge)
-    if not abuse.submission_allowed(request_client(request), solved_pow=solved):
+    if abuse.submission_gate(request_client(request), request.POST.get("challenge") or "",
+                             request.POST.get("nonce"), puzzle_required=False) is abuse.Verdict.THROTTLED:
         return _render_form(request, form, status=429, issued=issued, notice=_(
             "Right now we are receiving very many reports, so we could not accept yours yet. "
             "Nothing is lost: your answers are still here. Please wait a little while and send it again."

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from meldestelle.api import error_response
+from meldestelle.api import ERROR, invalid
 from stats import presentation, selectors
 
 
@@ -170,8 +170,7 @@ class StatisticsYearView(APIView):
             OpenApiParameter("version", OpenApiTypes.INT, required=False),
             OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"], required=False),
         ],
-        responses={200: _year_schema, (200, "text/csv"): OpenApiTypes.STR, 400: OpenApiTypes.OBJECT,
-                   404: OpenApiTypes.OBJECT},
+        responses={200: _year_schema, (200, "text/csv"): OpenApiTypes.STR, 400: ERROR, 404: ERROR},
         auth=[],
         tags=["statistics"],
     )
@@ -182,14 +181,11 @@ class StatisticsYearView(APIView):
             # ASCII digits only: str.isdigit() accepts "²", which int() refuses, and int() refuses
             # more than 4300 digits; both were unhandled 500s (found while adding schemathesis, issue 6).
             if not (str(raw_version).isascii() and str(raw_version).isdigit() and len(str(raw_version)) <= 9):
-                return error_response(
-                    "invalid", _("Some answers need another look."), http_status=400,
-                    fields={"version": [_("Enter a whole number.")]},
-                )
+                raise invalid({"version": [_("Enter a whole number.")]})
             version = int(str(raw_version))
         snapshot = presentation.public_snapshot(year, version)
         if snapshot is None:
-            return error_response("not_found", _("Not found."), http_status=404)
+            raise Http404
         if request.accepted_renderer.format == "csv":
             return HttpResponse(
                 presentation.snapshot_csv(snapshot), content_type="text/csv; charset=utf-8"

@@ -8,12 +8,13 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from meldestelle.pagination import PagePagination, page_of
 from reporting.models import ChronicleEntry
 
 
@@ -36,7 +37,10 @@ class ChronicleView(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(responses={200: ChronicleEntryOut(many=True)}, tags=["statistics"],
-                   summary="The public chronicle of approved anonymised summaries")
+    @extend_schema(responses={200: page_of("ChroniclePage", ChronicleEntryOut(many=True))},
+                   parameters=[OpenApiParameter("page", int)], tags=["statistics"],
+                   summary="The public chronicle of approved anonymised summaries, a page at a time")
     def get(self, request: Request) -> Response:
-        return Response(ChronicleEntryOut(chronicle_entries(), many=True).data)
+        pagination = PagePagination()
+        entries = pagination.paginate(chronicle_entries(), request)
+        return pagination.get_paginated_response(ChronicleEntryOut(entries, many=True).data)

@@ -127,6 +127,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from reporting import places
 from stats import tables
 
 PARTITION_TABLES: frozenset[str] = frozenset(
@@ -364,7 +365,7 @@ def _release_vars(
     if "region" in cells and "district" not in cells:
         # Hidden district variables: the truth behind the regions, which links this
         # release to releases that published districts.
-        cells["district"] = {key: b.var(0) for key in (*tables.district_keys(), "online", "unknown")}
+        cells["district"] = {key: b.var(0) for key in places.place_keys()}
 
     for name, table in release["tables"].items():
         if table["total"]["suppressed"]:

@@ -19,19 +19,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from meldestelle.schedules import RUN_ZONE
+from reporting import places
 from reporting.audit import AuditAction, audit_log
 from reporting.models import Case, Incident
 from reporting.services import ServiceError
 from reporting.taxonomy import (
-    PLACE_ONLINE,
-    PLACE_UNKNOWN,
     AntisemitismForm,
     AreaOfLife,
     Channel,
     IncidentType,
     Motive,
 )
-from stats import disclosure, selectors, tables
+from stats import disclosure, selectors
 from stats.methodology import methodology_text
 from stats.models import Publication, StatisticsRecord
 
@@ -76,7 +75,7 @@ def _flag(value: Any) -> bool | None:
 
 
 def district_choices() -> list[str]:
-    return [*tables.district_keys(), PLACE_ONLINE, PLACE_UNKNOWN]
+    return list(places.place_keys())
 
 
 def _as_int(value: Any) -> int | None:
@@ -105,7 +104,8 @@ def classification_clean(data: Mapping[str, Any]) -> Classification:
         return value
 
     def many_of(name: str, allowed: list[str]) -> tuple[str, ...]:
-        value = data.get(name) or []
+        # A form's or a multipart body's QueryDict holds a list under one name.
+        value = (data.getlist(name) if hasattr(data, "getlist") else data.get(name)) or []
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list | tuple) or any(

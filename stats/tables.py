@@ -127,16 +127,14 @@ not a count, and would need its own disclosure rules.
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import chain, islice, repeat
 from operator import attrgetter, itemgetter
-from pathlib import Path
 from typing import Any
 
+from reporting import places
 from reporting.taxonomy import (
     PLACE_ONLINE,
     PLACE_UNKNOWN,
@@ -163,8 +161,6 @@ MIN_K = 3
 
 # Partition tables in publication order; "district" may become "region".
 PARTITIONS: tuple[str, ...] = ("incident_type", "area_of_life", "month", "district", "channel")
-
-_DISTRICTS_CSV = Path(__file__).resolve().parent.parent / "reporting" / "data" / "districts.csv"
 
 # Field order of IncidentRecord: rows given as tuples follow it (e.g. a DB values_list).
 FIELDS: tuple[str, ...] = (
@@ -239,36 +235,27 @@ class Counts:
 # --------------------------------------------------------------------------- districts
 
 
-@lru_cache(maxsize=1)
-def _district_rows() -> tuple[tuple[str, str, str, str], ...]:
-    with _DISTRICTS_CSV.open(encoding="utf-8", newline="") as fh:
-        return tuple(
-            (row["ags"], row["name"], row["nuts2"], row["statistical_region"])
-            for row in csv.DictReader(fh)
-        )
-
-
 def district_keys() -> tuple[str, ...]:
-    """The 45 AGS keys of Lower Saxony's districts, in AGS order."""
-    return tuple(row[0] for row in _district_rows())
+    """The 45 AGS keys of Lower Saxony's districts, in AGS order (reporting.places)."""
+    return places.district_keys()
 
 
 def district_names() -> dict[str, str]:
-    return {ags: name for ags, name, _, _ in _district_rows()}
+    return places.district_names()
 
 
 def district_regions() -> dict[str, str]:
     """AGS key -> NUTS-2 code of its statistical region (DE91..DE94)."""
-    return {ags: nuts2 for ags, _, nuts2, _ in _district_rows()}
+    return {district.ags: district.nuts2 for district in places.districts()}
 
 
 def region_keys() -> tuple[str, ...]:
-    return tuple(sorted({row[2] for row in _district_rows()}))
+    return tuple(sorted({district.nuts2 for district in places.districts()}))
 
 
 def region_names() -> dict[str, str]:
     """NUTS-2 code -> name of the statistical region (Braunschweig, Hannover, ...)."""
-    return {nuts2: region for _, _, nuts2, region in _district_rows()}
+    return {district.nuts2: district.statistical_region for district in places.districts()}
 
 
 def _table_keys(name: str) -> tuple[str, ...]:

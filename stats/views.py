@@ -1,5 +1,5 @@
 """Public statistics pages (no login). The internal dashboard lives with the staff pages
-(counselling.statistics_views).
+(counselling.views.statistics).
 
 Only frozen publications are shown: a year appears with its first release (a scheduled
 provisional snapshot or the annual release), never as live figures.

@@ -28,9 +28,7 @@ from counselling.casework import directory_service_save
 from reporting import abuse
 from reporting.models import Attachment, Case, CaseGrant, Message, Note
 from stats.models import StatisticsRecord
-from tests.conftest import PASSWORD
-from tests.counselling.conftest import totp_code
-from tests.reporting.conftest import make_jpeg, make_pdf
+from tests.helpers import PASSWORD, make_jpeg, make_pdf, totp_code
 
 
 def _as_bytes(value: Any) -> bytes:

@@ -20,9 +20,8 @@ from reporting.services import (
     organisation_create,
     report_submit,
 )
-from tests.helpers import S3_REQUIRED, S3Unavailable, WeedServer
+from tests.helpers import PASSWORD, S3_REQUIRED, S3Unavailable, WeedServer
 
-PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
 
 

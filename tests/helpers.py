@@ -1,12 +1,24 @@
-"""Helpers shared by several test modules (fixtures stay in the conftest files)."""
+"""Helpers shared by several test modules: the one place they live (fixtures stay in the
+conftest files, which take their helpers from here too; test modules import nothing from
+conftest files or from each other)."""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import re
+import time
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from PIL import Image
+from pypdf import PdfWriter
 
 from reporting import crypto
 from reporting.models import Attachment, AuditEntry, Case, CaseGrant, Incident, Message, Note
@@ -378,6 +390,157 @@ class WeedServer:
             self.process.wait(timeout=10)
 
 
+# Staff: passwords, TOTP codes and the one way tests log in
+
+PASSWORD = "correct horse battery staple"
+
+
+def totp_code(user: Any) -> str:
+    """The current code of the user's device; the next step's if the current one is used up.
+
+    django-otp accepts each time step once (`last_t`), so a second login within 30 seconds
+    needs the following step's code (inside the device's tolerance of one step).
+    """
+    device = TOTPDevice.objects.get(user=user)
+    current = (int(time.time()) - device.t0) // device.step + device.drift
+    ahead = max(0, device.last_t + 1 - current)
+    token = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift + ahead)
+    return f"{token:0{device.digits}d}"
+
+
+def _user(member: Any) -> Any:
+    return member.membership.user if hasattr(member, "membership") else member
+
+
+def login(client: Any, member: Any, password: str = PASSWORD) -> Any:
+    """Post the staff login form (password and the current TOTP code); the response."""
+    user = _user(member)
+    return client.post("/staff/login/", {"username": user.username, "password": password, "otp": totp_code(user)})
+
+
+def logged_in(member: Any, client: Any = None, *, api: bool = False, unlocked: bool = True) -> Any:
+    """A test client logged in as `member` the way staff log in: password and TOTP, which also
+    unlocks the organisation key. The one login helper of the suite.
+
+    `api`: through the API login (JSON), with a client that enforces CSRF as a browser script
+    meets it; `client.csrf` holds the token for unsafe requests. `unlocked=False` drops the
+    unlock cookie afterwards: logged in, but the session holds no usable organisation key.
+    """
+    if api:
+        client = client or Client(enforce_csrf_checks=True)
+        user = _user(member)
+        response = client.post("/api/v1/auth/login/", {"username": user.username, "password": PASSWORD,
+                                                       "otp": totp_code(user)}, content_type="application/json")
+        assert response.status_code == 200, response.content
+        client.csrf = response.json()["csrf_token"]
+    else:
+        client = client or Client(HTTP_ACCEPT_LANGUAGE="en")
+        response = login(client, member)
+        assert response.status_code == 302, response.content[:500]
+    if not unlocked:
+        del client.cookies[settings.UNLOCK_COOKIE_NAME]
+    return client
+
+
+def case_world(make_org: Any, make_member: Any, submit: Any, **report: Any) -> dict[str, Any]:
+    """One case of organisation "home" and everyone who may or may not see it."""
+    from counselling.models import Membership
+
+    home = make_org("home", is_fallback=True)
+    other = make_org("other", statewide=False)
+    submitted = submit(motives=["racism"], **report)
+    superuser = make_member(home, username="root", role=Membership.Role.COORDINATOR)
+    superuser.membership.user.is_superuser = True
+    superuser.membership.user.is_staff = True
+    superuser.membership.user.save()
+    return {
+        "home": home, "other": other, "case": submitted.case, "receipt": submitted.receipt_code,
+        "owner": make_member(home, username="owner"), "colleague": make_member(home, username="colleague"),
+        "outsider": make_member(other, username="outsider"),
+        "coordinator": make_member(None, username="coord", role=Membership.Role.COORDINATOR),
+        "superuser": superuser,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Reporter side: evidence files, the form and the API
+
+
+REPORT_FORM_URL = "/en/report/"
+REPORTS = "/api/v1/reports/"
+
+
+def make_jpeg(*, gps: bool = False, size: tuple[int, int] = (32, 24)) -> bytes:
+    image = Image.new("RGB", size, (200, 80, 40))
+    out = io.BytesIO()
+    if gps:
+        exif = Image.Exif()
+        exif[0x013B] = "MARKERARTIST"  # Artist
+        gps_ifd = exif.get_ifd(0x8825)
+        gps_ifd[1] = "N"
+        gps_ifd[2] = (52.0, 22.0, 30.0)
+        gps_ifd[3] = "E"
+        gps_ifd[4] = (9.0, 44.0, 10.0)
+        image.save(out, format="JPEG", exif=exif)
+    else:
+        image.save(out, format="JPEG")
+    return out.getvalue()
+
+
+def make_pdf(*, author: str = "") -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    if author:
+        writer.add_metadata({"/Author": author})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def nothing_stored() -> bool:
+    """No case and no file: what every refused submission leaves."""
+    return Case.objects.count() == 0 and files_in(settings.MEDIA_ROOT) == []
+
+
+def receipt_of(response: Any) -> str:
+    """The receipt code on the form's success page."""
+    match = re.search(rb'data-code="([0-9A-Z-]+)"', response.content)
+    assert match, "no receipt on the page"
+    return match.group(1).decode()
+
+
+def post_json(client: Any, url: str, payload: Any, **extra: Any) -> Any:
+    body = payload if isinstance(payload, str) else json.dumps(payload)
+    return client.post(url, body, content_type="application/json", **extra)
+
+
+def report(**overrides: Any) -> dict[str, Any]:
+    """A valid API report; keyword arguments override fields."""
+    data = {"description": "Someone spat at me.", "district": "03241", "motives": ["antisemitism"],
+            "incident_type": "assault", "occurred_on": "2025-01-02", "consent": True}
+    data.update(overrides)
+    return data
+
+
+def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    """The API's one error body with this status (and code); returns the error."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
+    assert body["error"]["message"]
+    if code:
+        assert body["error"]["code"] == code
+    return body["error"]
+
+
+def solve(challenge: str, difficulty: int) -> str:
+    """A nonce whose SHA-256 with the challenge begins with `difficulty` zero bits."""
+    nonce = 0
+    while True:
+        digest = hashlib.sha256(f"{challenge}:{nonce}".encode()).digest()
+        if int.from_bytes(digest, "big") >> (256 - difficulty) == 0:
+            return str(nonce)
+        nonce += 1
 def png_bytes(width: int = 2, height: int = 2, color: str = "red") -> bytes:
     """A small valid PNG."""
     from io import BytesIO

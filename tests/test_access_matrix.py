@@ -40,9 +40,7 @@ from reporting.services import (
     report_submit,
 )
 from stats.services import classification_save, statistics_publish
-from tests.conftest import PASSWORD
-from tests.counselling.conftest import totp_code
-from tests.helpers import case_state, png_bytes, url_patterns
+from tests.helpers import PASSWORD, case_state, png_bytes, totp_code, url_patterns
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.test import RequestFactory
 
 from meldestelle.middleware import NoClientAddressMiddleware
 from meldestelle.ratelimit import client_hash, client_identity
-from tests.reporting.test_api import post_json
+from tests.helpers import post_json
 
 PROXY = "127.0.0.2"
 CIRCUIT_A = "fc00:dead:beef:4dad::0:1001"

@@ -18,7 +18,7 @@ def _production_env(tmp_path: Path) -> dict[str, str]:
     key = base64.b64encode(b"k" * 32).decode()
     env.update(
         MELDESTELLE_PRODUCTION="true",
-        MELDESTELLE_TESTING="false",
+        DJANGO_SETTINGS_MODULE="meldestelle.settings",
         SECRET_KEY="x" * 64 + "production-secret-key-for-the-check-only",
         RECEIPT_PEPPER=key,
         NOTIFICATION_KEY=key,

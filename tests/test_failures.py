@@ -26,10 +26,11 @@ from django_q.monitor import monitor
 from django_q.signing import SignedPackage
 from django_q.worker import worker
 
-from reporting import abuse, tasks
+from counselling import tasks
+from reporting import abuse
 from reporting.models import Attachment, Case, CaseGrant, Message, NoticeSent
 from reporting.services import FileInput, ReportInput, report_submit
-from tests.reporting.conftest import make_jpeg, make_pdf
+from tests.helpers import make_jpeg, make_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -172,7 +173,7 @@ def test_mail_server_down_reporter_still_gets_the_receipt(
     notice is queued in a robust on-commit hook, so the stored case still gets its receipt page
     and the error goes to the operator's log."""
     make_member(fallback_org)
-    with mock.patch("reporting.tasks.send_mail", _smtp_down), \
+    with mock.patch("counselling.notifications.send_mail", _smtp_down), \
             django_capture_on_commit_callbacks(execute=True):
         response = client.post("/en/report/", _form(description=MARKER))
     assert response.status_code == 200  # the receipt: the report is stored, the notice is not sent
@@ -191,7 +192,7 @@ def test_mail_server_down_reporter_still_gets_the_receipt(
 def test_queue_down_reporter_still_gets_the_receipt(
     client: Any, fallback_org: Any, django_capture_on_commit_callbacks: Any,
 ) -> None:
-    with mock.patch("reporting.notifications.async_task", side_effect=ConnectionError("broker down")), \
+    with mock.patch("counselling.notifications.async_task", side_effect=ConnectionError("broker down")), \
             django_capture_on_commit_callbacks(execute=True):
         response = client.post("/en/report/", _form(description=MARKER))
     assert response.status_code == 200 and b"data-code=" in response.content
@@ -203,7 +204,7 @@ def test_reporter_reply_with_mail_server_down_is_no_500(
 ) -> None:
     make_member(fallback_org)
     receipt = submit(description=MARKER).receipt_code
-    with mock.patch("reporting.tasks.send_mail", _smtp_down), \
+    with mock.patch("counselling.notifications.send_mail", _smtp_down), \
             django_capture_on_commit_callbacks(execute=True):
         page = client.post("/en/followup/reply/", {"receipt": receipt, "body": MARKER})
         api = client.post("/api/v1/followup/messages/", {"receipt": receipt, "body": MARKER},
@@ -260,7 +261,7 @@ def test_broker_retries_a_failed_notice_and_sends_it_once(
     queued: None, fallback_org: Any, make_member: Any, submit: Any, django_capture_on_commit_callbacks: Any,
 ) -> None:
     _enqueue_new_case_notice(fallback_org, make_member, submit, django_capture_on_commit_callbacks)
-    with mock.patch("reporting.tasks.send_mail", _smtp_down):
+    with mock.patch("counselling.notifications.send_mail", _smtp_down):
         assert _run_cluster_once() == 1
     task = Task.objects.get()
     assert task.success is False and task.attempt_count == 1
@@ -284,7 +285,7 @@ def test_broker_gives_up_after_max_attempts_and_keeps_the_failure(
     queued: None, fallback_org: Any, make_member: Any, submit: Any, django_capture_on_commit_callbacks: Any,
 ) -> None:
     _enqueue_new_case_notice(fallback_org, make_member, submit, django_capture_on_commit_callbacks)
-    with mock.patch("reporting.tasks.send_mail", _smtp_down):
+    with mock.patch("counselling.notifications.send_mail", _smtp_down):
         for attempt in range(1, settings.Q_CLUSTER["max_attempts"] + 1):
             _retry_due()
             assert _run_cluster_once() == 1
@@ -300,7 +301,7 @@ def test_failed_notice_is_visible_in_the_operator_admin(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     _enqueue_new_case_notice(fallback_org, make_member, submit, django_capture_on_commit_callbacks)
-    with mock.patch("reporting.tasks.send_mail", _smtp_down):
+    with mock.patch("counselling.notifications.send_mail", _smtp_down):
         assert _run_cluster_once() == 1
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice

@@ -179,7 +179,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, server_database: dict[str, s
     env.update(server_database)
     env.update(
         DEBUG="true",
-        MELDESTELLE_TESTING="false",
+        DJANGO_SETTINGS_MODULE="meldestelle.settings",
         MELDESTELLE_LOCAL_DIR=str(tmp / "local"),
         SECRET_KEY=secrets.token_urlsafe(50),
         **{name: base64.b64encode(secrets.token_bytes(32)).decode() for name in (

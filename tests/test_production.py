@@ -37,8 +37,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import WeedServer
-from tests.reporting.conftest import make_jpeg
+from tests.helpers import WeedServer, make_jpeg
 
 CONCURRENCY = str(Path(__file__).resolve().parent / "concurrency")
 if CONCURRENCY not in sys.path:
@@ -125,7 +124,7 @@ def production_env(tmp_path: Path, database_url: str, redis_url: str) -> dict[st
     env.update(
         MELDESTELLE_PRODUCTION="true",
         DEBUG="false",
-        MELDESTELLE_TESTING="false",
+        DJANGO_SETTINGS_MODULE="meldestelle.settings",
         SECRET_KEY=secrets.token_urlsafe(50),
         RECEIPT_PEPPER=key(),
         NOTIFICATION_KEY=key(),

@@ -30,8 +30,7 @@ from schemathesis.specs.openapi.checks import (
 
 from meldestelle.wsgi import application
 from reporting.services import NewOrganisation
-from tests.conftest import PASSWORD
-from tests.counselling.conftest import totp_code
+from tests.helpers import PASSWORD, totp_code
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,7 @@ from django.utils.translation import gettext
 
 from stats.svgmap import district_map_svg
 from stats.tables import district_keys
-from tests.conftest import PASSWORD
-from tests.counselling.conftest import totp_code
+from tests.helpers import PASSWORD, totp_code
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 

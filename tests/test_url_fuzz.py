@@ -20,8 +20,7 @@ from counselling.models import Membership
 from counselling.replies import reply_template_save
 from reporting.services import FileInput, help_service_save
 from stats.services import classification_save, statistics_publish
-from tests.counselling.conftest import logged_in
-from tests.helpers import url_patterns
+from tests.helpers import logged_in, url_patterns
 
 pytestmark = pytest.mark.django_db
 

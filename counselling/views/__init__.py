@@ -1,10 +1,10 @@
-"""Staff pages (SPEC §5): login and unlock, inbox, case work, manual entry, partner admin.
+"""Staff pages (SPEC §5): login and unlock, inbox, case work, manual entry, partner admin,
+classification, internal statistics, the audit log and the member's notification setting.
 
 Views parse input, check access (404 for anything not visible), call one service, render.
 Every POST is a CSRF-protected form that works without JavaScript.
 
-One module per concern; this package re-exports the views `counselling.urls` names, and
-`_page`, which the notification settings page renders with.
+One module per concern; this package re-exports the views `counselling.urls` names.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from counselling.views.admin import (
     admin_revoke,
     admin_settings,
 )
+from counselling.views.audit import audit_log_view
 from counselling.views.auth import login_view, logout_view, password_change, unlock_view
 from counselling.views.cases import (
     attachment_download,
@@ -32,9 +33,12 @@ from counselling.views.cases import (
     case_transfer_view,
     case_unmark_duplicate_view,
 )
+from counselling.views.classification import classify
 from counselling.views.common import STAFF, _page, _safe_next
 from counselling.views.inbox import inbox, manual_entry
 from counselling.views.keys import admin_rotate_key
+from counselling.views.notifications import notification_settings
+from counselling.views.statistics import dashboard, dashboard_export, publish
 
 __all__ = [
     "STAFF",
@@ -48,6 +52,7 @@ __all__ = [
     "admin_revoke",
     "admin_settings",
     "attachment_download",
+    "audit_log_view",
     "case_assign_view",
     "case_delete_view",
     "case_detail",
@@ -59,10 +64,15 @@ __all__ = [
     "case_status_view",
     "case_take_view",
     "case_transfer_view",
+    "classify",
+    "dashboard",
+    "dashboard_export",
     "inbox",
     "login_view",
     "logout_view",
     "manual_entry",
+    "notification_settings",
     "password_change",
+    "publish",
     "unlock_view",
 ]

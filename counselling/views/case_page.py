@@ -18,19 +18,18 @@ from django.urls import reverse
 
 from counselling import previews, selectors
 from counselling.access import get_case_for_member, key_required, request_case_keys
-from counselling.classification import (
+from counselling.attachments import inline_response
+from counselling.decorators import staff_required
+from counselling.forms import MessageForm
+from counselling.replies import template_to_start_with, templates_for_case
+from counselling.views.classification import (
     ClassificationForm,
     incident_record,
     record_values,
     suggestion_from_report,
 )
-from counselling.decorators import staff_required
-from counselling.forms import MessageForm
-from counselling.replies import template_to_start_with, templates_for_case
-from counselling.services import attachment_viewed
 from counselling.views.inbox import language_name
 from reporting.models import Case
-from reporting.services import attachment_meta, attachment_open
 from reporting.taxonomy import CaseStatus
 
 
@@ -75,21 +74,7 @@ def attachment_inline(request: HttpRequest, case_id: int, attachment_uuid: UUID)
     attachment = selectors.attachment_for_case(case, attachment_uuid)
     if attachment is None:
         raise Http404
-    keys = request_case_keys(request, case)
-    content_type = str(attachment_meta(attachment=attachment, case_key=keys.case_key).get("content_type", ""))
-    if not previews.previewable(content_type):
+    response = inline_response(actor=request.user, attachment=attachment, keys=request_case_keys(request, case))
+    if response is None:
         raise Http404
-    data = b"".join(attachment_open(attachment=attachment, case_key=keys.case_key))
-    try:
-        shown = previews.preview(data, content_type)
-    except previews.NoPreview:
-        raise Http404 from None
-    finally:
-        del data
-    attachment_viewed(actor=request.user, attachment=attachment)
-    response = HttpResponse(shown.content, content_type=shown.content_type)
-    response["Content-Security-Policy"] = previews.INLINE_CSP
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
     return response

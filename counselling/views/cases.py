@@ -11,10 +11,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -28,6 +27,7 @@ from counselling.access import (
     request_case_keys,
     request_org_key,
 )
+from counselling.attachments import download_response
 from counselling.decorators import staff_required
 from counselling.forms import (
     AssignForm,
@@ -39,18 +39,15 @@ from counselling.forms import (
     StatusForm,
     TransferForm,
 )
-from counselling.services import attachment_downloaded, case_assign, case_opened
+from counselling.services import case_assign, case_opened
 from counselling.views import case_page
 from counselling.views.common import _case_url, _page
-from reporting import files
 from reporting.forms import refusal_status
 from reporting.models import Case
 from reporting.services import (
     CaseKeys,
     ServiceError,
     attachment_add,
-    attachment_meta,
-    attachment_open,
     case_mark_duplicate,
     case_set_status,
     case_shred,
@@ -264,20 +261,4 @@ def attachment_download(request: HttpRequest, case_id: int, attachment_uuid: UUI
     attachment = selectors.attachment_for_case(case, attachment_uuid)
     if attachment is None:
         raise Http404
-    keys = request_case_keys(request, case)
-    meta = attachment_meta(attachment=attachment, case_key=keys.case_key)
-    content_type = str(meta.get("content_type", ""))
-    extension = files.EXTENSIONS.get(content_type)
-    if extension is None:
-        content_type, name = "application/octet-stream", "attachment.bin"
-    else:
-        name = files.safe_download_name(str(meta.get("name", "")), extension)
-    attachment_downloaded(actor=request.user, attachment=attachment)
-    response = StreamingHttpResponse(attachment_open(attachment=attachment, case_key=keys.case_key),
-                                     content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
-    if meta.get("size") is not None:
-        response["Content-Length"] = str(int(meta["size"]))
-    return response
+    return download_response(actor=request.user, attachment=attachment, keys=request_case_keys(request, case))

@@ -3,7 +3,7 @@ section (``templates/counselling/_casework.html``), the funder statistics page a
 and the network export download.
 
 Each form posts here, is checked with the same input serializer as its API twin
-(``counselling.api_counselling``), calls one service and goes back to the case page with a
+(``counselling.api.counselling``), calls one service and goes back to the case page with a
 message. Access as everywhere: 404 for anything the caller may not act on.
 """
 
@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework import serializers
 
-from counselling import api_counselling as api
 from counselling import casework
 from counselling.access import (
     get_case_for_action,
@@ -28,6 +27,7 @@ from counselling.access import (
     oversight_membership,
     request_case_keys,
 )
+from counselling.api import counselling as api
 from counselling.decorators import staff_required
 from counselling.funder import funder_csv, funder_statistics
 from counselling.models import Membership

@@ -30,7 +30,7 @@ from reporting.services.keys import (
     organisation_sealing_key,
 )
 from reporting.services.submission import remove_blobs
-from reporting.signals import case_shredding, incident_merged
+from reporting.signals import case_received, case_shredding, incident_merged
 from reporting.taxonomy import CLOSED_STATUSES, SYSTEM_DELETE_REASONS, CaseStatus, DeleteReason
 from reporting.vacuum import tables_of, vacuum_after_commit
 
@@ -71,7 +71,7 @@ def case_transfer(
 ) -> Case:
     """Re-seal both case keys to the receiving organisation; revoke our grant unless kept."""
     if to_organisation.pk == case.organisation_id:
-        raise ServiceError("same_organisation", "The case is already with this organisation.")
+        raise ServiceError("same_organisation", _("The case is already with this organisation."))
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
         from_org = case.organisation
@@ -98,9 +98,7 @@ def case_transfer(
 
 
 def _notify_transfer(case_id: int) -> None:
-    from reporting.notifications import queue_new_case_notice
-
-    queue_new_case_notice(case_id, transferred=True)
+    case_received.send(sender=Case, case_id=case_id, transferred=True)
 
 
 def case_shred(*, actor: Any | None, case: Case, reason: str) -> None:
@@ -147,7 +145,7 @@ def case_shred(*, actor: Any | None, case: Case, reason: str) -> None:
 
 def case_set_status(*, actor: Any, case: Case, status: str) -> Case:
     if status not in CaseStatus.values:
-        raise ServiceError("invalid_status", "Unknown status.")
+        raise ServiceError("invalid_status", _("Unknown status."))
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
         old = case.status
@@ -190,7 +188,7 @@ def case_take(*, actor: Any, case: Case) -> Case:
         if not won:
             if case.assignee_id == actor.pk:
                 return case
-            raise ServiceError("already_taken", "Someone else has already taken this case.")
+            raise ServiceError("already_taken", _("Someone else has already taken this case."))
         audit_log(
             actor=actor, action=AuditAction.CASE_TAKEN, case_id=case.pk,
             organisation_id=case.organisation_id,

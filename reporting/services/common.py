@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from meldestelle.errors import ApplicationError
 from reporting.models import (
     Case,
 )
@@ -26,13 +27,9 @@ PURPOSE_RECOVERY_SEAL = "recovery-seal"
 
 
 
-class ServiceError(Exception):
-    """A request that cannot be carried out; `code` is stable, the message is for people."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+# The services raise the one application error (code, translated message, status: see
+# meldestelle.errors); ServiceError is its name in the case core.
+ServiceError = ApplicationError
 
 
 def case_binding(case: Case) -> str:

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from reporting import crypto
+from reporting import crypto, signals
 from reporting.audit import AuditAction, audit_log
 from reporting.models import (
     Case,
@@ -120,9 +120,7 @@ def message_post(*, case: Case, case_key: bytes, body: str, actor: Any | None) -
 
 
 def _notify_new_message(case_id: int) -> None:
-    from reporting.notifications import queue_new_message_notice
-
-    queue_new_message_notice(case_id)
+    signals.reporter_wrote.send(sender=Case, case_id=case_id)
 
 
 def _notify_reporter(case_id: int) -> None:

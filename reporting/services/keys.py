@@ -424,8 +424,8 @@ def case_keys_for_organisation(*, case: Case, organisation: Organisation, org_pr
     """Open the organisation's grant; raises ServiceError('no_grant') if it holds none."""
     grant = CaseGrant.objects.filter(case=case, organisation=organisation).select_related("case").first()
     if grant is None:
-        raise ServiceError("no_grant", "This organisation holds no key for the case.")
+        raise ServiceError("no_grant", _("This organisation holds no key for the case."))
     try:
         return _unseal_grant(grant, org_private_key)
     except crypto.CryptoError as exc:
-        raise ServiceError("no_grant", "The key for this case cannot be opened.") from exc
+        raise ServiceError("no_grant", _("The key for this case cannot be opened.")) from exc

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reporting import crypto
+from reporting import crypto, signals
 from reporting.audit import AuditAction, audit_log
 from reporting.blobs import StorageUnavailable, blob_delete, blob_read, blob_write
 from reporting.models import (
@@ -321,7 +321,7 @@ def _route_on(report: ReportInput, organisations: list[Organisation]) -> Organis
         chosen=_chosen(report, organisations), coverage=[_coverage(org) for org in organisations],
     )
     if org_id is None:
-        raise ServiceError("no_organisation", "No organisation can receive reports at the moment.")
+        raise ServiceError("no_organisation", _("No organisation can receive reports at the moment."))
     return next(org for org in organisations if org.pk == org_id)
 
 
@@ -349,9 +349,7 @@ def _claim_turn(organisation: Organisation, *, received_at: Any, contested: bool
 
 
 def _notify_new_case(case_id: int) -> None:
-    from reporting.notifications import queue_new_case_notice
-
-    queue_new_case_notice(case_id)
+    signals.case_received.send(sender=Case, case_id=case_id, transferred=False)
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ connection, exactly as `make run` does.
 
 from __future__ import annotations
 
-import importlib
 import os
 import subprocess
 import sys
@@ -75,17 +74,8 @@ def gunicorn(tmp_path: Path, transactional_db: None) -> Iterator[Callable[..., S
 
 @pytest.fixture
 def receiving_org(transactional_db: None) -> Any:
-    """The one organisation that receives everything (statewide fallback), with its key.
-
-    A transactional test ends with a flush, which empties the districts the migration loaded;
-    they are loaded again here (the form refuses a district it does not know).
-    """
-    from django.apps import apps
-
+    """The one organisation that receives everything (statewide fallback), with its key."""
     from reporting.services import organisation_create
-
-    districts = importlib.import_module("reporting.migrations.0002_districts")
-    districts.load(apps, None)
 
     return organisation_create(
         actor=None, slug="landesstelle", name="Landesstelle (demo)", statewide=True,

@@ -98,7 +98,8 @@ def server_env(**overrides: str) -> dict[str, str]:
         assert "memory" not in name, "SQLite test database must be a file for a server process"
         env["SQLITE_PATH"] = name
     env.update(
-        MELDESTELLE_TESTING="1",  # proof of work and form timing off, fast password hasher
+        # The test settings: proof of work and form timing off, fast password hasher.
+        DJANGO_SETTINGS_MODULE="meldestelle.settings_test",
         Q_ASYNC="1",  # notices go to the ORM broker as in production, not inline
         SECRET_KEY=settings.SECRET_KEY,
         RECEIPT_PEPPER=base64.b64encode(settings.RECEIPT_PEPPER).decode(),

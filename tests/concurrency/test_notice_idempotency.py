@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from reporting import notifications, tasks
+from counselling import notifications, tasks
 from reporting.models import NoticeSent
 from reporting.services import NewOrganisation, Submitted
 
@@ -55,7 +55,7 @@ def test_a_notice_interrupted_before_sending_is_sent_when_the_task_runs_again(
 ) -> None:
     queued = _queued(monkeypatch)
     notifications.queue_new_message_notice(case_with_two_counsellors.case.pk)
-    real_send_mail = tasks.send_mail
+    real_send_mail = notifications.send_mail
     attempts: list[str] = []
 
     def mail_server_down_for_bob(subject: str, body: str, sender: Any, to: list[str]) -> int:
@@ -64,10 +64,10 @@ def test_a_notice_interrupted_before_sending_is_sent_when_the_task_runs_again(
             raise ConnectionError("mail server went away")
         return real_send_mail(subject, body, sender, to)
 
-    monkeypatch.setattr(tasks, "send_mail", mail_server_down_for_bob)
+    monkeypatch.setattr(notifications, "send_mail", mail_server_down_for_bob)
     with pytest.raises(ConnectionError):
         _run(queued[0])
-    monkeypatch.setattr(tasks, "send_mail", real_send_mail)
+    monkeypatch.setattr(notifications, "send_mail", real_send_mail)
 
     assert _run(queued[0]) == 1  # only bob's was missing
     assert _run(queued[0]) == 0

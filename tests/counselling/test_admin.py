@@ -10,9 +10,8 @@ from django.test import Client
 
 from counselling.models import Membership
 from reporting.models import AuditEntry
-from tests.conftest import PASSWORD
-from tests.counselling.conftest import logged_in as _client
-from tests.counselling.conftest import login, totp_code
+from tests.helpers import PASSWORD, login, totp_code
+from tests.helpers import logged_in as _client
 
 pytestmark = pytest.mark.django_db
 

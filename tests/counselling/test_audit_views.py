@@ -16,19 +16,10 @@ from counselling.models import Membership
 from counselling.services import NewMember
 from reporting.audit import AuditAction, ChainProblem, audit_anchor_create, audit_log
 from reporting.services import NewOrganisation, Submitted, message_post, reporter_open
+from tests.helpers import logged_in
 
 MARKER = "CANARY-audit-page-51c0"
 URL = "/staff/audit/"
-
-
-def staff_client(member: NewMember, *, verified: bool = True) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(member.membership.user)
-    if verified:
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = member.totp_device.persistent_id
-        session.save()
-    return client
 
 
 @pytest.fixture
@@ -64,7 +55,7 @@ def test_coordinator_sees_every_organisation(
 ) -> None:
     coordinator = make_member(None, role=Membership.Role.COORDINATOR)
 
-    response = staff_client(coordinator).get(URL)
+    response = logged_in(coordinator).get(URL)
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -82,7 +73,7 @@ def test_partner_admin_sees_only_their_organisation(
     north, _south = two_orgs
     admin = make_member(north, role=Membership.Role.PARTNER_ADMIN)
 
-    response = staff_client(admin).get(URL)
+    response = logged_in(admin).get(URL)
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -90,7 +81,7 @@ def test_partner_admin_sees_only_their_organisation(
     assert case_cell(cases["south"]) not in page
     assert "reporting.message.from_reporter" in page
     # Asking for the other organisation's case by id shows nothing of it.
-    response = staff_client(admin).get(URL, {"case": cases["south"].case.pk})
+    response = logged_in(admin).get(URL, {"case": cases["south"].case.pk})
     assert case_cell(cases["south"]) not in response.content.decode()
     assert "No entries match." in response.content.decode()
 
@@ -98,7 +89,7 @@ def test_partner_admin_sees_only_their_organisation(
 def test_counsellor_gets_404(cases: dict[str, Submitted], two_orgs: Any, make_member: Callable[..., NewMember]) -> None:
     counsellor = make_member(two_orgs[0], role=Membership.Role.COUNSELLOR)
 
-    response = staff_client(counsellor).get(URL)
+    response = logged_in(counsellor).get(URL)
 
     assert response.status_code == 404
     assert case_cell(cases["north"]) not in response.content.decode()
@@ -128,7 +119,9 @@ def test_anonymous_is_sent_to_login(db: None) -> None:
 def test_login_without_totp_is_sent_to_login(two_orgs: Any, make_member: Callable[..., NewMember]) -> None:
     admin = make_member(two_orgs[0], role=Membership.Role.PARTNER_ADMIN)
 
-    response = staff_client(admin, verified=False).get(URL)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(admin.membership.user)  # a session without the second factor
+    response = client.get(URL)
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("counselling:login"))
@@ -141,7 +134,7 @@ def test_page_shows_no_content(
     admin = make_member(two_orgs[0], role=Membership.Role.PARTNER_ADMIN)
 
     for member in (coordinator, admin):
-        page = staff_client(member).get(URL).content.decode()
+        page = logged_in(member).get(URL).content.decode()
         assert MARKER not in page
         for submitted in cases.values():
             assert (submitted.receipt_code or "") not in page
@@ -151,7 +144,7 @@ def test_page_shows_no_content(
 def test_filters_by_action_prefix_and_case(
     cases: dict[str, Submitted], make_member: Callable[..., NewMember]
 ) -> None:
-    client = staff_client(make_member(None, role=Membership.Role.COORDINATOR))
+    client = logged_in(make_member(None, role=Membership.Role.COORDINATOR))
 
     page = client.get(URL, {"action": "reporting.message."}).content.decode()
     assert "reporting.message.from_reporter" in page
@@ -166,7 +159,7 @@ def test_filters_by_action_prefix_and_case(
 def test_invalid_case_filter_is_explained_not_an_error(
     cases: dict[str, Submitted], make_member: Callable[..., NewMember]
 ) -> None:
-    client = staff_client(make_member(None, role=Membership.Role.COORDINATOR))
+    client = logged_in(make_member(None, role=Membership.Role.COORDINATOR))
 
     response = client.get(URL, {"case": "12; DROP TABLE", "page": "nonsense"})
 
@@ -182,7 +175,7 @@ def test_paginates_a_hundred_per_page_and_keeps_the_filter(
     with transaction.atomic():
         for number in range(130):
             audit_log(actor=None, action=AuditAction.CASE_VIEWED, organisation_id=north.pk, case_id=900000 + number)
-    client = staff_client(admin)
+    client = logged_in(admin)
 
     first = client.get(URL, {"action": "counselling.case.vi"}).content.decode()
     second = client.get(URL, {"action": "counselling.case.vi", "page": 2}).content.decode()
@@ -198,7 +191,7 @@ def test_coordinator_sees_the_anchors_newest_first_and_the_chain_status(
     cases: dict[str, Submitted], two_orgs: Any, make_member: Callable[..., NewMember]
 ) -> None:
     coordinator = make_member(None, role=Membership.Role.COORDINATOR)
-    client = staff_client(coordinator)
+    client = logged_in(coordinator)
     assert 'data-chain-status="unchecked"' in client.get(URL).content.decode()
 
     older = audit_anchor_create(verdict=None)
@@ -225,7 +218,7 @@ def test_partner_admin_sees_no_anchors(
     assert anchor is not None
     admin = make_member(two_orgs[0], role=Membership.Role.PARTNER_ADMIN)
 
-    page = staff_client(admin).get(URL).content.decode()
+    page = logged_in(admin).get(URL).content.decode()
 
     assert anchor.value not in page and anchor.head_hash not in page
     assert "data-chain-status" not in page

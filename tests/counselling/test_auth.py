@@ -16,8 +16,7 @@ from counselling import auth
 from counselling.access import SESSION_KEY
 from counselling.models import Membership
 from reporting.models import AuditEntry
-from tests.conftest import PASSWORD
-from tests.counselling.conftest import logged_in, login, totp_code
+from tests.helpers import PASSWORD, logged_in, login, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -239,9 +238,9 @@ def test_unknown_names_are_throttled_like_real_ones(make_org: Any) -> None:
     assert not auth.throttled("no-such-counsellor", client_hash("192.0.2.91"))
 
 
-def test_logout_deletes_both_halves(make_org: Any, make_member: Any, staff_client: Any) -> None:
+def test_logout_deletes_both_halves(make_org: Any, make_member: Any) -> None:
     member = make_member(make_org())
-    client = staff_client(member)
+    client = logged_in(member)
     assert client.session.get(SESSION_KEY)
     response = client.post("/staff/logout/")
     assert response.status_code == 302
@@ -252,8 +251,8 @@ def test_logout_deletes_both_halves(make_org: Any, make_member: Any, staff_clien
     assert AuditEntry.objects.filter(action="counselling.auth.logout").count() == 1
 
 
-def test_logout_needs_post(make_org: Any, make_member: Any, staff_client: Any) -> None:
-    client = staff_client(make_member(make_org()))
+def test_logout_needs_post(make_org: Any, make_member: Any) -> None:
+    client = logged_in(make_member(make_org()))
     assert client.get("/staff/logout/").status_code == 405
 
 
@@ -291,12 +290,11 @@ def test_password_alone_is_not_enough_when_totp_is_required(make_org: Any, make_
     assert response.status_code == 302 and response["Location"].startswith("/staff/login/")
 
 
-def test_lost_unlock_cookie_asks_for_password_again(make_org: Any, make_member: Any, submit: Any,
-                                                     staff_client: Any) -> None:
+def test_lost_unlock_cookie_asks_for_password_again(make_org: Any, make_member: Any, submit: Any) -> None:
     org = make_org(is_fallback=True)
     member = make_member(org)
     case = submit().case
-    client = staff_client(member)
+    client = logged_in(member)
     client.cookies.pop(settings.UNLOCK_COOKIE_NAME)
     response = client.get(f"/staff/cases/{case.pk}/")
     assert response["Location"] == f"/staff/unlock/?next=%2Fstaff%2Fcases%2F{case.pk}%2F"

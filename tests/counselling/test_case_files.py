@@ -15,8 +15,8 @@ from reporting.models import Attachment, AuditEntry
 from reporting.selectors import reporter_case_view
 from reporting.services import reporter_open
 from tests.canary import scan_database, scan_media
-from tests.counselling.conftest import case_world
-from tests.counselling.conftest import logged_in as _client
+from tests.helpers import case_world
+from tests.helpers import logged_in as _client
 
 pytestmark = pytest.mark.django_db
 

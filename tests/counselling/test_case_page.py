@@ -17,8 +17,8 @@ from reporting.services import (
     report_submit,
     reporter_open,
 )
-from tests.counselling.conftest import case_world, login
-from tests.counselling.conftest import logged_in as _client
+from tests.helpers import case_world, login
+from tests.helpers import logged_in as _client
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,7 @@ from counselling.casework import deadline_reminders_run, directory_service_save
 from counselling.models import CaseOutcome, Contact, Deadline, Intervention, JusticeTrack, Referral
 from reporting.models import Case, OutcomeQuestion
 from reporting.services import case_shred
-from tests.counselling.conftest import case_world, logged_in
-from tests.helpers import case_state
+from tests.helpers import case_state, case_world, logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -209,5 +208,5 @@ def test_directory_is_kept_by_the_coordinator(world: dict[str, Any]) -> None:
     entry = {"slug": "trauma-help", "name": "Trauma help (Demo)", "kind": "psychological"}
     assert coordinator.post("/api/v1/directory/", entry, content_type="application/json").status_code == 200
     assert world["client"].post("/api/v1/directory/", entry, content_type="application/json").status_code == 404
-    slugs = [e["slug"] for e in world["client"].get("/api/v1/directory/").json()]
+    slugs = [e["slug"] for e in world["client"].get("/api/v1/directory/").json()["results"]]
     assert slugs == ["legal-aid", "trauma-help"]

@@ -21,13 +21,13 @@ from django.test import Client
 from django.utils import translation
 from django.utils.formats import date_format
 
-from counselling.classification import suggestion_from_report
 from counselling.models import Membership
+from counselling.views.classification import suggestion_from_report
 from reporting.models import Case
 from reporting.services import ReportInput, report_submit
 from stats.models import StatisticsRecord
 from stats.services import classification_save
-from tests.counselling.conftest import logged_in
+from tests.helpers import logged_in
 
 pytestmark = pytest.mark.django_db
 

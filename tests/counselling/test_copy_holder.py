@@ -19,9 +19,7 @@ from PIL import Image
 
 from reporting.models import Case
 from reporting.services import FileInput, case_mark_duplicate, message_post, reporter_open
-from tests.conftest import PASSWORD
-from tests.counselling.conftest import logged_in, totp_code
-from tests.helpers import case_state
+from tests.helpers import PASSWORD, case_state, logged_in, totp_code
 
 pytestmark = pytest.mark.django_db
 

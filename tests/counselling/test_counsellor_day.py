@@ -21,8 +21,7 @@ from counselling.selectors import EVENT_LABELS, event_label
 from reporting.audit import AuditAction
 from reporting.models import AuditEntry, Case
 from reporting.services import FileInput, ServiceError, case_take
-from tests.counselling.conftest import logged_in
-from tests.helpers import files_in, jpeg_with_exif, pdf_bytes, png_bytes
+from tests.helpers import files_in, jpeg_with_exif, logged_in, pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 

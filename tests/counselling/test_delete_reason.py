@@ -22,8 +22,7 @@ from reporting.models import AuditEntry, Case
 from reporting.services import ServiceError, case_shred
 from reporting.taxonomy import SYSTEM_DELETE_REASONS, DeleteReason
 from tests.canary import scan_cache, scan_database, scan_mail, scan_text
-from tests.conftest import PASSWORD
-from tests.counselling.conftest import logged_in, totp_code
+from tests.helpers import PASSWORD, logged_in, totp_code
 
 pytestmark = pytest.mark.django_db
 

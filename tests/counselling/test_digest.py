@@ -15,12 +15,13 @@ from django.core import mail
 from django.utils import timezone
 from django_q.models import Schedule
 
-from counselling.digest import send_digest
 from counselling.models import Membership
+from counselling.notifications import send_digest
 from counselling.services import NewMember, member_set_notify
 from counselling.tasks import send_daily_digests
 from reporting.models import Case
 from reporting.services import case_keys_for_organisation, case_transfer, message_post
+from tests.helpers import logged_in
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MARKER = "DIGESTSECRET4711"
@@ -170,7 +171,7 @@ def test_a_failed_mail_leaves_the_window_for_the_retry(fallback_org: Any, make_m
     member = _digest_member(make_member, fallback_org)
     before = Membership.objects.get(pk=member.pk).last_digest_at
     submit()
-    with later(), mock.patch("counselling.digest.send_mail", side_effect=ConnectionError("mail server down")), \
+    with later(), mock.patch("counselling.notifications.send_mail", side_effect=ConnectionError("mail server down")), \
             pytest.raises(ConnectionError):
         send_daily_digests()
     assert Membership.objects.get(pk=member.pk).last_digest_at == before
@@ -212,10 +213,9 @@ def test_new_members_get_immediate_notices(fallback_org: Any, make_member: Any) 
 
 
 def test_member_changes_the_mode_on_their_page(
-    fallback_org: Any, make_member: Any, staff_client: Callable[[NewMember], Any],
-) -> None:
+    fallback_org: Any, make_member: Any) -> None:
     new = make_member(fallback_org, username="self")
-    client = staff_client(new)
+    client = logged_in(new)
     assert "/staff/notifications/" in client.get("/staff/password/").content.decode()
     page = client.get("/staff/notifications/")
     assert page.status_code == 200 and "One summary e-mail a day" in page.content.decode()
@@ -238,9 +238,8 @@ def test_notifications_page_needs_a_login(client: Any) -> None:
 
 
 def test_partner_admin_sees_each_members_mode(
-    fallback_org: Any, make_member: Any, staff_client: Callable[[NewMember], Any],
-) -> None:
+    fallback_org: Any, make_member: Any) -> None:
     admin = make_member(fallback_org, username="boss", role=Membership.Role.PARTNER_ADMIN)
     _digest_member(make_member, fallback_org, username="summary")
-    page = staff_client(admin).get("/staff/admin/").content.decode()
+    page = logged_in(admin).get("/staff/admin/").content.decode()
     assert "One summary e-mail a day" in page

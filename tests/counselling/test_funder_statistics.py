@@ -13,7 +13,7 @@ from django.utils import timezone
 from counselling.casework import case_close_with_outcome, contact_add, intervention_add
 from counselling.models import Membership
 from reporting.services import case_shred, message_post
-from tests.counselling.conftest import logged_in
+from tests.helpers import logged_in
 
 pytestmark = pytest.mark.django_db
 KEY = b"\x02" * 32

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from counselling.selectors import working_days_before
 from reporting.models import Case
 from reporting.services import case_set_status, case_take, case_transfer
-from tests.counselling.conftest import logged_in as _client
+from tests.helpers import logged_in as _client
 
 pytestmark = pytest.mark.django_db
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -120,7 +120,6 @@ def test_copies_tab_lists_cases_transferred_with_a_copy(make_org: Any, make_memb
 
 
 def test_copies_tab_in_staff_api(make_org: Any, make_member: Any, submit: Any) -> None:
-    from tests.counselling.test_staff_api import api_login
 
     home = make_org("home", is_fallback=True)
     other = make_org("other", statewide=False)
@@ -128,7 +127,7 @@ def test_copies_tab_in_staff_api(make_org: Any, make_member: Any, submit: Any) -
     moved = submit().case
     case_transfer(actor=sender.membership.user, case=moved, to_organisation=other.organisation,
                   org_private_key=home.private_key, keep_copy=True)
-    client = api_login(sender)
+    client = _client(sender, api=True)
     listing = client.get("/api/v1/cases/?tab=copies").json()
     assert [item["id"] for item in listing["results"]] == [moved.pk]
     assert listing["count"] == 1 and listing["counts"]["copies"] == 1 and listing["counts"]["open"] == 0

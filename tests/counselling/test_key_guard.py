@@ -21,9 +21,7 @@ from django.test import Client, RequestFactory
 from counselling import access
 from counselling.models import Membership
 from reporting.services import FileInput
-from tests.conftest import PASSWORD
-from tests.counselling.conftest import logged_in, totp_code
-from tests.helpers import url_patterns, view_handlers
+from tests.helpers import PASSWORD, logged_in, totp_code, url_patterns, view_handlers
 
 KEY_READERS = (access.request_org_key, access.request_case_keys)
 PROJECT = ("counselling", "reporting", "stats", "meldestelle")

@@ -26,6 +26,7 @@ from reporting.services import (
     attachment_add,
     case_set_status,
     message_post,
+    organisation_update,
     reporter_open,
 )
 from reporting.taxonomy import CaseStatus
@@ -118,10 +119,8 @@ def test_rejected_case_is_shredded_after_thirty_days(closed_case: Callable[..., 
 def test_organisation_setting_decides_the_period(
     closed_case: Callable[..., Submitted], fallback_org: Any
 ) -> None:
-    org = fallback_org.organisation
-    org.retention_days = 90
-    org.rejected_retention_days = 7
-    org.save(update_fields=["retention_days", "rejected_retention_days"])
+    organisation_update(actor=None, organisation=fallback_org.organisation, retention_days=90,
+                        rejected_retention_days=7)
     closed = closed_case()
     rejected = closed_case(status=CaseStatus.REJECTED)
 
@@ -136,8 +135,7 @@ def test_each_organisation_keeps_its_own_period(
 ) -> None:
     short = make_org("short", is_fallback=True)
     long = make_org("long", statewide=False, districts=["03241"])
-    short.organisation.retention_days = 10
-    short.organisation.save(update_fields=["retention_days"])
+    organisation_update(actor=None, organisation=short.organisation, retention_days=10)
     cases = {}
     for name, org, district in (("short", short, "03101"), ("long", long, "03241")):
         with frozen(CLOSED_AT - timedelta(days=1)):

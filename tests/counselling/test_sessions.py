@@ -20,8 +20,7 @@ from counselling.access import SESSION_KEY
 from counselling.models import Membership
 from counselling.services import member_revoke
 from counselling.tasks import clear_expired_sessions
-from tests.conftest import PASSWORD
-from tests.counselling.conftest import logged_in
+from tests.helpers import PASSWORD, logged_in
 
 pytestmark = pytest.mark.django_db
 

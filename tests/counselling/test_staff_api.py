@@ -11,20 +11,9 @@ from django.test import Client
 from counselling.access import SESSION_KEY
 from counselling.models import Membership
 from reporting.services import message_post, message_text, messages_mark_read, reporter_open
-from tests.conftest import PASSWORD
-from tests.counselling.conftest import totp_code
+from tests.helpers import PASSWORD, logged_in, totp_code
 
 pytestmark = pytest.mark.django_db
-
-
-def api_login(member: Any) -> Client:
-    client = Client(enforce_csrf_checks=True)
-    user = member.membership.user
-    response = client.post("/api/v1/auth/login/", {"username": user.username, "password": PASSWORD,
-                                                   "otp": totp_code(user)}, content_type="application/json")
-    assert response.status_code == 200, response.content
-    client.csrf = response.json()["csrf_token"]  # type: ignore[attr-defined]
-    return client
 
 
 def post(client: Client, url: str, data: dict[str, Any] | None = None) -> Any:
@@ -72,7 +61,7 @@ def test_anonymous_gets_401(world: dict[str, Any]) -> None:
 
 
 def test_list_has_no_content_and_detail_decrypts(world: dict[str, Any]) -> None:
-    client = api_login(world["owner"])
+    client = logged_in(world["owner"], api=True)
     listing = client.get("/api/v1/cases/?tab=new")
     assert listing.status_code == 200
     body = listing.json()
@@ -86,7 +75,7 @@ def test_list_has_no_content_and_detail_decrypts(world: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("who", ["owner", "colleague"])
 def test_members_of_the_organisation_work_the_case(world: dict[str, Any], who: str) -> None:
-    client = api_login(world[who])
+    client = logged_in(world[who], api=True)
     case_id = world["case"].pk
     assert post(client, f"/api/v1/cases/{case_id}/take/").json()["assignee"] == world[who].membership.user.username
     assert post(client, f"/api/v1/cases/{case_id}/status/", {"status": "in_progress"}).json()["status"] == "in_progress"
@@ -100,20 +89,20 @@ def test_members_of_the_organisation_work_the_case(world: dict[str, Any], who: s
 
 def test_take_conflict_is_409(world: dict[str, Any]) -> None:
     case_id = world["case"].pk
-    post(api_login(world["owner"]), f"/api/v1/cases/{case_id}/take/")
-    response = post(api_login(world["colleague"]), f"/api/v1/cases/{case_id}/take/")
+    post(logged_in(world["owner"], api=True), f"/api/v1/cases/{case_id}/take/")
+    response = post(logged_in(world["colleague"], api=True), f"/api/v1/cases/{case_id}/take/")
     assert response.status_code == 409 and response.json()["error"]["code"] == "already_taken"
 
 
 def test_posts_without_csrf_token_are_refused(world: dict[str, Any]) -> None:
-    client = api_login(world["owner"])
+    client = logged_in(world["owner"], api=True)
     response = client.post(f"/api/v1/cases/{world['case'].pk}/notes/", {"body": "x"}, content_type="application/json")
     assert response.status_code == 403
 
 
 @pytest.mark.parametrize("who", ["outsider", "coordinator"])
 def test_outsiders_get_404_everywhere(world: dict[str, Any], who: str) -> None:
-    client = api_login(world[who])
+    client = logged_in(world[who], api=True)
     case_id = world["case"].pk
     response = client.get(f"/api/v1/cases/{case_id}/")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
@@ -125,11 +114,11 @@ def test_outsiders_get_404_everywhere(world: dict[str, Any], who: str) -> None:
 
 def test_transfer_without_copy_and_the_receiver_reads(world: dict[str, Any]) -> None:
     case_id = world["case"].pk
-    owner = api_login(world["owner"])
+    owner = logged_in(world["owner"], api=True)
     response = post(owner, f"/api/v1/cases/{case_id}/transfer/", {"organisation": "other"})
     assert response.status_code == 200 and response.json()["organisation"] == "other"
     assert owner.get(f"/api/v1/cases/{case_id}/").status_code == 404
-    receiver = api_login(world["outsider"])
+    receiver = logged_in(world["outsider"], api=True)
     assert receiver.get(f"/api/v1/cases/{case_id}/").json()["report"]["description"] == "API-Marker 99"
 
 
@@ -138,7 +127,7 @@ def test_conversation_through_the_api(world: dict[str, Any]) -> None:
     access = reporter_open(receipt=world["receipt"])
     assert access is not None
     message_post(case=access.case, case_key=access.case_key, body="Question from reporter", actor=None)
-    client = api_login(world["owner"])
+    client = logged_in(world["owner"], api=True)
     row = client.get("/api/v1/cases/").json()["results"][0]
     assert row["staff_unread"] is True
     detail = client.get(f"/api/v1/cases/{case.pk}/").json()
@@ -155,7 +144,7 @@ def test_conversation_through_the_api(world: dict[str, Any]) -> None:
 
 
 def test_logout_destroys_both_halves(world: dict[str, Any]) -> None:
-    client = api_login(world["owner"])
+    client = logged_in(world["owner"], api=True)
     response = post(client, "/api/v1/auth/logout/")
     assert response.status_code == 204
     assert response.cookies[settings.UNLOCK_COOKIE_NAME].value == ""

@@ -12,8 +12,7 @@ from django.test import Client
 
 from reporting.models import Case
 from reporting.services import FileInput
-from tests.counselling.conftest import logged_in
-from tests.helpers import png_bytes, url_patterns
+from tests.helpers import logged_in, png_bytes, url_patterns
 
 pytestmark = pytest.mark.django_db
 

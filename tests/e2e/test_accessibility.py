@@ -3,7 +3,6 @@ in German and Arabic: no serious or critical violation."""
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,6 @@ REPORTER_PAGES = ["", "report/", "followup/", "privacy/", "help/", "safety/"]
 
 @pytest.fixture
 def published_year(db: None) -> int:
-    from django.apps import apps
-
-    importlib.import_module("reporting.migrations.0002_districts").load(apps, None)
     from counselling.demo import load_demo_help
     from reporting.services import organisation_create
     from stats.demo import load_demo_statistics

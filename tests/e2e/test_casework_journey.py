@@ -11,8 +11,7 @@ from playwright.sync_api import expect
 from counselling.models import CaseOutcome, Contact, Intervention
 from reporting.models import Case, Incident
 from reporting.services import ReportInput, organisation_create, report_submit
-from tests.conftest import PASSWORD
-from tests.counselling.conftest import totp_code
+from tests.helpers import PASSWORD, totp_code
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -15,8 +15,7 @@ from reporting.services import (
     report_submit,
     reporter_open,
 )
-from tests.conftest import PASSWORD
-from tests.counselling.conftest import totp_code
+from tests.helpers import PASSWORD, totp_code
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

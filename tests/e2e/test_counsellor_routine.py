@@ -26,9 +26,7 @@ from reporting.services import (
     reporter_open,
 )
 from stats.models import StatisticsRecord
-from tests.conftest import PASSWORD
-from tests.counselling.conftest import totp_code
-from tests.helpers import jpeg_with_exif
+from tests.helpers import PASSWORD, jpeg_with_exif, totp_code
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -3,7 +3,6 @@ photo, then the follow-up page opened with the receipt read from the page."""
 
 from __future__ import annotations
 
-import importlib
 import io
 from pathlib import Path
 from typing import Any
@@ -20,11 +19,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def fallback(db: None) -> Any:
-    # Transactional tests run before this one flush the districts that a data migration loaded.
-    from django.apps import apps
-
-    load_districts = importlib.import_module("reporting.migrations.0002_districts").load
-    load_districts(apps, None)
     return organisation_create(actor=None, slug="landesstelle", name="Landesstelle", is_fallback=True)
 
 

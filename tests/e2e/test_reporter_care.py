@@ -6,7 +6,6 @@ Farsi, and the statistics chart inside its box right to left."""
 
 from __future__ import annotations
 
-import importlib
 import io
 from pathlib import Path
 from typing import Any
@@ -23,10 +22,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def fallback(db: None) -> Any:
-    # Transactional tests run before this one flush the districts that a data migration loaded.
-    from django.apps import apps
-
-    importlib.import_module("reporting.migrations.0002_districts").load(apps, None)
     return organisation_create(actor=None, slug="landesstelle", name="Landesstelle", is_fallback=True)
 
 
@@ -327,9 +322,6 @@ def test_example_dates_and_phone_numbers_read_left_to_right(
 
 @pytest.fixture
 def published_year(db: None) -> int:
-    from django.apps import apps
-
-    importlib.import_module("reporting.migrations.0002_districts").load(apps, None)
     from stats.demo import load_demo_statistics
     from stats.models import Publication
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from counselling.models import Membership
 from stats.models import StatisticsRecord
 from stats.services import classification_save
-from tests.counselling.conftest import logged_in
+from tests.helpers import logged_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -1,45 +1,14 @@
-"""Helpers for the reporter-side HTTP tests: a valid form submission, tiny evidence files."""
+"""Fixtures for the reporter-side HTTP tests: a valid form submission (files: tests/helpers.py)."""
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from PIL import Image
 
 from reporting import abuse
-
-
-def make_jpeg(*, gps: bool = False, size: tuple[int, int] = (32, 24)) -> bytes:
-    image = Image.new("RGB", size, (200, 80, 40))
-    out = io.BytesIO()
-    if gps:
-        exif = Image.Exif()
-        exif[0x013B] = "MARKERARTIST"  # Artist
-        gps_ifd = exif.get_ifd(0x8825)
-        gps_ifd[1] = "N"
-        gps_ifd[2] = (52.0, 22.0, 30.0)
-        gps_ifd[3] = "E"
-        gps_ifd[4] = (9.0, 44.0, 10.0)
-        image.save(out, format="JPEG", exif=exif)
-    else:
-        image.save(out, format="JPEG")
-    return out.getvalue()
-
-
-def make_pdf(*, author: str = "") -> bytes:
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
-    if author:
-        writer.add_metadata({"/Author": author})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 @pytest.fixture

@@ -10,21 +10,12 @@ import pytest
 
 from reporting import abuse
 from reporting.models import Case
-from tests.reporting.test_api import REPORTS, assert_error, post_json, report
-from tests.reporting.test_form import URL, nothing_stored
+from tests.helpers import REPORT_FORM_URL as URL
+from tests.helpers import REPORTS, assert_error, nothing_stored, post_json, report, solve
 
 pytestmark = pytest.mark.django_db
 
 GENERIC = "We could not accept this submission."
-
-
-def solve(challenge: str, difficulty: int) -> str:
-    nonce = 0
-    while True:
-        digest = hashlib.sha256(f"{challenge}:{nonce}".encode()).digest()
-        if int.from_bytes(digest, "big") >> (256 - difficulty) == 0:
-            return str(nonce)
-        nonce += 1
 
 
 def test_honeypot_gets_the_generic_error_and_nothing_is_stored(client: Any, fallback_org: Any, form_data: Any) -> None:

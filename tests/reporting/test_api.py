@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -12,38 +11,13 @@ from reporting.models import Case
 from reporting.services import (
     case_keys_for_organisation,
     message_post,
+    organisation_update,
     report_decrypt,
     reporter_open,
 )
-from tests.reporting.conftest import make_jpeg
-from tests.reporting.test_form import nothing_stored
+from tests.helpers import REPORTS, assert_error, make_jpeg, nothing_stored, post_json, report
 
 pytestmark = pytest.mark.django_db
-
-REPORTS = "/api/v1/reports/"
-
-
-def post_json(client: Any, url: str, payload: Any, **extra: Any) -> Any:
-    body = payload if isinstance(payload, str) else json.dumps(payload)
-    return client.post(url, body, content_type="application/json", **extra)
-
-
-def report(**overrides: Any) -> dict[str, Any]:
-    data = {"description": "Someone spat at me.", "district": "03241", "motives": ["antisemitism"],
-            "incident_type": "assault", "occurred_on": "2025-01-02", "consent": True}
-    data.update(overrides)
-    return data
-
-
-def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
-    assert body["error"]["message"]
-    if code:
-        assert body["error"]["code"] == code
-    return body["error"]
-
 
 def test_taxonomy_lists_codes_with_labels_in_the_requested_language(client: Any) -> None:
     english = client.get("/api/v1/taxonomy/", HTTP_ACCEPT_LANGUAGE="en").json()
@@ -59,9 +33,9 @@ def test_taxonomy_lists_codes_with_labels_in_the_requested_language(client: Any)
 def test_partners_lists_active_organisations_only(client: Any, make_org: Any) -> None:
     make_org("aktiv", statewide=False, districts=["03241"], public_contact="info@example.org")
     paused = make_org("pausiert")
-    paused.organisation.active = False
-    paused.organisation.save()
-    body = client.get("/api/v1/partners/", HTTP_ACCEPT_LANGUAGE="en").json()
+    organisation_update(actor=None, organisation=paused.organisation, active=False)
+    page = client.get("/api/v1/partners/", HTTP_ACCEPT_LANGUAGE="en").json()
+    body = page["results"]
     assert [entry["slug"] for entry in body] == ["aktiv"]
     assert body[0]["districts"][0]["code"] == "03241"
     assert "Hannover" in body[0]["coverage_text"]
@@ -203,4 +177,5 @@ def test_schema_documents_the_public_endpoints(client: Any) -> None:
     for path in ("/api/v1/taxonomy/", "/api/v1/partners/", "/api/v1/reports/", "/api/v1/reports/challenge/",
                  "/api/v1/followup/", "/api/v1/followup/messages/", "/api/v1/followup/delete/"):
         assert path in text
-    assert "PublicError" in text and "ReportIn" in text
+    # The one error schema of the whole API (meldestelle.api.ERROR).
+    assert '"#/components/schemas/Error"' in text and "ReportIn" in text

@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from reporting.models import Case
 from tests.canary import scan_cache, scan_database, scan_mail, scan_media, scan_text
-from tests.reporting.conftest import make_jpeg, make_pdf
+from tests.helpers import make_jpeg, make_pdf
 
 pytestmark = pytest.mark.django_db
 

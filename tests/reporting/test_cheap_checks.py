@@ -25,10 +25,8 @@ from PIL import Image, ImageFile
 from pypdf import PdfReader
 
 from reporting import abuse
-from tests.reporting.conftest import make_jpeg
-from tests.reporting.test_abuse import solve
-from tests.reporting.test_api import REPORTS, assert_error, post_json, report
-from tests.reporting.test_form import URL, nothing_stored
+from tests.helpers import REPORT_FORM_URL as URL
+from tests.helpers import REPORTS, assert_error, make_jpeg, nothing_stored, post_json, report, solve
 
 pytestmark = pytest.mark.django_db
 

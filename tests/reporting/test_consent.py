@@ -15,7 +15,7 @@ from reporting.services.consent import consent_set, summary_draft
 from stats.models import Publication
 from stats.selectors import counted_records
 from stats.services import classification_save, statistics_publish
-from tests.counselling.conftest import logged_in
+from tests.helpers import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -125,7 +125,7 @@ def test_approved_summary_is_published(summary_world: dict[str, Any], client: An
     assert response.status_code == 200
     chronicle = client.get("/en/statistics/chronicle/").content.decode()
     assert "A man was insulted at a tram stop" in chronicle
-    assert client.get("/api/v1/chronicle/").json()[0]["text"].startswith("A man was insulted")
+    assert client.get("/api/v1/chronicle/").json()["results"][0]["text"].startswith("A man was insulted")
 
 
 def test_vetoed_summary_is_never_published(summary_world: dict[str, Any], client: Any) -> None:

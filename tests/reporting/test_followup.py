@@ -19,9 +19,7 @@ from reporting.services import (
     message_post,
     reporter_open,
 )
-from tests.reporting.conftest import make_jpeg
-from tests.reporting.test_abuse import solve
-from tests.reporting.test_api import post_json
+from tests.helpers import make_jpeg, post_json, solve
 
 pytestmark = pytest.mark.django_db
 

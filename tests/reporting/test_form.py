@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import io
-import re
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
@@ -23,24 +20,10 @@ from reporting.services import (
     report_decrypt,
     reporter_open,
 )
-from tests.reporting.conftest import make_jpeg, make_pdf
+from tests.helpers import REPORT_FORM_URL as URL
+from tests.helpers import make_jpeg, make_pdf, nothing_stored, receipt_of
 
 pytestmark = pytest.mark.django_db
-
-URL = "/en/report/"
-
-
-def nothing_stored() -> bool:
-    media = Path(settings.MEDIA_ROOT)
-    files = [p for p in media.rglob("*") if p.is_file()] if media.exists() else []
-    return Case.objects.count() == 0 and files == []
-
-
-def receipt_of(response: Any) -> str:
-    match = re.search(rb'data-code="([0-9A-Z-]+)"', response.content)
-    assert match, "no receipt on the page"
-    return match.group(1).decode()
-
 
 def test_form_page_has_every_field_and_the_guards(client: Any, fallback_org: Any) -> None:
     response = client.get(URL)

@@ -30,10 +30,15 @@ from reporting.services import (
     organisation_private_key_from_recovery,
     report_submit,
 )
-from tests.conftest import PASSWORD
-from tests.counselling.conftest import logged_in, login
-from tests.helpers import files_in, swap_member_public_key, swap_org_public_key
-from tests.reporting.conftest import make_jpeg
+from tests.helpers import (
+    PASSWORD,
+    files_in,
+    logged_in,
+    login,
+    make_jpeg,
+    swap_member_public_key,
+    swap_org_public_key,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -263,7 +268,7 @@ def test_unlock_page_and_api_login_say_why(fallback_org: Any, make_member: Any) 
     assert "so it was not unlocked" in refused.content.decode()
     assert settings.UNLOCK_COOKIE_NAME not in refused.cookies
 
-    from tests.counselling.conftest import totp_code
+    from tests.helpers import totp_code
 
     api = Client(HTTP_ACCEPT_LANGUAGE="en")
     response = api.post("/api/v1/auth/login/", {"username": member.membership.user.username, "password": PASSWORD,

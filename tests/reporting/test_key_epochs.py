@@ -37,9 +37,14 @@ from reporting.services import (
     report_decrypt,
     report_submit,
 )
-from tests.conftest import PASSWORD
-from tests.counselling.conftest import logged_in, login
-from tests.helpers import opens_grant, reachable_org_keys, sealed_grant_bytes
+from tests.helpers import (
+    PASSWORD,
+    logged_in,
+    login,
+    opens_grant,
+    reachable_org_keys,
+    sealed_grant_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -31,7 +31,7 @@ from reporting.services import (
     report_decrypt,
     reporter_open,
 )
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -29,7 +29,7 @@ from pypdf.generic import (
 
 from reporting import files
 from reporting.files import PdfNotRebuilt, sanitise_upload
-from tests.reporting.test_form import nothing_stored
+from tests.helpers import nothing_stored
 
 VISIBLE = "VISIBLETEXT4711"
 DOC_AUTHOR = "CANARYDOCAUTHOR4711"

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from reporting.forms import ReportForm
 from reporting.views import followup_resume_store
-from tests.reporting.conftest import make_jpeg
+from tests.helpers import make_jpeg
 
 pytestmark = pytest.mark.django_db
 URL = "/en/report/"

@@ -28,8 +28,7 @@ from reporting.services import (
     reporter_open,
 )
 from reporting.services.common import ServiceError
-from tests.helpers import WeedServer, free_ports
-from tests.reporting.conftest import make_jpeg
+from tests.helpers import WeedServer, free_ports, make_jpeg
 
 MB = 1024 * 1024
 REPORTS = "/api/v1/reports/"

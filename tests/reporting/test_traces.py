@@ -41,8 +41,7 @@ from reporting.services import (
 )
 from reporting.services.common import PURPOSE_MESSAGE, PURPOSE_REPORT
 from reporting.traces import MIN_BUCKET, bucket_size, pad, unpad
-from tests.reporting.conftest import make_jpeg
-from tests.reporting.test_form import receipt_of
+from tests.helpers import make_jpeg, receipt_of
 
 pytestmark = pytest.mark.django_db
 

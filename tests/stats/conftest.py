@@ -1,4 +1,4 @@
-"""Fixtures for the statistics tests: classified cases and logged-in staff clients."""
+"""Fixtures for the statistics tests: classified cases (logging in: tests/helpers.logged_in)."""
 
 from __future__ import annotations
 
@@ -26,21 +26,5 @@ def classify(db: None) -> Callable[..., Any]:
         }
         data.update(overrides)
         return classification_save(actor=actor, case=case, data=data)
-
-    return do
-
-
-@pytest.fixture
-def login(client: Any) -> Callable[..., Any]:
-    """login(new_member) -> the test client, logged in with a verified TOTP device."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-
-    def do(member: Any, the_client: Any = None) -> Any:
-        c = the_client or client
-        c.force_login(member.membership.user)
-        session = c.session
-        session[DEVICE_ID_SESSION_KEY] = member.totp_device.persistent_id
-        session.save()
-        return c
 
     return do

@@ -8,6 +8,7 @@ from reporting.models import AuditEntry
 from reporting.services import case_mark_duplicate, case_shred
 from stats.models import StatisticsRecord
 from stats.services import ClassificationInvalid, classification_clean
+from tests.helpers import logged_in
 
 
 def test_classifying_writes_a_record_with_codes_only(fallback_org, submit, classify) -> None:
@@ -42,9 +43,7 @@ def test_duplicates_share_the_original_record(fallback_org, submit, classify) ->
     assert StatisticsRecord.objects.get().incident_type == "assault"
 
 
-def test_duplicate_marked_after_classification_merges_into_original(
-    fallback_org, submit, classify
-) -> None:
+def test_duplicate_marked_after_classification_merges_into_original(fallback_org, submit, classify) -> None:
     original = submit().case
     later_duplicate = submit().case
     classify(original, incident_type="assault")
@@ -116,19 +115,19 @@ def _form(**overrides: object) -> dict[str, object]:
     return data
 
 
-def test_page_without_unlocked_key_sends_to_unlock(fallback_org, make_member, submit, login) -> None:
+def test_page_without_unlocked_key_sends_to_unlock(fallback_org, make_member, submit) -> None:
     """The page shows the decrypted report, so like the case page it needs the unlocked key."""
     case = submit(incident_type="threat", motives=["antiziganism"], district="03101").case
-    c = login(make_member(fallback_org))  # logged in with TOTP, but the session holds no key
+    c = logged_in(make_member(fallback_org), unlocked=False)  # logged in with TOTP, but the session holds no key
     response = c.get(f"/staff/cases/{case.pk}/classify/")
     assert response.status_code == 302
     assert response["Location"].startswith("/staff/unlock/?next=")
     assert f"/staff/cases/{case.pk}/classify/" in response["Location"].replace("%2F", "/")
 
 
-def test_page_with_errors_and_no_key_keeps_the_answers(fallback_org, make_member, submit, login) -> None:
+def test_page_with_errors_and_no_key_keeps_the_answers(fallback_org, make_member, submit) -> None:
     case = submit().case
-    c = login(make_member(fallback_org))
+    c = logged_in(make_member(fallback_org), unlocked=False)
     response = c.post(f"/staff/cases/{case.pk}/classify/", _form(motives=[]))
     assert response.status_code == 400
     html = response.content.decode()
@@ -137,9 +136,9 @@ def test_page_with_errors_and_no_key_keeps_the_answers(fallback_org, make_member
     assert '<option value="transport" selected>' in html
 
 
-def test_counsellor_classifies_on_the_page(fallback_org, make_member, submit, login) -> None:
+def test_counsellor_classifies_on_the_page(fallback_org, make_member, submit) -> None:
     case = submit().case
-    c = login(make_member(fallback_org))
+    c = logged_in(make_member(fallback_org))
     response = c.post(f"/staff/cases/{case.pk}/classify/", _form())
     assert response.status_code == 302
     assert response["Location"] == f"/staff/cases/{case.pk}/"
@@ -148,28 +147,26 @@ def test_counsellor_classifies_on_the_page(fallback_org, make_member, submit, lo
     assert record.channel == "phone" and record.month == 7
 
 
-def test_page_shows_errors_without_saving(fallback_org, make_member, submit, login) -> None:
+def test_page_shows_errors_without_saving(fallback_org, make_member, submit) -> None:
     case = submit().case
-    c = login(make_member(fallback_org))
+    c = logged_in(make_member(fallback_org))
     response = c.post(f"/staff/cases/{case.pk}/classify/", _form(motives=[], year="2999"))
     assert response.status_code == 400
     assert "error-summary" in response.content.decode()
     assert not StatisticsRecord.objects.exists()
 
 
-def test_page_of_other_organisation_is_404(
-    fallback_org, make_org, make_member, submit, login
-) -> None:
+def test_page_of_other_organisation_is_404(fallback_org, make_org, make_member, submit) -> None:
     from counselling.models import Membership
 
     case = submit().case
-    c = login(make_member(make_org()))
+    c = logged_in(make_member(make_org()))
     assert c.get(f"/staff/cases/{case.pk}/classify/").status_code == 404
     assert c.post(f"/staff/cases/{case.pk}/classify/", _form()).status_code == 404
     coordinator = make_member(None, role=Membership.Role.COORDINATOR)
     from django.test import Client
 
-    assert login(coordinator, Client(HTTP_ACCEPT_LANGUAGE="en")).get(f"/staff/cases/{case.pk}/classify/").status_code == 404
+    assert logged_in(coordinator, Client(HTTP_ACCEPT_LANGUAGE="en")).get(f"/staff/cases/{case.pk}/classify/").status_code == 404
     assert not StatisticsRecord.objects.exists()
 
 

@@ -11,6 +11,7 @@ from django.test import Client
 from counselling.models import Membership
 from reporting.models import AuditEntry
 from stats.models import Publication
+from tests.helpers import logged_in
 
 URLS = ("/staff/statistics/", "/staff/statistics/export.csv?year=2024",
         "/staff/statistics/publish/")
@@ -30,13 +31,13 @@ def two_orgs(make_org, make_member, submit, classify):
     return north, south
 
 
-def test_anonymous_is_sent_to_login_and_counsellor_gets_404(two_orgs, make_member, login) -> None:
+def test_anonymous_is_sent_to_login_and_counsellor_gets_404(two_orgs, make_member) -> None:
     north, _south = two_orgs
     for url in URLS:
         response = Client(HTTP_ACCEPT_LANGUAGE="en").get(url)
         assert response.status_code == 302
         assert response["Location"].startswith("/staff/login/")
-    c = login(make_member(north))
+    c = logged_in(make_member(north))
     for url in URLS:
         assert c.get(url).status_code == 404
 
@@ -48,8 +49,8 @@ def test_coordinator_without_totp_is_sent_to_login(two_orgs, make_member, client
     assert response["Location"].startswith("/staff/login/")
 
 
-def test_coordinator_sees_everything_unsuppressed(two_orgs, make_member, login) -> None:
-    c = login(make_member(None, role=Membership.Role.COORDINATOR))
+def test_coordinator_sees_everything_unsuppressed(two_orgs, make_member) -> None:
+    c = logged_in(make_member(None, role=Membership.Role.COORDINATOR))
     html = c.get("/staff/statistics/?year=2024").content.decode()
     assert 'data-total="3"' in html
     assert "fewer than" not in html
@@ -62,16 +63,16 @@ def test_coordinator_sees_everything_unsuppressed(two_orgs, make_member, login) 
     assert 'data-total="1"' in by_type.content.decode()
 
 
-def test_partner_admin_sees_own_organisation_only(two_orgs, make_member, login) -> None:
+def test_partner_admin_sees_own_organisation_only(two_orgs, make_member) -> None:
     north, south = two_orgs
-    c = login(make_member(north, role=Membership.Role.PARTNER_ADMIN))
+    c = logged_in(make_member(north, role=Membership.Role.PARTNER_ADMIN))
     html = c.get(f"/staff/statistics/?year=2024&organisation={south.organisation.pk}").content.decode()
     assert 'data-total="1"' in html
     assert c.get("/staff/statistics/publish/").status_code == 404
 
 
-def test_export_is_csv_and_audited(two_orgs, make_member, login) -> None:
-    c = login(make_member(None, role=Membership.Role.COORDINATOR))
+def test_export_is_csv_and_audited(two_orgs, make_member) -> None:
+    c = logged_in(make_member(None, role=Membership.Role.COORDINATOR))
     response = c.get("/staff/statistics/export.csv?year=2024")
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
@@ -80,8 +81,8 @@ def test_export_is_csv_and_audited(two_orgs, make_member, login) -> None:
     assert entry.data["year"] == 2024
 
 
-def test_coordinator_publishes_on_the_page(two_orgs, make_member, login) -> None:
-    c = login(make_member(None, role=Membership.Role.COORDINATOR))
+def test_coordinator_publishes_on_the_page(two_orgs, make_member) -> None:
+    c = logged_in(make_member(None, role=Membership.Role.COORDINATOR))
     assert c.get("/staff/statistics/publish/").status_code == 200
     response = c.post("/staff/statistics/publish/", {"year": "2024", "note": ""})
     assert response.status_code == 302
@@ -94,11 +95,9 @@ def test_coordinator_publishes_on_the_page(two_orgs, make_member, login) -> None
     assert AuditEntry.objects.filter(action="stats.published").count() == 1
 
 
-def test_release_the_audit_cannot_finish_is_refused_and_nothing_is_visible(
-    two_orgs, make_member, login, settings
-) -> None:
+def test_release_the_audit_cannot_finish_is_refused_and_nothing_is_visible(two_orgs, make_member, settings) -> None:
     settings.STATS_AUDIT_TIME_LIMIT = 1e-9
-    c = login(make_member(None, role=Membership.Role.COORDINATOR))
+    c = logged_in(make_member(None, role=Membership.Role.COORDINATOR))
     response = c.post("/staff/statistics/publish/", {"year": "2024", "note": ""})
     assert response.status_code == 200
     assert "nothing was published" in response.content.decode()
@@ -107,14 +106,12 @@ def test_release_the_audit_cannot_finish_is_refused_and_nothing_is_visible(
     assert not AuditEntry.objects.filter(action="stats.published").exists()
 
 
-def test_refused_correction_names_the_figures_it_could_not_protect(
-    make_org, make_member, submit, classify, login
-) -> None:
+def test_refused_correction_names_the_figures_it_could_not_protect(make_org, make_member, submit, classify) -> None:
     make_org("solo", is_fallback=True)
     cases = [submit().case for _ in range(5)]
     for case in cases:
         classify(case)
-    c = login(make_member(None, role=Membership.Role.COORDINATOR))
+    c = logged_in(make_member(None, role=Membership.Role.COORDINATOR))
     assert c.post("/staff/statistics/publish/", {"year": "2024", "note": ""}).status_code == 302
     classify(cases[0], incident_type="threat")
     response = c.post("/staff/statistics/publish/", {"year": "2024", "note": "One reclassified"})

@@ -14,7 +14,7 @@ from reporting.services.consent import consent_set
 from stats.models import StatisticsRecord
 from stats.networks import COLUMNS, crosswalk, network_export
 from stats.services import classification_save
-from tests.counselling.conftest import logged_in
+from tests.helpers import logged_in
 
 pytestmark = pytest.mark.django_db
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from counselling.models import Membership
 from stats.models import StatisticsRecord
 from stats.services import statistics_publish
+from tests.helpers import logged_in
 
 CLASSIFICATION = {
     "incident_type": "threat", "motives": ["antisemitism"], "antisemitism_forms": ["modern"],
@@ -96,8 +97,8 @@ def test_unknown_year_and_bad_version(client, published) -> None:
     assert client.get("/api/v1/statistics/2001/?format=csv").status_code == 404
 
 
-def test_public_api_ignores_session(client, published, make_member, login) -> None:
-    login(make_member(None, role=Membership.Role.COORDINATOR))
+def test_public_api_ignores_session(client, published, make_member) -> None:
+    logged_in(make_member(None, role=Membership.Role.COORDINATOR), client)
     assert client.get("/api/v1/statistics/2024/").status_code == 200
 
 
@@ -110,10 +111,10 @@ def test_schema_mentions_statistics(client, db) -> None:
 # ------------------------------------------------------------------ classification endpoint
 
 
-def test_counsellor_classifies_via_api(fallback_org, make_member, submit, login) -> None:
+def test_counsellor_classifies_via_api(fallback_org, make_member, submit) -> None:
     case = submit().case
     counsellor = make_member(fallback_org)
-    c = login(counsellor, Client(enforce_csrf_checks=False, HTTP_ACCEPT_LANGUAGE="en"))
+    c = logged_in(counsellor, Client(enforce_csrf_checks=False, HTTP_ACCEPT_LANGUAGE="en"))
     url = f"/api/v1/cases/{case.pk}/classification/"
     response = c.post(url, CLASSIFICATION, content_type="application/json")
     assert response.status_code == 201, response.content
@@ -123,18 +124,18 @@ def test_counsellor_classifies_via_api(fallback_org, make_member, submit, login)
     assert StatisticsRecord.objects.get().incident_type == "assault"
 
 
-def test_api_needs_csrf(fallback_org, make_member, submit, login) -> None:
+def test_api_needs_csrf(fallback_org, make_member, submit) -> None:
     case = submit().case
-    c = login(make_member(fallback_org), Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en"))
+    c = logged_in(make_member(fallback_org), Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en"), api=True)
     response = c.post(f"/api/v1/cases/{case.pk}/classification/", CLASSIFICATION,
                       content_type="application/json")
     assert response.status_code == 403
     assert not StatisticsRecord.objects.exists()
 
 
-def test_api_validation_errors_are_json(fallback_org, make_member, submit, login) -> None:
+def test_api_validation_errors_are_json(fallback_org, make_member, submit) -> None:
     case = submit().case
-    c = login(make_member(fallback_org))
+    c = logged_in(make_member(fallback_org))
     response = c.post(f"/api/v1/cases/{case.pk}/classification/",
                       {**CLASSIFICATION, "motives": [], "year": 1990}, content_type="application/json")
     assert response.status_code == 400
@@ -146,16 +147,14 @@ def test_api_validation_errors_are_json(fallback_org, make_member, submit, login
     assert "year" in response.json()["error"]["fields"]
 
 
-def test_api_other_org_gets_404_and_anonymous_401(
-    fallback_org, make_org, make_member, submit, login
-) -> None:
+def test_api_other_org_gets_404_and_anonymous_401(fallback_org, make_org, make_member, submit) -> None:
     case = submit().case
     other = make_org()
-    c = login(make_member(other))
+    c = logged_in(make_member(other))
     response = c.post(f"/api/v1/cases/{case.pk}/classification/", CLASSIFICATION,
                       content_type="application/json")
     assert response.status_code == 404
-    coordinator = login(make_member(None, role=Membership.Role.COORDINATOR), Client(HTTP_ACCEPT_LANGUAGE="en"))
+    coordinator = logged_in(make_member(None, role=Membership.Role.COORDINATOR), Client(HTTP_ACCEPT_LANGUAGE="en"))
     assert coordinator.post(f"/api/v1/cases/{case.pk}/classification/", CLASSIFICATION,
                             content_type="application/json").status_code == 404
     anonymous = Client(HTTP_ACCEPT_LANGUAGE="en").post(f"/api/v1/cases/{case.pk}/classification/", CLASSIFICATION,

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from reporting.models import District, Organisation
+from reporting import places
+from reporting.models import Organisation
 from reporting.services import organisation_create
 from reporting.taxonomy import REPORTER_LANGUAGES, Motive
 
@@ -37,7 +38,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if Organisation.objects.filter(slug=options["slug"]).exists():
             raise CommandError(f"An organisation with slug {options['slug']!r} exists already.")
-        districts = parse_list(options["districts"], set(District.objects.values_list("ags", flat=True)), "districts")
+        districts = parse_list(options["districts"], set(places.district_keys()), "districts")
         motives = parse_list(options["motives"], set(Motive.values), "motives")
         languages = parse_list(options["languages"], set(REPORTER_LANGUAGES), "languages") or list(REPORTER_LANGUAGES)
         created = organisation_create(

@@ -1,8 +1,8 @@
 """Staff API twins of the case page's actions added for casework (issue 19, SPEC §7).
 
-Every action the case page offers has a twin: the older ones live in `counselling.api_views`
+Every action the case page offers has a twin: the older ones live in `counselling.api.views`
 (status, take, messages, notes, transfer, duplicate, delete) and
-`counselling.classification_api`; here are assigning, adding a file, a file as download and as
+`counselling.api.classification`; here are assigning, adding a file, a file as download and as
 the inline picture the page shows, and the reply templates offered for a case. Access is the
 page's: reading needs a grant (`get_case_for_member`), acting the responsible organisation
 (`get_case_for_action`); 404 for anything else.
@@ -13,9 +13,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.datastructures import MultiValueDict
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -24,7 +22,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from counselling import previews, selectors
+from counselling import selectors
 from counselling.access import (
     get_case_for_action,
     get_case_for_member,
@@ -32,14 +30,15 @@ from counselling.access import (
     membership_of,
     request_case_keys,
 )
-from counselling.api_views import ERROR, CaseStateOutput, StaffAPIView, _service_error
+from counselling.api.views import CaseStateOutput, StaffAPIView
+from counselling.attachments import download_response, inline_response
 from counselling.forms import CaseFileForm
 from counselling.replies import templates_for_case
-from counselling.services import attachment_downloaded, attachment_viewed, case_assign
-from meldestelle.api import error_response
-from reporting import files
+from counselling.services import case_assign
+from meldestelle.api import ERROR, invalid
+from meldestelle.errors import ApplicationError
 from reporting.forms import errors_as_fields, refusal_status
-from reporting.services import ServiceError, attachment_add, attachment_meta, attachment_open
+from reporting.services import attachment_add
 
 BINARY = OpenApiResponse(OpenApiTypes.BINARY, description="The decrypted file.")
 
@@ -63,13 +62,9 @@ class CaseAssignView(StaffAPIView):
             colleague = next((m for m in selectors.colleagues(membership.organisation if membership else None)
                               if m.user.get_username() == username), None)
             if colleague is None:
-                return error_response("invalid", _("Some answers need another look."), http_status=400,
-                                      fields={"assignee": [_("Choose a colleague from the list.")]})
+                raise invalid({"assignee": [_("Choose a colleague from the list.")]})
             assignee = colleague.user
-        try:
-            case = case_assign(actor=request.user, case=case, assignee=assignee)
-        except ServiceError as exc:
-            return _service_error(exc)
+        case = case_assign(actor=request.user, case=case, assignee=assignee)
         return Response(CaseStateOutput(case).data)
 
 
@@ -98,10 +93,8 @@ class CaseFileAddView(StaffAPIView):
         keep = str(data.get("keep_metadata", "")).lower() in ("1", "true", "on")
         form = CaseFileForm({"keep_metadata": keep}, MultiValueDict({"files": uploaded}))
         if not form.is_valid():
-            status = refusal_status(form)
-            code = {413: "too_large", 415: "unsupported_media_type"}.get(status, "invalid")
-            return error_response(code, _("Some answers need another look."), http_status=status,
-                                  fields=errors_as_fields(form))
+            code = {413: "too_large", 415: "unsupported_media_type"}.get(refusal_status(form), "invalid")
+            raise invalid(errors_as_fields(form), code=code)
         attachment = None
         for item in form.cleaned_files:
             attachment = attachment_add(case=case, case_key=keys.case_key, item=item, actor=request.user)
@@ -117,8 +110,8 @@ def _attachment(request: Request, case_id: int, attachment_uuid: UUID) -> Any:
     return attachment, request_case_keys(request, case)
 
 
-def _not_found() -> Response:
-    return error_response("not_found", _("This file does not exist or is not visible to you."), http_status=404)
+def _not_found() -> ApplicationError:
+    return ApplicationError("not_found", _("This file does not exist or is not visible to you."))
 
 
 class CaseFileDownloadView(StaffAPIView):
@@ -128,21 +121,8 @@ class CaseFileDownloadView(StaffAPIView):
     def get(self, request: Request, case_id: int, attachment_uuid: UUID) -> Any:
         attachment, keys = _attachment(request, case_id, attachment_uuid)
         if attachment is None:
-            return _not_found()
-        meta = attachment_meta(attachment=attachment, case_key=keys.case_key)
-        content_type = str(meta.get("content_type", ""))
-        extension = files.EXTENSIONS.get(content_type)
-        if extension is None:
-            content_type, name = "application/octet-stream", "attachment.bin"
-        else:
-            name = files.safe_download_name(str(meta.get("name", "")), extension)
-        attachment_downloaded(actor=request.user, attachment=attachment)
-        response = StreamingHttpResponse(attachment_open(attachment=attachment, case_key=keys.case_key),
-                                         content_type=content_type)
-        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "no-store"
-        return response
+            raise _not_found()
+        return download_response(actor=request.user, attachment=attachment, keys=keys)
 
 
 class CaseFilePreviewView(StaffAPIView):
@@ -154,23 +134,10 @@ class CaseFilePreviewView(StaffAPIView):
     def get(self, request: Request, case_id: int, attachment_uuid: UUID) -> Any:
         attachment, keys = _attachment(request, case_id, attachment_uuid)
         if attachment is None:
-            return _not_found()
-        content_type = str(attachment_meta(attachment=attachment, case_key=keys.case_key).get("content_type", ""))
-        if not previews.previewable(content_type):
-            return _not_found()
-        data = b"".join(attachment_open(attachment=attachment, case_key=keys.case_key))
-        try:
-            shown = previews.preview(data, content_type)
-        except previews.NoPreview:
-            return _not_found()
-        finally:
-            del data
-        attachment_viewed(actor=request.user, attachment=attachment)
-        response = HttpResponse(shown.content, content_type=shown.content_type)
-        response["Content-Security-Policy"] = previews.INLINE_CSP
-        response["Content-Disposition"] = "inline"
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "no-store"
+            raise _not_found()
+        response = inline_response(actor=request.user, attachment=attachment, keys=keys)
+        if response is None:
+            raise _not_found()
         return response
 
 

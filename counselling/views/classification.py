@@ -2,9 +2,10 @@
 
 The counsellor classifies with the decrypted report beside the form, which is prefilled from
 it (``suggestion_from_report``) or, for an incident already classified, from its record; they
-confirm or correct.  The rules of a valid classification live in
-``stats.services.classification_clean``; the form only offers the choices and hands the raw
-values over, so page and API refuse the same input.
+confirm or correct.  The rules of a valid classification live in one place,
+``stats.services.classification_clean``: the form has none of its own (it offers the choices,
+hands the raw values over and shows the messages), and neither has the API, so page and API
+refuse the same input with the same messages.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
+from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -29,10 +31,10 @@ from counselling.access import (
     NotUnlocked,
     get_case_for_action,
     key_required,
-    membership_of,
     request_case_keys,
 )
 from counselling.decorators import staff_required
+from counselling.views.common import _page
 from reporting.models import Case
 from reporting.services import report_decrypt
 from reporting.taxonomy import AntisemitismForm, AreaOfLife, Channel, IncidentType, Motive
@@ -42,7 +44,9 @@ from stats.selectors import record_for_case
 from stats.services import (
     EARLIEST_YEAR,
     MAX_PEOPLE_AFFECTED,
+    Classification,
     ClassificationInvalid,
+    classification_clean,
     classification_save,
     district_choices,
 )
@@ -74,6 +78,21 @@ class ClassificationForm(forms.Form):
     people_affected = forms.IntegerField(
         label=_("Number of people affected"), required=False, min_value=1,
     )
+
+    classification: Classification | None = None
+
+    def full_clean(self) -> None:
+        """Validated by the service alone; its result is `classification`."""
+        self._errors = ErrorDict()
+        self.cleaned_data: dict[str, Any] = {}
+        self.classification = None
+        if not self.is_bound:
+            return
+        try:
+            self.classification = classification_clean(self.data)
+        except ClassificationInvalid as exc:
+            for name, errors in exc.fields.items():
+                self.add_error(name if name in self.fields else None, errors)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -183,16 +202,10 @@ def classify(request: HttpRequest, case_id: int) -> HttpResponse:
     report: dict[str, Any] | None
     if request.method == "POST":
         form = ClassificationForm(request.POST)
-        if form.is_valid():
-            try:
-                classification_save(actor=request.user, case=case, data=form.cleaned_data)
-            except ClassificationInvalid as exc:
-                for name, errors in exc.fields.items():
-                    for error in errors:
-                        form.add_error(name if name in form.fields else None, error)
-            else:
-                messages.success(request, gettext("The classification is saved."))
-                return redirect(reverse("counselling:case", args=[case.pk]))
+        if form.is_valid() and form.classification is not None:
+            classification_save(actor=request.user, case=case, data=form.classification)
+            messages.success(request, gettext("The classification is saved."))
+            return redirect(reverse("counselling:case", args=[case.pk]))
         try:
             report = _report(request, case)
         except NotUnlocked:
@@ -207,12 +220,10 @@ def classify(request: HttpRequest, case_id: int) -> HttpResponse:
     original = None
     if case.duplicate_of_id is not None:
         original = Case.objects.filter(pk=case.duplicate_of_id).only("reference").first()
-    return render(
+    return _page(
         request,
         "counselling/classify.html",
         {
-            "show_leave_button": False,
-            "membership": membership_of(request.user),
             "case": case,
             "form": form,
             "original": original,

@@ -12,7 +12,7 @@ from typing import cast
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -20,14 +20,13 @@ from django.utils.translation import gettext_lazy as _
 
 from counselling.access import coordinator_membership, oversight_membership
 from counselling.decorators import staff_required
+from counselling.views.common import _page
+from reporting import places
 from reporting.models import Organisation
 from reporting.services import ServiceError
 from reporting.taxonomy import IncidentType, Motive
-from stats import presentation, selectors, tables
+from stats import presentation, selectors
 from stats.services import PublicationRefused, statistics_export_log, statistics_publish
-
-STAFF = {"show_leave_button": False}
-
 
 
 class DashboardFilterForm(forms.Form):
@@ -45,7 +44,7 @@ class DashboardFilterForm(forms.Form):
         cast(forms.TypedChoiceField, self.fields["year"]).choices = [(y, str(y)) for y in selectors.record_years()]
         cast(forms.ChoiceField, self.fields["district"]).choices = anything + [
             (key, presentation.label("district", key))
-            for key in (*tables.district_keys(), "online", "unknown")
+            for key in places.place_keys()
         ]
         cast(forms.ChoiceField, self.fields["motive"]).choices = anything + list(Motive.choices)
         cast(forms.ChoiceField, self.fields["incident_type"]).choices = anything + list(IncidentType.choices)
@@ -88,11 +87,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     organisation = (
         Organisation.objects.filter(pk=organisation_id).first() if organisation_id else None
     )
-    return render(
+    return _page(
         request,
         "counselling/statistics.html",
         {
-            **STAFF,
             "form": form,
             "filter": flt,
             "membership": membership,
@@ -166,9 +164,9 @@ def publish(request: HttpRequest) -> HttpResponse:
          "latest": selectors.latest_publication(year)}
         for year in selectors.record_years()
     ]
-    return render(
+    return _page(
         request,
         "counselling/statistics_publish.html",
-        {**STAFF, "membership": membership, "form": form, "previews": previews, "k": selectors.min_cell(),
+        {"membership": membership, "form": form, "previews": previews, "k": selectors.min_cell(),
          "unprotected": unprotected},
     )

@@ -27,7 +27,7 @@ from counselling.access import (
     oversight_membership,
     request_case_keys,
 )
-from counselling.api_views import ERROR, CreatedOutput, StaffAPIView
+from counselling.api.views import CreatedOutput, StaffAPIView
 from counselling.codes import (
     ContactMode,
     DeadlineKind,
@@ -39,20 +39,15 @@ from counselling.codes import (
     YesNoUnknown,
 )
 from counselling.funder import funder_statistics
-from meldestelle.api import error_response
+from meldestelle.api import ERROR, invalid
+from meldestelle.errors import ApplicationError
+from meldestelle.pagination import PagePagination, page_of
 from reporting.models import Case
-from reporting.services import CaseKeys, ServiceError
+from reporting.services import CaseKeys
 from reporting.services.consent import summary_draft
 from reporting.taxonomy import CaseStatus
 
 WRITE_RESPONSES = {201: CreatedOutput, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR}
-
-
-def _refused(exc: ServiceError) -> Response:
-    fields = getattr(exc, "fields", {})
-    if exc.code == "invalid" or fields:
-        return error_response("invalid", _("Some answers need another look."), http_status=400, fields=fields)
-    return error_response(exc.code, exc.message, http_status=400)
 
 
 def _write(request: Request, case_id: int, serializer_class: type[serializers.Serializer],
@@ -62,10 +57,7 @@ def _write(request: Request, case_id: int, serializer_class: type[serializers.Se
     data = serializer_class(data=request.data)
     data.is_valid(raise_exception=True)
     keys = request_case_keys(request, case)
-    try:
-        result = act(case, keys, data.validated_data)
-    except ServiceError as exc:
-        return _refused(exc)
+    result = act(case, keys, data.validated_data)  # an ApplicationError is the API's error answer
     return Response({"id": result.pk}, status=201 if created else 200)
 
 
@@ -153,9 +145,8 @@ class CaseDeadlineDoneView(StaffAPIView):
         try:
             deadline = casework.deadline_done(actor=request.user, case=case,
                                               deadline_id=data.validated_data["deadline"])
-        except ServiceError as exc:
-            return error_response("invalid", _("Some answers need another look."), http_status=400,
-                                  fields={"deadline": [exc.message]})
+        except ApplicationError as exc:
+            raise invalid({"deadline": [exc.message]}) from exc
         return Response({"id": deadline.pk})
 
 
@@ -249,12 +240,15 @@ class DirectoryEntry(serializers.Serializer):
 
 
 class DirectoryView(StaffAPIView):
-    @extend_schema(responses={200: DirectoryEntry(many=True), 401: ERROR, 404: ERROR}, tags=["staff"],
+    @extend_schema(responses={200: page_of("DirectoryPage", DirectoryEntry(many=True)), 401: ERROR, 404: ERROR},
+                   parameters=[OpenApiParameter("page", int)], tags=["staff"],
                    summary="The directory of further services", operation_id="staff_directory_list")
     def get(self, request: Request) -> Response:
         if membership_of(request.user) is None:
             raise Http404
-        return Response(DirectoryEntry(casework.directory_services(active_only=False), many=True).data)
+        pagination = PagePagination()
+        services = pagination.paginate(casework.directory_services(active_only=False), request)
+        return pagination.get_paginated_response(DirectoryEntry(services, many=True).data)
 
     @extend_schema(request=DirectoryEntry, responses={200: DirectoryEntry, 400: ERROR, 401: ERROR, 404: ERROR},
                    tags=["staff"], summary="Add or change a directory entry (coordinator)")
@@ -262,10 +256,7 @@ class DirectoryView(StaffAPIView):
         coordinator_membership(request._request)
         data = DirectoryEntry(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            service = casework.directory_service_save(actor=request.user, **data.validated_data)
-        except ServiceError as exc:
-            return _refused(exc)
+        service = casework.directory_service_save(actor=request.user, **data.validated_data)
         return Response(DirectoryEntry(service).data)
 
 
@@ -307,8 +298,7 @@ class FunderStatisticsView(StaffAPIView):
 
         scope = funder_scope(membership, request.query_params)
         if scope is None:
-            return error_response("invalid", _("Some answers need another look."), http_status=400,
-                                  fields={"year": [_("Give a year such as 2026.")]})
+            raise invalid({"year": [_("Give a year such as 2026.")]})
         year, organisations = scope
         return Response(funder_statistics(year=year, organisations=organisations).as_dict())
 
@@ -332,8 +322,7 @@ class NetworkExportView(StaffAPIView):
         membership = oversight_membership(request._request)
         scope = funder_scope(membership, request.query_params)
         if scope is None:
-            return error_response("invalid", _("Some answers need another look."), http_status=400,
-                                  fields={"year": [_("Give a year such as 2026.")]})
+            raise invalid({"year": [_("Give a year such as 2026.")]})
         try:
             body = network_export(actor=request.user, network=network, year=scope[0],
                                   organisation_id=export_scope(membership))

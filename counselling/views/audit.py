@@ -13,12 +13,12 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from counselling.access import oversight_membership
 from counselling.decorators import staff_required
 from counselling.models import Membership
+from counselling.views.common import _page
 from reporting.models import AuditAnchor, AuditEntry, Organisation
 
 ENTRIES_PER_PAGE = 100
@@ -75,11 +75,11 @@ def audit_log_view(request: HttpRequest) -> HttpResponse:
     if membership.is_coordinator:
         anchors = list(AuditAnchor.objects.order_by("-id")[:ANCHORS_SHOWN])
         anchor_count = AuditAnchor.objects.count()
-    return render(
+    return _page(
         request,
         "counselling/audit.html",
         {
-            "show_leave_button": False,
+            "membership": membership,
             "page": page,
             "action_prefix": action_prefix,
             "case_filter": raw_case,

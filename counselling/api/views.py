@@ -15,7 +15,7 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,12 +32,13 @@ from counselling.access import (
 )
 from counselling.decorators import is_staff_session
 from counselling.services import case_opened
-from meldestelle.api import SafeJSONParser, error_response
+from meldestelle.api import ERROR, SafeJSONParser, invalid
+from meldestelle.errors import ApplicationError
+from meldestelle.pagination import PagePagination, page_of
 from meldestelle.ratelimit import request_client
 from reporting.models import Case, Organisation
 from reporting.services import (
     CaseKeys,
-    ServiceError,
     case_mark_duplicate,
     case_set_status,
     case_shred,
@@ -48,10 +49,6 @@ from reporting.services import (
     note_add,
 )
 from reporting.taxonomy import CaseStatus, DeleteReason
-
-ERROR = inline_serializer("Error", {"error": inline_serializer("ErrorBody", {
-    "code": serializers.CharField(), "message": serializers.CharField(), "fields": serializers.DictField(),
-})})
 
 
 class IsStaffSession(permissions.BasePermission):
@@ -65,10 +62,6 @@ class StaffAPIView(APIView):
     def get_authenticate_header(self, request: Request) -> str:
         # Makes DRF answer 401 (not 403) to requests without a staff session.
         return 'Session realm="staff"'
-
-
-def _service_error(exc: ServiceError) -> Response:
-    return error_response(exc.code, exc.message, http_status=409 if exc.code == "already_taken" else 400)
 
 
 # --------------------------------------------------------------------------------------------
@@ -106,16 +99,12 @@ class LoginView(APIView):
                    tags=["staff"], summary="Staff login")
     def post(self, request: Request) -> Response:
         if not auth.origin_allowed(request._request):
-            return error_response("cross_origin", _("Logging in is only possible from this site."),
-                                  http_status=403)
+            raise ApplicationError("cross_origin", _("Logging in is only possible from this site."))
         data = LoginInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            result = auth.login_check(username=data.validated_data["username"],
-                                      password=data.validated_data["password"], otp=data.validated_data["otp"],
-                                      client=request_client(request))
-        except auth.LoginRefused as exc:
-            return error_response(exc.code, exc.message, http_status=400)
+        result = auth.login_check(username=data.validated_data["username"],
+                                  password=data.validated_data["password"], otp=data.validated_data["otp"],
+                                  client=request_client(request))
         membership = result.membership
         response = Response()
         django_request: HttpRequest = request._request
@@ -167,12 +156,10 @@ class CaseListItem(serializers.Serializer):
         return case.assignee.get_username() if case.assignee else None
 
 
-class CaseListOutput(serializers.Serializer):
-    count = serializers.IntegerField()
-    page = serializers.IntegerField()
-    pages = serializers.IntegerField()
-    counts = serializers.DictField(child=serializers.IntegerField())
-    results = CaseListItem(many=True)
+CaseListOutput = page_of(
+    "CaseListPage", CaseListItem(many=True),
+    counts=serializers.DictField(child=serializers.IntegerField(), help_text="Cases in each tab, same filters."),
+)
 
 
 class CaseListView(StaffAPIView):
@@ -192,9 +179,10 @@ class CaseListView(StaffAPIView):
         operation_id="staff_cases_list",
     )
     def get(self, request: Request) -> Response:
+        pagination = PagePagination()
         membership = membership_of(request.user)
         if membership is None or membership.organisation is None:
-            return Response({"count": 0, "page": 1, "pages": 1, "counts": {}, "results": []})
+            return pagination.get_paginated_response(pagination.paginate([], request), counts={})
         tab = request.query_params.get("tab", selectors.DEFAULT_TAB)
         if tab not in selectors.TABS:
             tab = selectors.DEFAULT_TAB
@@ -204,13 +192,9 @@ class CaseListView(StaffAPIView):
         sort = request.query_params.get("sort", selectors.DEFAULT_SORT)
         cases = selectors.inbox_cases(membership=membership, tab=tab, filters=filters, cutoff=cutoff,
                                       sort=sort if sort in selectors.SORTS else selectors.DEFAULT_SORT)
-        page = selectors.CountedPaginator(cases, selectors.PAGE_SIZE, count=counts[tab]).get_page(
-            request.query_params.get("page"))
-        return Response(CaseListOutput({
-            "count": page.paginator.count, "page": page.number, "pages": page.paginator.num_pages,
-            "counts": counts,
-            "results": list(page.object_list),
-        }).data)
+        rows = pagination.paginate(cases, request, paginator=selectors.CountedPaginator(
+            cases, selectors.PAGE_SIZE, count=counts[tab]))
+        return pagination.get_paginated_response(CaseListItem(rows, many=True).data, counts=counts)
 
 
 class MessageOutput(serializers.Serializer):
@@ -296,10 +280,7 @@ class CaseTakeView(StaffAPIView):
                    tags=["staff"], summary="Take the case")
     def post(self, request: Request, case_id: int) -> Response:
         case = get_case_for_action(request.user, case_id)
-        try:
-            case = case_take(actor=request.user, case=case)
-        except ServiceError as exc:
-            return _service_error(exc)
+        case = case_take(actor=request.user, case=case)
         return Response(CaseStateOutput(case).data)
 
 
@@ -366,14 +347,10 @@ class CaseTransferView(StaffAPIView):
         data.is_valid(raise_exception=True)
         target = Organisation.objects.filter(slug=data.validated_data["organisation"], active=True).first()
         if target is None:
-            return error_response("invalid", _("Some answers need another look."), http_status=400,
-                                  fields={"organisation": [_("No active organisation has this name.")]})
+            raise invalid({"organisation": [_("No active organisation has this name.")]})
         org_private_key = request_org_key(request)
-        try:
-            case = case_transfer(actor=request.user, case=case, to_organisation=target,
-                                 org_private_key=org_private_key, keep_copy=data.validated_data["keep_copy"])
-        except ServiceError as exc:
-            return _service_error(exc)
+        case = case_transfer(actor=request.user, case=case, to_organisation=target,
+                             org_private_key=org_private_key, keep_copy=data.validated_data["keep_copy"])
         return Response(CaseStateOutput(case).data)
 
 
@@ -396,20 +373,14 @@ class CaseDuplicateView(StaffAPIView):
         data = DuplicateInput(data=request.data)
         data.is_valid(raise_exception=True)
         reference = data.validated_data["original"]
-        try:
-            if reference is None:
-                case = case_unmark_duplicate(actor=request.user, case=case)
-            else:
-                original = Case.objects.filter(reference__iexact=reference.strip(),
-                                               organisation_id=case.organisation_id).first()
-                if original is None:
-                    return error_response(
-                        "invalid", _("Some answers need another look."), http_status=400,
-                        fields={"original": [_("No case of your organisation has this reference.")]},
-                    )
-                case = case_mark_duplicate(actor=request.user, case=case, original=original)
-        except ServiceError as exc:
-            return _service_error(exc)
+        if reference is None:
+            case = case_unmark_duplicate(actor=request.user, case=case)
+        else:
+            original = Case.objects.filter(reference__iexact=reference.strip(),
+                                           organisation_id=case.organisation_id).first()
+            if original is None:
+                raise invalid({"original": [_("No case of your organisation has this reference.")]})
+            case = case_mark_duplicate(actor=request.user, case=case, original=original)
         return Response(DuplicateOutput(case).data)
 
 
@@ -426,9 +397,6 @@ class CaseDeleteView(StaffAPIView):
         data = DeleteInput(data=request.data)
         data.is_valid(raise_exception=True)
         if not data.validated_data["confirm"]:
-            return error_response(
-                "invalid", _("Some answers need another look."), http_status=400,
-                fields={"confirm": [_("Confirm that the case is to be destroyed for good.")]},
-            )
+            raise invalid({"confirm": [_("Confirm that the case is to be destroyed for good.")]})
         case_shred(actor=request.user, case=case, reason=data.validated_data["reason"])
         return Response(status=204)

@@ -1,7 +1,5 @@
-"""The member's own notification setting (issue 4): per-event e-mails, a daily digest, or none.
-
-A page of its own, linked from the password page, so the inbox views stay as they are.
-"""
+"""The member's own notification setting: per-event e-mails, a daily digest, or none
+(counselling.notifications sends them). Linked from the password page."""
 
 from __future__ import annotations
 
@@ -14,7 +12,7 @@ from counselling.access import membership_of
 from counselling.decorators import staff_required
 from counselling.forms import NotifyForm
 from counselling.services import member_set_notify
-from counselling.views import _page
+from counselling.views.common import _page
 
 
 @staff_required

@@ -1,0 +1,57 @@
+"""A case file handed to staff, decrypted: as a download or as the inline picture the case page
+shows. One way for the page and the API; both check access and open the case keys first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+
+from counselling import previews
+from counselling.services import attachment_downloaded, attachment_viewed
+from reporting import files
+from reporting.models import Attachment
+from reporting.services import CaseKeys, attachment_meta, attachment_open
+
+
+def download_response(*, actor: Any, attachment: Attachment, keys: CaseKeys) -> StreamingHttpResponse:
+    """The file as a download under a safe name (audited); unknown types as octet-stream."""
+    meta = attachment_meta(attachment=attachment, case_key=keys.case_key)
+    content_type = str(meta.get("content_type", ""))
+    extension = files.EXTENSIONS.get(content_type)
+    if extension is None:
+        content_type, name = "application/octet-stream", "attachment.bin"
+    else:
+        name = files.safe_download_name(str(meta.get("name", "")), extension)
+    attachment_downloaded(actor=actor, attachment=attachment)
+    response = StreamingHttpResponse(attachment_open(attachment=attachment, case_key=keys.case_key),
+                                     content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    if meta.get("size") is not None:
+        response["Content-Length"] = str(int(meta["size"]))
+    return response
+
+
+def inline_response(*, actor: Any, attachment: Attachment, keys: CaseKeys) -> HttpResponse | None:
+    """The picture shown inline (an image without its metadata, a PDF's first pages; audited),
+    or None for a file that has none."""
+    content_type = str(attachment_meta(attachment=attachment, case_key=keys.case_key).get("content_type", ""))
+    if not previews.previewable(content_type):
+        return None
+    data = b"".join(attachment_open(attachment=attachment, case_key=keys.case_key))
+    try:
+        shown = previews.preview(data, content_type)
+    except previews.NoPreview:
+        return None
+    finally:
+        del data
+    attachment_viewed(actor=actor, attachment=attachment)
+    response = HttpResponse(shown.content, content_type=shown.content_type)
+    response["Content-Security-Policy"] = previews.INLINE_CSP
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
