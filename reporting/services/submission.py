@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 # Case numbering
 
 
-def _next_reference(year: int) -> str:
+def next_reference(year: int) -> str:
     """Allocate NI-<year>-<number> under a row lock: concurrent submissions never collide.
 
     One upsert (issue 7; it was insert-if-missing, SELECT … FOR UPDATE, UPDATE): the
@@ -192,7 +192,7 @@ def _report_store(
         # Before anything is written: a key whose MAC fails refuses the whole submission
         # (KeyUnverified, a ServiceError: the reporter gets a calm "try again later").
         sealing_key = organisation_sealing_key(organisation)
-        reference = _next_reference(timezone.localdate(now).year)
+        reference = next_reference(timezone.localdate(now).year)
         case = Case(
             incident=Incident.objects.create(
                 created_at=received_at, consent_statistics=report.consent_statistics,
@@ -260,12 +260,22 @@ def _route(report: ReportInput) -> Organisation:
     # second read for the coverage table, one for the reporter's choice and one for the
     # winner. The lock order (the model's default ordering) is unchanged.
     organisations = list(Organisation.objects.select_for_update())
+    return route_among(
+        organisations, district=report.district, motives=report.motives, language=report.language,
+        partner=report.partner,
+    )
+
+
+def route_among(
+    organisations: Sequence[Organisation], *, district: str, motives: Sequence[str], language: str, partner: str,
+) -> Organisation:
+    """The organisation `route_report` picks among these rows; ServiceError if none can."""
     by_pk = {org.pk: org for org in organisations}
     chosen = None
-    if report.partner:
-        chosen = next((org.pk for org in organisations if org.slug == report.partner), None)
+    if partner:
+        chosen = next((org.pk for org in organisations if org.slug == partner), None)
     org_id = route_report(
-        district=report.district, motives=frozenset(report.motives), language=report.language,
+        district=district, motives=frozenset(motives), language=language,
         chosen=chosen, coverage=[_coverage(org) for org in organisations],
     )
     if org_id is None:
