@@ -58,6 +58,9 @@ def test_a_report_sealed_in_chromium_is_read_by_the_counsellor_and_never_sent_in
     member = make_member(fallback, username="berater")
     sent: list[tuple[str, str, bytes]] = []
     page.on("request", lambda request: sent.append((request.method, request.url, request.post_data_buffer or b"")))
+    problems: list[str] = []  # a script the strict CSP blocked, or one that failed
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
 
     page.goto(live_server.url + "/de/report/")
     _fill(page)
@@ -67,6 +70,7 @@ def test_a_report_sealed_in_chromium_is_read_by_the_counsellor_and_never_sent_in
     code = code_element.inner_text().strip()
     assert len(code) == 19
     expect(page.locator("[data-copy-target]")).to_be_visible()  # receipt.js set up the shown receipt
+    assert problems == []
 
     posts = [(url, body) for method, url, body in sent if method == "POST"]
     assert [url.removeprefix(live_server.url) for url, _ in posts] == [
