@@ -291,11 +291,15 @@ for _prefix, _folder in (
     ("kern", KERN_DIST),
     ("fonts/fira-sans", NODE_MODULES / "@fontsource" / "fira-sans" / "files"),
     ("fonts/noto-sans-arabic", NODE_MODULES / "@fontsource" / "noto-sans-arabic" / "files"),
+    # The browser's encryption module (SPEC §3.10), built by `make install` (esbuild).
+    ("bundle", BASE_DIR / "static_build" / "bundle"),
 ):
     if _folder.is_dir():
         STATICFILES_DIRS.append((_prefix, _folder))
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# Without the built module the report form works as without JavaScript (server-side encryption).
+SEAL_BUNDLE = BASE_DIR / "static_build" / "bundle" / "seal.js"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 STORAGES: dict[str, dict[str, object]] = {

@@ -49,6 +49,9 @@ FIELDS: dict[str, Model] = {
         "incident": ID,
         "duplicate_of": ID,
         "receipt_lookup": Field(Kind.KEYED_HASH, category="receipt", key="receipt_pepper"),
+        "seal_binding": Field(Kind.ID, note=T(
+            "zufällige Fallbindung einer im Browser verschlüsselten Meldung (SPEC §3.10); sonst leer",
+            "random case binding of a report encrypted in the browser (SPEC §3.10); empty otherwise")),
         "reporter_wrapped_key": ciphertext("receipt_code", category="receipt"),
         "report_ciphertext": ciphertext(
             "case_key", category="report_text",

@@ -82,6 +82,12 @@ CACHE: dict[str, Stored] = {
                      "(post/redirect/get); deleted when first used")),
         "reporting.views.followup_resume_store", T("2 Minuten", "2 minutes"),
     ),
+    r"seal-binding-used:[0-9a-f]{64}": Stored(
+        Field(Kind.HASH, category="abuse_protection",
+              note=T("SHA-256 einer zufälligen Fallbindung (im Browser verschlüsselte Meldung): nur einmal verwendbar",
+                     "SHA-256 of a random case binding (report encrypted in the browser): usable once")),
+        "reporting.services.sealed.sealed_report_submit", T("15 Minuten", "15 minutes"),
+    ),
     r"pow-used:[0-9a-f]{64}": Stored(
         Field(Kind.HASH, category="abuse_protection",
               note=T("SHA-256 eines vom Server signierten Rätsels", "SHA-256 of a server-signed challenge")),

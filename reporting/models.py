@@ -164,6 +164,10 @@ class Case(models.Model):
     )
     # HMAC(pepper, receipt code): finds the case; the code itself is never stored.
     receipt_lookup = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # A report sealed in the reporter's browser (SPEC §3.10): the random case binding the browser
+    # bound its ciphertexts to before the case had a number (reporting.services.sealed); unique,
+    # so a binding is used once. Empty for every other case, whose binding is its reference.
+    seal_binding = models.CharField(max_length=40, unique=True, null=True, blank=True)
     # The case key under HKDF(receipt code, case id). Who can decrypt: the reporter.
     reporter_wrapped_key = models.BinaryField(null=True, blank=True)
     # The report (all fields the reporter wrote) under the case key, padded to a size bucket

@@ -4,6 +4,7 @@ conftest files or from each other)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -22,6 +23,7 @@ from pypdf import PdfWriter
 
 from reporting import crypto
 from reporting.models import Attachment, AuditEntry, Case, CaseGrant, Incident, Message, Note
+from reporting.traces import pad
 from stats.models import StatisticsRecord
 
 # Reading is audited: a look at the case or a download writes these and nothing else.
@@ -579,3 +581,59 @@ def pdf_bytes(pages: int = 2) -> bytes:
     out = BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# Reports sealed in the browser (SPEC §3.10): the Python twin of static_src/seal.js
+
+BIND = "/api/v1/reports/bind/"
+SEALED = "/api/v1/reports/sealed/"
+MARKER_SEALED = "MARKER-7f3a-sealed-in-the-browser"
+
+
+def sealed_content(**overrides: Any) -> dict[str, Any]:
+    """The report's encrypted part, as ReportInput.content() and the browser make it."""
+    data = {
+        "description": f"Im Bus beschimpft. {MARKER_SEALED}", "incident_type": "offensive_behaviour", "occurred_on": "2025-03-14",
+        "occurred_month": "", "district": "03241", "area_of_life": "", "place_details": "Linie 100",
+        "motives": ["antisemitism"], "role": "", "people_affected": None, "wants_counselling": True,
+        "contact_method": "mailbox", "contact_email": "", "contact_phone": "", "channel": "online_form",
+    }
+    data.update(overrides)
+    return data
+
+
+def bind(client: Any, **overrides: Any) -> Any:
+    payload = {"district": "03241", "motives": ["antisemitism"], "language": "de", "partner": ""}
+    payload.update(overrides)
+    return post_json(client, BIND, payload)
+
+
+def browser_seal(offer: dict[str, Any], report: dict[str, Any] | None = None) -> tuple[dict[str, Any], str]:
+    """(the sealed submission, the receipt code): what static_src/seal.js sends and shows."""
+    binding = offer["binding"]
+    public_key = base64.b64decode(offer["public_key"])
+    case_key, internal_key = crypto.new_key(), crypto.new_key()
+    code = crypto.new_receipt_code()
+    normalised = crypto.normalise_receipt(code)
+    assert normalised is not None
+    ciphertext = crypto.encrypt(
+        case_key, pad(json.dumps(report or sealed_content()).encode()), case_id=binding, purpose="report"
+    )
+    wrap = crypto.wrap_key(crypto.receipt_kek(normalised, case_id=binding), case_key, owner=binding,
+                           purpose="reporter-wrap")
+
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode()
+
+    return {
+        "token": offer["token"],
+        "sealed_case_key": b64(crypto.seal(public_key, case_key, case_id=binding, purpose="case-key")),
+        "sealed_internal_key": b64(crypto.seal(public_key, internal_key, case_id=binding, purpose="internal-key")),
+        "report": b64(ciphertext),
+        "lookup_token": b64(crypto.receipt_lookup_token(normalised)),
+        "reporter_wrap": b64(wrap),
+        "incident_type": "offensive_behaviour", "wants_counselling": True, "consent": True,
+        "consent_contact": True, "consent_statistics": True, "consent_network": False,
+        "consent_publication": False,
+    }, code

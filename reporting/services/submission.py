@@ -78,6 +78,11 @@ def _reference(year: int, number: int) -> str:
     return f"{settings.CASE_REFERENCE_PREFIX}-{year}-{number:05d}"
 
 
+def next_reference(year: int) -> str:
+    """The next case reference of `year` (the sealed path numbers the same way)."""
+    return _reference(year, _next_number(year))
+
+
 # --------------------------------------------------------------------------------------------
 # Submission
 
@@ -316,9 +321,20 @@ def _chosen(report: ReportInput, organisations: list[Organisation]) -> int | Non
 
 
 def _route_on(report: ReportInput, organisations: list[Organisation]) -> Organisation:
+    return route_among(
+        organisations, district=report.district, motives=report.motives, language=report.language,
+        partner=report.partner,
+    )
+
+
+def route_among(
+    organisations: Sequence[Organisation], *, district: str, motives: Sequence[str], language: str, partner: str,
+) -> Organisation:
+    """The organisation `route_report` picks among these rows; ServiceError if none can."""
+    chosen = next((org.pk for org in organisations if org.slug == partner), None) if partner else None
     org_id = route_report(
-        district=report.district, motives=frozenset(report.motives), language=report.language,
-        chosen=_chosen(report, organisations), coverage=[_coverage(org) for org in organisations],
+        district=district, motives=frozenset(motives), language=language,
+        chosen=chosen, coverage=[_coverage(org) for org in organisations],
     )
     if org_id is None:
         raise ServiceError("no_organisation", _("No organisation can receive reports at the moment."))
