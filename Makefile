@@ -40,7 +40,7 @@ lint: $(STAMP)
 
 test: install
 	.venv/bin/ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 # Known vulnerabilities in the installed dependencies fail; an unreachable service only warns.
 audit: $(STAMP)
