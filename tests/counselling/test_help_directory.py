@@ -12,6 +12,7 @@ from counselling.models import Membership
 from reporting.audit import AuditAction
 from reporting.models import AuditEntry, HelpService
 from reporting.services import help_service_save, organisation_update
+from tests.helpers import logged_in
 
 pytestmark = pytest.mark.django_db
 URL = "/staff/help-directory/"
@@ -24,9 +25,9 @@ def _entry(**overrides: Any) -> dict[str, Any]:
 
 
 def test_the_coordinator_adds_changes_and_removes_an_entry_and_the_help_page_follows(
-    make_member: Any, staff_client: Any, client: Any
+    make_member: Any, client: Any
 ) -> None:
-    coordinator = staff_client(make_member(None, role=Membership.Role.COORDINATOR))
+    coordinator = logged_in(make_member(None, role=Membership.Role.COORDINATOR))
     assert coordinator.get(URL).status_code == 200
     response = coordinator.post(URL, _entry())
     assert response.status_code == 302
@@ -44,8 +45,8 @@ def test_the_coordinator_adds_changes_and_removes_an_entry_and_the_help_page_fol
     assert actions == [AuditAction.HELP_SERVICE_SAVED, AuditAction.HELP_SERVICE_SAVED, AuditAction.HELP_SERVICE_DELETED]
 
 
-def test_a_wrong_entry_is_refused_with_a_message_and_nothing_changes(make_member: Any, staff_client: Any) -> None:
-    coordinator = staff_client(make_member(None, role=Membership.Role.COORDINATOR))
+def test_a_wrong_entry_is_refused_with_a_message_and_nothing_changes(make_member: Any) -> None:
+    coordinator = logged_in(make_member(None, role=Membership.Role.COORDINATOR))
     response = coordinator.post(URL, _entry(phone="call me maybe", web="not a link", kind="nonsense"))
     assert response.status_code == 400
     html = response.content.decode()
@@ -54,9 +55,9 @@ def test_a_wrong_entry_is_refused_with_a_message_and_nothing_changes(make_member
 
 
 @pytest.mark.parametrize("role", [Membership.Role.COUNSELLOR, Membership.Role.PARTNER_ADMIN])
-def test_only_the_coordinator_keeps_the_directory(make_org: Any, make_member: Any, staff_client: Any, role: str) -> None:
+def test_only_the_coordinator_keeps_the_directory(make_org: Any, make_member: Any, role: str) -> None:
     service = help_service_save(actor=None, name="Kept", kind="other")
-    other = staff_client(make_member(make_org("partner-x"), role=role))
+    other = logged_in(make_member(make_org("partner-x"), role=role))
     assert other.get(URL).status_code == 404
     assert other.post(URL, _entry()).status_code == 404
     assert other.post(f"{URL}{service.pk}/", _entry(name="Changed")).status_code == 404
