@@ -15,7 +15,13 @@ node_modules/.installed: package.json
 	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; else npm install --no-audit --no-fund --silent; fi
 	touch node_modules/.installed
 
-install: $(STAMP) node_modules/.installed
+# The browser's encryption module (SPEC §3.10), bundled from the pinned npm packages at set-up;
+# static_build/ is git-ignored and served same-origin as /static/bundle/.
+static_build/bundle/seal.js: static_src/seal.js node_modules/.installed
+	node_modules/.bin/esbuild static_src/seal.js --bundle --minify --format=iife --target=es2020 \
+	  --legal-comments=eof --log-level=warning --outfile=$@
+
+install: $(STAMP) node_modules/.installed static_build/bundle/seal.js
 
 run: install
 	$(PY) manage.py migrate --noinput
@@ -34,7 +40,7 @@ lint: $(STAMP)
 
 test: install
 	.venv/bin/ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 # Known vulnerabilities in the installed dependencies fail; an unreachable service only warns.
 audit: $(STAMP)

@@ -237,6 +237,12 @@ DATABASES = {
     else _sqlite(Path(os.environ.get("SQLITE_PATH", BASE_DIR / "var" / "db.sqlite3")))
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Submissions' audit entries carry their own MAC and are chained right after commit by a single
+# writer (reporting.audit), so submissions do not queue for the chain head. On SQLite, which
+# writes one transaction at a time anyway, they are chained in their transaction.
+AUDIT_CHAIN_AFTER_COMMIT = env_bool(
+    "AUDIT_CHAIN_AFTER_COMMIT", DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -285,14 +291,18 @@ for _prefix, _folder in (
     ("kern", KERN_DIST),
     ("fonts/fira-sans", NODE_MODULES / "@fontsource" / "fira-sans" / "files"),
     ("fonts/noto-sans-arabic", NODE_MODULES / "@fontsource" / "noto-sans-arabic" / "files"),
+    # The browser's encryption module (SPEC §3.10), built by `make install` (esbuild).
+    ("bundle", BASE_DIR / "static_build" / "bundle"),
 ):
     if _folder.is_dir():
         STATICFILES_DIRS.append((_prefix, _folder))
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# Without the built module the report form works as without JavaScript (server-side encryption).
+SEAL_BUNDLE = BASE_DIR / "static_build" / "bundle" / "seal.js"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
@@ -319,6 +329,53 @@ for _item in filter(None, (part.strip() for part in os.environ.get("LEAVE_QUICKL
     if not _sep or not _url.strip().startswith("https://"):
         raise ImproperlyConfigured(f"LEAVE_QUICKLY_URLS: {_item!r} is not language=https://address")
     LEAVE_QUICKLY_URLS[_code.strip()] = _url.strip()
+
+def _s3_secret(name: str) -> str | None:
+    """S3 credentials: NAME or the file NAME_FILE; None lets boto3 find them (an instance role)."""
+    value = os.environ.get(name)
+    file_name = os.environ.get(f"{name}_FILE")
+    if not value and file_name:
+        value = Path(file_name).read_text().strip()
+    return value or None
+
+
+# Attachment ciphertext (reporting.blobs): `filesystem` under MEDIA_ROOT (one host), or `s3`: one
+# bucket of an S3-compatible store shared by every host (docs/deployment.md).
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "filesystem").strip().lower() or "filesystem"
+# The part size of multipart uploads: the only buffer while an attachment is stored.
+S3_PART_BYTES = max(env_int("S3_PART_BYTES", 5 * 1024 * 1024), 5 * 1024 * 1024)
+if MEDIA_STORAGE == "s3":
+    from botocore.config import Config as _BotoConfig
+
+    if not os.environ.get("S3_BUCKET"):
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs S3_BUCKET (and S3_ENDPOINT_URL for a store other than AWS).")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["S3_BUCKET"],
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("S3_REGION") or "us-east-1",
+            "access_key": _s3_secret("S3_ACCESS_KEY_ID"),
+            "secret_key": _s3_secret("S3_SECRET_ACCESS_KEY"),
+            "location": os.environ.get("S3_PREFIX", ""),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+            # Short timeouts and few retries: an unreachable store is a calm 503 within seconds,
+            # not a hanging request. Checksums only where S3 requires them (other S3 servers).
+            "client_config": _BotoConfig(
+                signature_version="s3v4",
+                s3={"addressing_style": os.environ.get("S3_ADDRESSING_STYLE", "path")},
+                connect_timeout=env_int("S3_CONNECT_TIMEOUT", 5),
+                read_timeout=env_int("S3_READ_TIMEOUT", 30),
+                retries={"max_attempts": 2, "mode": "standard"},
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+            ),
+        },
+    }
+elif MEDIA_STORAGE != "filesystem":
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be filesystem or s3, not {MEDIA_STORAGE!r}")
 
 # Uploads stay in memory (they are encrypted before anything is written); the request as a
 # whole may hold five files of the maximum size plus the form.

@@ -49,6 +49,9 @@ FIELDS: dict[str, Model] = {
         "incident": ID,
         "duplicate_of": ID,
         "receipt_lookup": Field(Kind.KEYED_HASH, category="receipt", key="receipt_pepper"),
+        "seal_binding": Field(Kind.ID, note=T(
+            "zufällige Fallbindung einer im Browser verschlüsselten Meldung (SPEC §3.10); sonst leer",
+            "random case binding of a report encrypted in the browser (SPEC §3.10); empty otherwise")),
         "reporter_wrapped_key": ciphertext("receipt_code", category="receipt"),
         "report_ciphertext": ciphertext(
             "case_key", category="report_text",
@@ -154,11 +157,11 @@ FIELDS: dict[str, Model] = {
         "reply_deadline_days": Field(Kind.CONFIG, category="organisation_settings"),
         "last_received_at": Field(Kind.TIMESTAMP, category="organisation_settings",
                                   granularity=Granularity.HOUR),
-        "last_received_case_id": Field(Kind.ID, category="organisation_settings",
-                                       note=T("ID des zuletzt erhaltenen Falls: Gleichstand bei der Verteilung "
-                                              "innerhalb einer Stunde",
-                                              "id of the case received last: the routing tie-break within "
-                                              "one hour")),
+        "last_received_serial": Field(Kind.COUNT, category="organisation_settings",
+                                      note=T("Zähler der Verteilung (eins über dem höchsten beim letzten "
+                                             "erhaltenen Fall): Gleichstand innerhalb einer Stunde",
+                                             "routing counter (one above the highest when the last case "
+                                             "arrived): the tie-break within one hour")),
         "recovery_public_key": Field(Kind.PUBLIC_KEY, category="organisation_keys",
                                      note=T("aus dem Wiederherstellungscode abgeleitet; jede Schlüsselepoche "
                                             "wird an ihn verschlossen",
@@ -223,11 +226,17 @@ FIELDS: dict[str, Model] = {
         "prev_hash": Field(Kind.MAC, key="audit_chain_key"),
         "entry_hash": Field(Kind.MAC, key="audit_chain_key"),
         "chain_version": CODE,
+        "chain_position": Field(Kind.COUNT, note=T("Platz in der Kette", "place on the chain")),
+        "entry_mac": Field(Kind.MAC, key="audit_chain_key"),
+        "nonce": Field(Kind.ID, note=T("Zufallswert, den der eigene MAC des Eintrags abdeckt",
+                                      "random value the entry's own MAC covers")),
     }),
     "reporting.AuditHead": Model("audit_integrity", {
         "id": ID,
         "last_hash": Field(Kind.MAC, key="audit_chain_key"),
         "head_mac": Field(Kind.MAC, key="audit_chain_key"),
+        "last_position": Field(Kind.COUNT, note=T("Platz des letzten Eintrags der Kette",
+                                                  "place of the chain's last entry")),
     }),
     "reporting.AuditAnchor": Model("audit_integrity", {
         "id": ID,

@@ -82,6 +82,12 @@ CACHE: dict[str, Stored] = {
                      "(post/redirect/get); deleted when first used")),
         "reporting.views.followup_resume_store", T("2 Minuten", "2 minutes"),
     ),
+    r"seal-binding-used:[0-9a-f]{64}": Stored(
+        Field(Kind.HASH, category="abuse_protection",
+              note=T("SHA-256 einer zufälligen Fallbindung (im Browser verschlüsselte Meldung): nur einmal verwendbar",
+                     "SHA-256 of a random case binding (report encrypted in the browser): usable once")),
+        "reporting.services.sealed.sealed_report_submit", T("15 Minuten", "15 minutes"),
+    ),
     r"pow-used:[0-9a-f]{64}": Stored(
         Field(Kind.HASH, category="abuse_protection",
               note=T("SHA-256 eines vom Server signierten Rätsels", "SHA-256 of a server-signed challenge")),
@@ -139,6 +145,11 @@ QUEUE: dict[str, Stored] = {
     "counselling.tasks.send_key_rotation_due": Stored(
         Field(Kind.ID, category="task_queue"), "counselling.keys.org_keys_due_daily",
         params=("organisation_id", "notice_id"),
+    ),
+    # Queued by an audit chain writer that left entries waiting after its rounds (reporting.audit).
+    "reporting.tasks.chain_audit_entries": Stored(
+        Field(Kind.ID, category="task_queue", note=T("keine Parameter", "no parameters")),
+        "reporting.audit.audit_chain_pending",
     ),
     # Queued after a shred or a key rotation commits: the names of the tables to vacuum.
     "reporting.tasks.vacuum_tables": Stored(

@@ -178,10 +178,16 @@ class Verdict(enum.Enum):
     THROTTLED = "throttled"  # a submission limit is reached
 
 
-def form_gate(data: Mapping[str, Any]) -> Verdict:
-    """The page's checks before its answers are even read: the honeypot and the form's age."""
+def form_gate(data: Mapping[str, Any], *, timestamp_required: bool = True) -> Verdict:
+    """The page's checks before its answers are even read: the honeypot and the form's age.
+
+    `timestamp_required=False` (the sealing API, SPEC §3.10): a client that was never shown the
+    page has no timestamp and meets only the honeypot; one that sends a timestamp is judged by it.
+    """
     if honeypot_tripped(data):
         return Verdict.REFUSED
+    if not timestamp_required and not data.get(TIMESTAMP_FIELD):
+        return Verdict.ALLOWED
     age = form_age(data.get(TIMESTAMP_FIELD))
     if age in (FormAge.INVALID, FormAge.TOO_FAST):
         return Verdict.REFUSED

@@ -10,6 +10,7 @@ API's one exception handler (meldestelle.api).
 
 from __future__ import annotations
 
+import base64
 import logging
 from typing import Any
 
@@ -30,8 +31,9 @@ from meldestelle.api import error_doc, errors_as_fields, field_messages, invalid
 from meldestelle.errors import ApplicationError
 from meldestelle.pagination import PagePagination, page_of
 from meldestelle.ratelimit import request_client
-from reporting import abuse, places
+from reporting import abuse, crypto, places
 from reporting.forms import ReplyForm, ReportForm
+from reporting.models import Organisation
 from reporting.selectors import partner_directory, reporter_case_view
 from reporting.services import (
     ReporterAccess,
@@ -39,12 +41,16 @@ from reporting.services import (
     message_post,
     messages_mark_read,
     report_submit,
+    seal_offer,
+    sealed_report_submit,
 )
+from reporting.services.sealed import BINDING_MAX_AGE_SECONDS, REPORT_MAX_BUCKET, SealedReport
 from reporting.taxonomy import (
     INCIDENT_TYPE_HELP,
     PLACE_ONLINE,
     PLACE_UNKNOWN,
     REPORTER_LANGUAGES,
+    UNKNOWN,
     AreaOfLife,
     Channel,
     IncidentType,
@@ -430,3 +436,201 @@ class FollowupDeleteView(PublicAPIView):
         case_shred(actor=None, case=access.case, reason="reporter")
         return Response({"deleted": True})
 
+
+
+# --------------------------------------------------------------------------------------------
+# Encryption in the reporter's browser (SPEC §3.10): routing before sealing, then ciphertext only
+
+
+class SealBindIn(serializers.Serializer):
+    """Codes only: nothing the person wrote."""
+
+    district = _text("A district AGS key, `online` or `unknown` (default).")
+    motives = serializers.ListField(child=StrictCharField(), required=False,
+                                    help_text="Motive codes; `unknown` for “I don't know”.")
+    language = _text("Language of the reporter; default from Accept-Language.")
+    partner = _text("Slug of a partner organisation (GET /partners/); empty: choose for me.")
+    form_ts = _text("The report page's signed timestamp, when the browser has one.")
+    homepage = _text("Leave empty.")
+    challenge = _text("From GET /reports/challenge/; required when its difficulty > 0.")
+    nonce = _text("The solution of the challenge.")
+
+
+class SealBindOut(serializers.Serializer):
+    token = serializers.CharField(help_text="Signed, single use, valid for 15 minutes: send it with the sealed report.")
+    binding = serializers.CharField(help_text="Bind every ciphertext to this: AES-GCM associated data, HPKE info, "
+                                    "the receipt wrap's HKDF salt.")
+    organisation = serializers.CharField(help_text="Slug of the organisation the report is routed to.")
+    key_version = serializers.IntegerField(help_text="The epoch of its public key.")
+    public_key = serializers.CharField(help_text="Base64: ML-KEM-768 (1,184 bytes) + X25519 (32 bytes), X-Wing.")
+    expires_in = serializers.IntegerField(help_text="Seconds.")
+
+
+def _bind_codes(data: dict[str, Any], language: str) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The codes checked against the lists the form offers; (codes, field errors)."""
+    errors: dict[str, list[str]] = {}
+    district = data.get("district") or PLACE_UNKNOWN
+    if not isinstance(district, str) or district not in places.place_keys():
+        errors["district"] = [_("Please choose a district from the list, “online” or “I don't know”.")]
+    motives = data.get("motives") or []
+    allowed = set(Motive.values) | {UNKNOWN}
+    if any(code not in allowed for code in motives):
+        errors["motives"] = [_("Please choose from the list.")]
+    chosen_language = data.get("language") or language
+    if chosen_language not in REPORTER_LANGUAGES:
+        errors["language"] = [_("Please choose one of the languages offered.")]
+    partner = data.get("partner") or ""
+    if partner and partner not in {entry.slug for entry in partner_directory()}:
+        errors["partner"] = [_("Please choose an organisation from the list.")]
+    codes = {
+        "district": district, "motives": sorted({code for code in motives if code != UNKNOWN}),
+        "language": chosen_language, "partner": partner,
+    }
+    return codes, errors
+
+
+def _unavailable(code: str) -> ApplicationError:
+    return ApplicationError(code, _("We cannot receive reports at this moment. Please try again later."),
+                            http_status=503)
+
+
+class SealBindView(PublicAPIView):
+    @extend_schema(
+        operation_id="reports_bind", request=SealBindIn,
+        responses={200: SealBindOut, **ERRORS, 503: error_doc("Nobody can receive reports.")},
+        description="Routing before sealing (SPEC §3.10): codes and the proof of work in, a case binding and "
+        "the routed organisation's public key out. Counts as one submission for the limits.",
+    )
+    def post(self, request: Request) -> Response:
+        data = _validated(request, SealBindIn)
+        # The browser sends the report page's timestamp and honeypot: the page's own gate.
+        verdict = abuse.form_gate(data, timestamp_required=False)
+        if verdict is abuse.Verdict.REFUSED:
+            raise ApplicationError("refused", _(
+                "We could not accept this submission. Please check your answers and send it again."
+            ))
+        if verdict is abuse.Verdict.EXPIRED:
+            raise ApplicationError("expired", _(
+                "This form was open for a long time, so for your safety we did not send it yet. "
+                "Your answers are still here: please check them and send the form again."
+            ))
+        codes, errors = _bind_codes(data, request.LANGUAGE_CODE)
+        if errors:
+            raise invalid(errors)
+        verdict = abuse.submission_gate(request_client(request), data.get("challenge", ""), data.get("nonce", ""),
+                                        puzzle_required=True)
+        if verdict is abuse.Verdict.POW_MISSING:
+            raise ApplicationError(
+                "pow_required", _("Please solve the challenge first (GET /api/v1/reports/challenge/)."),
+                fields={"nonce": [_("This field is required.")]})
+        if verdict is abuse.Verdict.POW_INVALID:
+            raise ApplicationError(
+                "pow_invalid", _("The challenge was not solved, has expired or was used before."),
+                fields={"nonce": [_("Please solve a new challenge.")]})
+        if verdict is abuse.Verdict.THROTTLED:
+            raise ApplicationError("throttled", _(
+                "We are receiving very many reports right now. Nothing was stored; please try again later."
+            ))
+        try:
+            offer = seal_offer(**codes)
+        except ApplicationError as exc:
+            raise _unavailable(exc.code) from exc
+        organisation = Organisation.objects.filter(pk=offer.organisation_id).values_list("slug", flat=True).first()
+        return Response({
+            "token": offer.token, "binding": offer.binding, "organisation": organisation or "",
+            "key_version": offer.key_version, "public_key": base64.b64encode(offer.public_key).decode(),
+            "expires_in": BINDING_MAX_AGE_SECONDS,
+        })
+
+
+class Base64Field(StrictCharField):
+    """Standard base64 (with padding) of at most `max_bytes` bytes; the value is the bytes."""
+
+    def __init__(self, *, max_bytes: int, **kwargs: Any) -> None:
+        self.max_bytes = max_bytes
+        super().__init__(max_length=(max_bytes + 2) // 3 * 4, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        text = super().to_internal_value(data)
+        try:
+            return base64.b64decode(text.encode("ascii"), validate=True)
+        except (ValueError, UnicodeEncodeError):
+            raise serializers.ValidationError(_("This is not base64.")) from None
+
+
+class SealedReportIn(serializers.Serializer):
+    """Ciphertext, codes and the receipt's look-up token: nothing the server can read."""
+
+    token = StrictCharField(max_length=1000, help_text="From POST /reports/bind/.")
+    sealed_case_key = Base64Field(max_bytes=crypto.SEALED_KEY_BYTES, help_text="HPKE seal of the case key.")
+    sealed_internal_key = Base64Field(max_bytes=crypto.SEALED_KEY_BYTES, help_text="HPKE seal of the internal key.")
+    report = Base64Field(max_bytes=1 + crypto.NONCE_BYTES + REPORT_MAX_BUCKET + 16,
+                         help_text="The report: padded JSON under the case key (AES-256-GCM).")
+    lookup_token = Base64Field(max_bytes=crypto.RECEIPT_TOKEN_BYTES, help_text="HKDF of the receipt code.")
+    reporter_wrap = Base64Field(max_bytes=crypto.WRAPPED_KEY_BYTES, help_text="The case key under the receipt key.")
+    incident_type = _text("An incident type code, or `unknown`.")
+    wants_counselling = serializers.BooleanField(required=False, default=False)
+    notify_email = serializers.EmailField(required=False, allow_blank=True, max_length=254,
+                                          help_text="Optional; the server must read it to send content-free notices.")
+    consent = serializers.BooleanField(required=False, default=False, help_text="Must be true (GDPR Art. 9(2)(a)).")
+    consent_contact = serializers.BooleanField(required=False, default=True)
+    consent_statistics = serializers.BooleanField(required=False, default=True)
+    consent_network = serializers.BooleanField(required=False, default=False)
+    consent_publication = serializers.BooleanField(required=False, default=False)
+
+
+class SealedReportOut(serializers.Serializer):
+    reference = serializers.CharField()
+
+
+_BINDING_REFUSALS = {"binding_expired", "binding_invalid", "binding_used", "binding_stale"}
+
+
+class SealedReportView(PublicAPIView):
+    @extend_schema(
+        operation_id="reports_sealed", request=SealedReportIn,
+        responses={201: SealedReportOut, **ERRORS,
+                   409: error_doc("The binding expired, was used or is stale: bind again.")},
+        description="A report sealed in the browser (SPEC §3.10). Checked by length and format only; "
+        "nothing is stored when anything is refused.",
+    )
+    def post(self, request: Request) -> Response:
+        data = _validated(request, SealedReportIn)
+        errors: dict[str, list[str]] = {}
+        incident_type = data.get("incident_type") or ""
+        if incident_type == UNKNOWN:
+            incident_type = ""
+        if incident_type and incident_type not in IncidentType.values:
+            errors["incident_type"] = [_("Please choose from the list.")]
+        if not data.get("consent"):
+            errors["consent"] = [_("Please confirm that you agree, so that we may process your report.")]
+        if errors:
+            raise ApplicationError("invalid", _("Some answers need another look."), http_status=400, fields=errors)
+        sealed = SealedReport(
+            token=data["token"], sealed_case_key=data["sealed_case_key"],
+            sealed_internal_key=data["sealed_internal_key"], report_ciphertext=data["report"],
+            lookup_token=data["lookup_token"], reporter_wrap=data["reporter_wrap"],
+            incident_type=incident_type, wants_counselling=data["wants_counselling"],
+            notify_email=data.get("notify_email") or "",
+            consent_contact=data["consent_contact"], consent_statistics=data["consent_statistics"],
+            consent_network=data["consent_network"], consent_publication=data["consent_publication"],
+        )
+        try:
+            case = sealed_report_submit(sealed=sealed)
+        except ApplicationError as exc:
+            if exc.code in _BINDING_REFUSALS:
+                raise ApplicationError(exc.code, _(
+                    "Your report was not sent yet because its preparation expired. Nothing was stored; "
+                    "please send it again."
+                ), http_status=409) from exc
+            if exc.code == "malformed":
+                raise ApplicationError("malformed", _(
+                    "Your encrypted report could not be accepted. Nothing was stored; please send it again."
+                ), http_status=400) from exc
+            raise _unavailable(exc.code) from exc
+        except DatabaseError as exc:
+            logger.error("Sealed report not stored: %s", type(exc).__name__)
+            raise ApplicationError("unavailable", _(
+                "Nothing you entered has been stored. Please try again in a few minutes."
+            ), http_status=503) from exc
+        return Response({"reference": case.reference}, status=201)

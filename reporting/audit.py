@@ -13,8 +13,23 @@ Migration `reporting.0008` closes that prefix with one keyed "chain keyed from h
 (`AuditAction.CHAIN_KEYED`) whose MAC covers the prefix's last hash, so the prefix cannot be
 changed afterwards either; the verifier accepts unkeyed entries only before that entry.
 
-`audit_log` must be called inside the transaction of the state change it records; it locks the
-chain head so concurrent writers append one after another. Audit data holds ids and codes only.
+`audit_log` must be called inside the transaction of the state change it records. By default
+it locks the chain head and appends there and then, so concurrent writers append one after
+another (chain version 2). The reporter's submission, the one path a flood of reports goes
+through, calls it with `deferred=True` instead (chain version 3, issue 16): the entry is written
+with its own MAC (over a random nonce and its content) and no place on the chain, without
+touching the head, and after commit a single chain writer (`audit_chain_pending`, one at a time:
+it takes the head lock or leaves the work to whoever holds it) gives every waiting entry, in id
+order, the next position and a link MAC over the previous link, its id, its position and its
+own MAC. Verification walks the chain by position and checks every waiting entry's own MAC.
+
+What that changes for an insider who can write the database: an entry can no longer be altered
+or forged at any time (its own MAC), nor removed, reordered or re-linked once it is on the chain
+(normally well under a second after commit). In the moment between commit and chaining it could
+be deleted unnoticed; the writer runs on commit of the same request, and every later writer
+(any audit entry, the anchor, `verify_audit_chain`) chains whatever waits first.
+
+Audit data holds ids and codes only.
 """
 
 from __future__ import annotations
@@ -23,6 +38,7 @@ import hashlib
 import json
 import logging
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -41,6 +57,10 @@ logger = logging.getLogger(__name__)
 GENESIS = "0" * 64
 UNKEYED = AuditEntry.ChainVersion.SHA256
 KEYED = AuditEntry.ChainVersion.HMAC_SHA256
+OWN_MAC = AuditEntry.ChainVersion.OWN_MAC_CHAINED_AFTER
+# How many rounds one chain writer runs after commit before it leaves the rest to a task.
+CHAIN_ROUNDS = 4
+CHAIN_BATCH = 1000
 
 
 class AuditAction(StrEnum):
@@ -163,7 +183,32 @@ def _entry_mac(
     return crypto.audit_chain_mac(key, prev_mac=prev_hash, entry=entry)
 
 
+def _own_mac(
+    key: bytes, *, nonce: str, created_at: str, actor_id: int | None, actor_label: str, action: str,
+    organisation_id: int | None, case_id: int | None, data: dict[str, Any],
+) -> str:
+    """Chain version 3: the entry's own MAC, made before it has a place on the chain."""
+    entry = _canonical([int(OWN_MAC), nonce, created_at, actor_id, actor_label, action, organisation_id, case_id, data])
+    return crypto.audit_entry_mac(key, entry=entry)
+
+
+def _link_mac(key: bytes, *, prev_hash: str, entry_id: int, position: int, entry_mac: str) -> str:
+    """Chain version 3: the link, made by the chain writer: previous link, id, position, own MAC."""
+    return crypto.audit_chain_mac(key, prev_mac=prev_hash, entry=_canonical([int(OWN_MAC), entry_id, position, entry_mac]))
+
+
+def _expected_own_mac(entry: Any, key: bytes) -> str:
+    return _own_mac(
+        key, nonce=entry.nonce, created_at=_timestamp(entry.created_at), actor_id=entry.actor_id,
+        actor_label=entry.actor_label, action=entry.action, organisation_id=entry.organisation_id,
+        case_id=entry.case_id, data=entry.data,
+    )
+
+
 def _expected_hash(entry: Any, key: bytes) -> str:
+    if entry.chain_version == OWN_MAC:
+        return _link_mac(key, prev_hash=entry.prev_hash, entry_id=entry.id, position=entry.chain_position or 0,
+                         entry_mac=entry.entry_mac)
     fields: dict[str, Any] = {
         "prev_hash": entry.prev_hash, "created_at": _timestamp(entry.created_at), "actor_id": entry.actor_id,
         "actor_label": entry.actor_label, "action": entry.action, "organisation_id": entry.organisation_id,
@@ -191,15 +236,98 @@ def _append(
         key, prev_hash=head.last_hash, created_at=_timestamp(now), actor_id=actor_id, actor_label=actor_label,
         action=action.value, organisation_id=organisation_id, case_id=case_id, data=clean,
     )
+    positioned = hasattr(head, "last_position")  # a migration's historical models before 0012 are not
+    extra: dict[str, Any] = {"chain_position": head.last_position + 1} if positioned else {}
     entry = entry_model.objects.create(
         created_at=now, actor_id=actor_id, actor_label=actor_label, action=action.value,
         organisation_id=organisation_id, case_id=case_id, data=clean,
-        prev_hash=head.last_hash, entry_hash=digest, chain_version=int(KEYED),
+        prev_hash=head.last_hash, entry_hash=digest, chain_version=int(KEYED), **extra,
     )
     head.last_hash = digest
     head.head_mac = crypto.audit_head_mac(key, last_mac=digest)
-    head.save(update_fields=["last_hash", "head_mac"])
+    fields = ["last_hash", "head_mac"]
+    if positioned:
+        head.last_position += 1
+        fields.append("last_position")
+    head.save(update_fields=fields)
     return entry
+
+
+def _head_for_update(*, skip_locked: bool) -> AuditHead | None:
+    """The chain head, locked until commit; None when another writer holds it (`skip_locked`)."""
+    head = AuditHead.objects.select_for_update(skip_locked=skip_locked).filter(id=1).first()
+    if head is not None:
+        return head
+    if skip_locked and AuditHead.objects.filter(id=1).exists():
+        return None
+    head, _created = AuditHead.objects.select_for_update().get_or_create(id=1)
+    return head
+
+
+def _chain_waiting(head: AuditHead, key: bytes) -> int:
+    """Give the entries that wait (version 3, no position) their places after the locked head,
+    in id order. Returns how many."""
+    waiting = list(
+        AuditEntry.objects.filter(chain_position__isnull=True, chain_version=int(OWN_MAC))
+        .order_by("id").only("id", "entry_mac")[:CHAIN_BATCH]
+    )
+    if not waiting:
+        return 0
+    position, prev = head.last_position, head.last_hash
+    for entry in waiting:
+        position += 1
+        entry.chain_position = position
+        entry.prev_hash = prev
+        entry.entry_hash = _link_mac(key, prev_hash=prev, entry_id=entry.id, position=position,
+                                     entry_mac=entry.entry_mac)
+        prev = entry.entry_hash
+    AuditEntry.objects.bulk_update(waiting, ["chain_position", "prev_hash", "entry_hash"])
+    head.last_hash = prev
+    head.head_mac = crypto.audit_head_mac(key, last_mac=prev)
+    head.last_position = position
+    head.save(update_fields=["last_hash", "head_mac", "last_position"])
+    return len(waiting)
+
+
+def _waiting_exists() -> bool:
+    return AuditEntry.objects.filter(chain_position__isnull=True, chain_version=int(OWN_MAC)).exists()
+
+
+def audit_chain_pending(*, wait: bool = False) -> int:
+    """The chain writer: chain every entry that waits; returns how many it chained.
+
+    Without `wait` it never queues behind another writer: when the head is locked it returns,
+    because the holder looks again after it lets go (it checks for waiting entries after each
+    round, outside the lock, so an entry committed while it worked is not left behind). After
+    CHAIN_ROUNDS busy rounds it leaves the rest to a task and returns, so no request keeps
+    chaining for others for long. With `wait` (the task, the anchor, `verify_audit_chain`) it
+    waits for the lock and goes on until nothing waits.
+    """
+    key = settings.AUDIT_CHAIN_KEY
+    chained = 0
+    rounds = 0
+    while _waiting_exists():
+        if not wait and rounds >= CHAIN_ROUNDS:
+            _queue_chain_task()
+            break
+        rounds += 1
+        with transaction.atomic():
+            head = _head_for_update(skip_locked=not wait)
+            if head is None:
+                break
+            chained += _chain_waiting(head, key)
+    return chained
+
+
+def audit_chain_after_commit() -> None:
+    """The on-commit job every audit write registers (`transaction.on_commit`)."""
+    audit_chain_pending(wait=False)
+
+
+def _queue_chain_task() -> None:
+    from django_q.tasks import async_task
+
+    async_task("reporting.tasks.chain_audit_entries")
 
 
 def audit_log(
@@ -209,8 +337,12 @@ def audit_log(
     case_id: int | None = None,
     organisation_id: int | None = None,
     data: dict[str, Any] | None = None,
+    deferred: bool = False,
 ) -> AuditEntry:
     """Append one entry. `action` is an `AuditAction`; `data` holds ids and codes only.
+
+    `deferred`: write the entry with its own MAC and chain it after commit (no lock in the
+    transaction; the submission path). Otherwise it is chained now, under the head lock.
 
     Entries no staff member caused (`actor=None`: the reporter's submission, messages, files
     and deletion, and the system's own) carry only the hour (reporting.traces); the chain keeps
@@ -219,15 +351,49 @@ def audit_log(
     member = audit_action(action)
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_log must run inside the state change's transaction")
-    head, _created = AuditHead.objects.select_for_update().get_or_create(id=1)
+    actor_id = getattr(actor, "pk", None)
+    actor_label = getattr(actor, "username", "") if actor is not None else "system"
+    at = to_the_hour() if actor is None else None
+    if settings.AUDIT_CHAIN_AFTER_COMMIT:
+        # After commit, chain what waits: this entry if deferred, and entries whose own writer
+        # found the head taken by this transaction.
+        transaction.on_commit(audit_chain_after_commit, robust=True)
+    else:
+        # SQLite writes one transaction at a time: a second write after commit would only queue
+        # again behind the others, so the entry is chained here, as every entry was before.
+        deferred = False
+    if deferred:
+        return _insert_waiting(action=member, actor_id=actor_id, actor_label=actor_label,
+                               organisation_id=organisation_id, case_id=case_id, data=data or {}, at=at)
+    head = _head_for_update(skip_locked=False)
+    assert head is not None
+    key = settings.AUDIT_CHAIN_KEY
+    # Whatever waits goes on the chain before this entry (committed before it, so it is older).
+    _chain_waiting(head, key)
     entry: AuditEntry = _append(
-        entry_model=AuditEntry, head=head, key=settings.AUDIT_CHAIN_KEY, action=member,
-        actor_id=getattr(actor, "pk", None),
-        actor_label=getattr(actor, "username", "") if actor is not None else "system",
-        organisation_id=organisation_id, case_id=case_id, data=data or {},
-        at=to_the_hour() if actor is None else None,
+        entry_model=AuditEntry, head=head, key=key, action=member, actor_id=actor_id, actor_label=actor_label,
+        organisation_id=organisation_id, case_id=case_id, data=data or {}, at=at,
     )
     return entry
+
+
+def _insert_waiting(
+    *, action: AuditAction, actor_id: int | None, actor_label: str, organisation_id: int | None,
+    case_id: int | None, data: dict[str, Any], at: datetime | None,
+) -> AuditEntry:
+    """A version-3 entry with its own MAC and no place on the chain yet: no lock taken."""
+    now = timezone.now() if at is None else at
+    clean = json.loads(json.dumps(data))
+    nonce = secrets.token_hex(16)
+    entry_mac = _own_mac(
+        settings.AUDIT_CHAIN_KEY, nonce=nonce, created_at=_timestamp(now), actor_id=actor_id,
+        actor_label=actor_label, action=action.value, organisation_id=organisation_id, case_id=case_id, data=clean,
+    )
+    return AuditEntry.objects.create(
+        created_at=now, actor_id=actor_id, actor_label=actor_label, action=action.value,
+        organisation_id=organisation_id, case_id=case_id, data=clean, prev_hash="", entry_hash=None,
+        chain_version=int(OWN_MAC), chain_position=None, entry_mac=entry_mac, nonce=nonce,
+    )
 
 
 def audit_chain_key_existing(*, entry_model: Any, head_model: Any, key: bytes) -> Any | None:
@@ -277,14 +443,20 @@ def audit_verify_chain(*, key: bytes | None = None) -> ChainProblem | None:
     last_id: int | None = None
     unkeyed = 0
     keyed = False
-    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
+    for entry in AuditEntry.objects.filter(chain_position__isnull=False).order_by("chain_position").iterator(
+        chunk_size=2000
+    ):
+        if entry.chain_version == OWN_MAC and not crypto.constant_time_equal(
+            entry.entry_mac.encode(), _expected_own_mac(entry, key).encode()
+        ):
+            return ChainProblem(entry.id, "was altered or written without the chain key")
         if entry.prev_hash != prev:
             return ChainProblem(entry.id, "does not follow the entry before it (removed or reordered)")
         if entry.chain_version == UNKEYED:
             if keyed:
                 return ChainProblem(entry.id, "lacks the chain key's MAC after the chain was keyed")
             unkeyed += 1
-        elif entry.chain_version == KEYED:
+        elif entry.chain_version in (KEYED, OWN_MAC):
             if not keyed and unkeyed and (
                 entry.action != AuditAction.CHAIN_KEYED or entry.data != {"unkeyed_entries": unkeyed}
             ):
@@ -292,13 +464,20 @@ def audit_verify_chain(*, key: bytes | None = None) -> ChainProblem | None:
             keyed = True
         else:
             return ChainProblem(entry.id, "has an unknown chain version")
-        if not crypto.constant_time_equal(entry.entry_hash.encode(), _expected_hash(entry, key).encode()):
+        if not crypto.constant_time_equal((entry.entry_hash or "").encode(), _expected_hash(entry, key).encode()):
             return ChainProblem(entry.id, "was altered or written without the chain key")
-        prev = entry.entry_hash
+        prev = entry.entry_hash or ""
         last_id = entry.id
         head_seen = head_seen or prev == head_hash
     if unkeyed and not keyed:
         return ChainProblem(last_id, "is followed by no entry with the chain key (the chain was never keyed)")
+    # Entries not on the chain: only version 3 may wait (for the chain writer), sealed by their
+    # own MAC; an entry of another version without a place was put there by someone else.
+    for entry in AuditEntry.objects.filter(chain_position__isnull=True).order_by("id").iterator(chunk_size=2000):
+        if entry.chain_version != OWN_MAC:
+            return ChainProblem(entry.id, "has no place on the chain")
+        if not crypto.constant_time_equal(entry.entry_mac.encode(), _expected_own_mac(entry, key).encode()):
+            return ChainProblem(entry.id, "was altered or written without the chain key")
     # The very first writer creates the head in the same transaction as its entry; a head that
     # exists now was created concurrently, not removed.
     if head is None and last_id is not None and not AuditHead.objects.filter(id=1).exists():
@@ -348,7 +527,7 @@ def audit_verify_anchor(anchor: AnchorValue) -> ChainProblem | None:
     entry = AuditEntry.objects.filter(pk=anchor.entry_id).only("entry_hash").first()
     if entry is None:
         return ChainProblem(anchor.entry_id, "was anchored but is gone (the log was cut back)")
-    if not crypto.constant_time_equal(entry.entry_hash.encode(), anchor.entry_hash.encode()):
+    if not crypto.constant_time_equal((entry.entry_hash or "").encode(), anchor.entry_hash.encode()):
         return ChainProblem(anchor.entry_id, "no longer has the anchored hash (the log was rewritten)")
     return None
 
@@ -363,7 +542,7 @@ def audit_verify_stored_anchors() -> ChainProblem | None:
     for entry_id, head_hash in anchors:
         if entry_id not in hashes:
             return ChainProblem(entry_id, "was anchored but is gone (the log was cut back)")
-        if not crypto.constant_time_equal(hashes[entry_id].encode(), head_hash.encode()):
+        if not crypto.constant_time_equal((hashes[entry_id] or "").encode(), head_hash.encode()):
             return ChainProblem(entry_id, "no longer has the anchored hash (the log was rewritten)")
     return None
 
@@ -374,6 +553,7 @@ def audit_anchor_create(*, verdict: ChainProblem | None) -> AuditAnchor | None:
     `verdict` is the chain verification just run (outside the head lock: it reads the whole
     log). None when the log is empty or the head names no entry (the verdict says why).
     """
+    audit_chain_pending(wait=True)
     with transaction.atomic():
         head = AuditHead.objects.select_for_update().filter(id=1).first()
         if head is None or head.last_hash == GENESIS:

@@ -20,7 +20,7 @@ import secrets
 import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO, BinaryIO
+from typing import IO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hpke
@@ -272,6 +272,39 @@ def receipt_kek(normalised_code: str, *, case_id: int | str) -> bytes:
     return _hkdf(normalised_code.encode(), salt=str(case_id).encode(), info=b"receipt")
 
 
+# A report sealed in the reporter's browser (SPEC §3.10): the server never sees the code. The
+# browser sends this look-up token instead (HKDF of the code, independent of `receipt_kek`),
+# which the server keys with its pepper; a typed code is turned into the same token on the
+# follow-up page, so both kinds of case open the same way.
+RECEIPT_TOKEN_BYTES = 32
+
+
+def receipt_lookup_token(normalised_code: str) -> bytes:
+    """HKDF(code, salt="meldestelle/v1/receipt-lookup", info="lookup"): what the browser sends."""
+    return _hkdf(normalised_code.encode(), salt=b"meldestelle/v1/receipt-lookup", info=b"lookup")
+
+
+def receipt_lookup_from_token(pepper: bytes, token: bytes) -> str:
+    """HMAC-SHA256(pepper, "token|" + token): finds a browser-sealed case; never equal to a
+    `receipt_lookup` of a code (different input domain)."""
+    return hmac.new(pepper, b"token|" + token, hashlib.sha256).hexdigest()
+
+
+# The formats a browser-sealed submission must have, checked by length and shape only (the
+# server cannot read them): a sealed 256-bit key (X-Wing encapsulation 1,120 bytes + the key +
+# tag), a wrapped key, and a padded AES-GCM ciphertext whose plaintext is one size bucket.
+SEALED_KEY_BYTES = 1120 + KEY_BYTES + 16
+WRAPPED_KEY_BYTES = 1 + NONCE_BYTES + KEY_BYTES + 16
+
+
+def padded_ciphertext_ok(ciphertext: bytes, *, min_bucket: int, max_bucket: int) -> bool:
+    """Version byte, nonce, a power-of-two plaintext between the buckets, tag."""
+    if ciphertext[:1] != _FORMAT_VERSION:
+        return False
+    body = len(ciphertext) - 1 - NONCE_BYTES - 16
+    return min_bucket <= body <= max_bucket and body & (body - 1) == 0
+
+
 # --------------------------------------------------------------------------------------------
 # Helpers: HKDF, keyed hashes
 
@@ -304,6 +337,12 @@ def constant_time_equal(a: bytes, b: bytes) -> bool:
 def audit_chain_mac(key: bytes, *, prev_mac: str, entry: bytes) -> str:
     """HMAC-SHA256(key, prev_mac || canonical entry), hex: one link of the keyed audit chain."""
     return hmac.new(key, b"meldestelle/audit-entry/v2|" + prev_mac.encode() + b"|" + entry, hashlib.sha256).hexdigest()
+
+
+def audit_entry_mac(key: bytes, *, entry: bytes) -> str:
+    """HMAC-SHA256(key, canonical entry), hex: a version-3 entry's own seal, made in the
+    transaction of the change before the entry has a place on the chain."""
+    return hmac.new(key, b"meldestelle/audit-own/v3|" + entry, hashlib.sha256).hexdigest()
 
 
 def audit_head_mac(key: bytes, *, last_mac: str) -> str:
@@ -405,7 +444,7 @@ def _stream_nonce(index: int) -> bytes:
 def encrypt_stream(
     case_key: bytes,
     chunks: Iterable[bytes],
-    out: BinaryIO,
+    out: IO[bytes],
     *,
     case_id: int | str,
     attachment_id: str,

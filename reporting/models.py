@@ -34,10 +34,12 @@ class Organisation(models.Model):
     retention_days = models.PositiveIntegerField(default=365)
     rejected_retention_days = models.PositiveIntegerField(default=30)
     reply_deadline_days = models.PositiveIntegerField(default=3)
-    # When the organisation last received a case (to the hour: reporting.traces) and which
-    # case that was: routing's "least recently received" compares the hour, then the case id.
+    # When the organisation last received a case (to the hour: reporting.traces) and its routing
+    # mark (one above every organisation's mark when the turn was claimed, so marks order the
+    # turns): routing's "least recently received" compares the hour, then the mark. Claimed by
+    # a conditional UPDATE before the submission's transaction (reporting.services.submission).
     last_received_at = models.DateTimeField(null=True, blank=True)
-    last_received_case_id = models.BigIntegerField(null=True, blank=True)
+    last_received_serial = models.BigIntegerField(null=True, blank=True)
     # Public half of the keypair derived from the recovery code (crypto.recovery_keypair); each
     # key epoch is sealed to it. Empty for organisations created before key epochs, until the
     # recovery code is entered once (rotate_org_key with the code, or the admin page).
@@ -162,6 +164,10 @@ class Case(models.Model):
     )
     # HMAC(pepper, receipt code): finds the case; the code itself is never stored.
     receipt_lookup = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # A report sealed in the reporter's browser (SPEC §3.10): the random case binding the browser
+    # bound its ciphertexts to before the case had a number (reporting.services.sealed); unique,
+    # so a binding is used once. Empty for every other case, whose binding is its reference.
+    seal_binding = models.CharField(max_length=40, unique=True, null=True, blank=True)
     # The case key under HKDF(receipt code, case id). Who can decrypt: the reporter.
     reporter_wrapped_key = models.BinaryField(null=True, blank=True)
     # The report (all fields the reporter wrote) under the case key, padded to a size bucket
@@ -290,6 +296,7 @@ class AuditEntry(models.Model):
     class ChainVersion(models.IntegerChoices):
         SHA256 = 1, "SHA-256, unkeyed (before the chain was keyed)"
         HMAC_SHA256 = 2, "HMAC-SHA256 under AUDIT_CHAIN_KEY"
+        OWN_MAC_CHAINED_AFTER = 3, "own HMAC at commit, chained after commit by the chain writer"
 
     created_at = models.DateTimeField()
     actor_id = models.BigIntegerField(null=True, blank=True)
@@ -298,9 +305,15 @@ class AuditEntry(models.Model):
     organisation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     data = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    # Empty (NULL) while a version-3 entry waits for the chain writer.
+    entry_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     chain_version = models.PositiveSmallIntegerField(choices=ChainVersion.choices)
+    # Place on the chain (the writer's order; mostly the id order); NULL while waiting.
+    chain_position = models.BigIntegerField(null=True, blank=True, unique=True)
+    # Version 3: HMAC(AUDIT_CHAIN_KEY, nonce and content) made in the transaction of the change.
+    entry_mac = models.CharField(max_length=64, blank=True, default="")
+    nonce = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["id"]
@@ -316,6 +329,8 @@ class AuditHead(models.Model):
     last_hash = models.CharField(max_length=64, default="0" * 64)
     # HMAC of last_hash under AUDIT_CHAIN_KEY: cutting entries off the end cannot re-point it.
     head_mac = models.CharField(max_length=64, blank=True, default="")
+    # The chain position of the entry last_hash names.
+    last_position = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return "audit head"

@@ -19,7 +19,7 @@ class Coverage:
     active: bool
     is_fallback: bool
     last_received_at: datetime | None  # to the hour (reporting.traces)
-    last_case_id: int | None = None  # the case received then: orders within the hour
+    last_serial: int | None = None  # the routing serial of the case received then: orders within the hour
 
     def covers(self, district: str, motives: frozenset[str]) -> bool:
         if not self.active:
@@ -59,7 +59,7 @@ def route_report(
             motive_specific = 0 if not entry.all_motives else 1
             speaks = 0 if language in entry.languages else 1
             last = entry.last_received_at.timestamp() if entry.last_received_at else float("-inf")
-            last_case = entry.last_case_id if entry.last_case_id is not None else -1
+            last_case = entry.last_serial if entry.last_serial is not None else -1
             return (district_specific, motive_specific, speaks, last, last_case, entry.organisation_id)
 
         return min(candidates, key=rank).organisation_id
@@ -67,3 +67,34 @@ def route_report(
         if entry.is_fallback:
             return entry.organisation_id
     return None
+
+
+def decided_by_turn(
+    *,
+    district: str,
+    motives: frozenset[str],
+    language: str,
+    chosen: int | None,
+    coverage: Iterable[Coverage],
+    winner: int,
+) -> bool:
+    """Whether `winner` won only on the least-recently-served tie-break: another candidate is
+    as specific and as well-spoken. Only then can two concurrent reports routed from the same
+    reading of the table both claim the same turn (reporting.services.submission)."""
+    table = list(coverage)
+    if chosen is not None and chosen == winner:
+        return False
+
+    def standing(entry: Coverage) -> tuple[int, int, int]:
+        return (
+            0 if (not entry.statewide and district in entry.districts) else 1,
+            0 if not entry.all_motives else 1,
+            0 if language in entry.languages else 1,
+        )
+
+    candidates = [entry for entry in table if entry.covers(district, motives)]
+    by_id = {entry.organisation_id: entry for entry in candidates}
+    if winner not in by_id:
+        return False  # the fallback: no competition
+    best = standing(by_id[winner])
+    return sum(1 for entry in candidates if standing(entry) == best) > 1

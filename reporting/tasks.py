@@ -64,3 +64,11 @@ def vacuum_tables(tables: list[str]) -> int:
     """Queued after a shred or a key rotation commits (reporting.vacuum): the deleted rows
     leave the table files."""
     return _vacuum_tables(tables)
+
+
+def chain_audit_entries() -> None:
+    """Chain the audit entries that wait (reporting.audit), when the writers after commit left
+    some for later."""
+    from reporting.audit import audit_chain_pending
+
+    audit_chain_pending(wait=True)

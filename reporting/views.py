@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -94,6 +95,8 @@ def _render_form(
         "difficulty": abuse.pow_difficulty(),
         "notice": notice,
         "honeypot_field": abuse.HONEYPOT_FIELD,
+        # The browser's encryption module (SPEC §3.10), when `make install` built it.
+        "seal_script": settings.SEAL_BUNDLE.is_file(),
         # Each message names its question: Django's "Ensure this value is greater than or equal
         # to 1" alone does not say which answer it is about.
         "error_summary": [

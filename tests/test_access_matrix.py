@@ -278,6 +278,8 @@ TABLE: list[Row] = [
     Row("/api/v1/reports/challenge/", "GET", everyone(200), json=True),
     Row("/api/v1/followup/challenge/", "GET", everyone(200), json=True),
     Row("/api/v1/reports/", "POST", everyone(400), json=True),
+    Row("/api/v1/reports/bind/", "POST", everyone(200), json=True),  # codes default: "choose for me"
+    Row("/api/v1/reports/sealed/", "POST", everyone(400), json=True),
     Row("/api/v1/followup/", "POST", receipt_holders(200, 404), json=True, receipt=True),
     Row("/api/v1/followup/messages/", "POST", receipt_holders(201, 404), json=True, receipt=True,
         body={"body": "matrix api reply"}),
@@ -295,7 +297,8 @@ TABLE: list[Row] = [
     Row("/api/v1/statistics/", "GET", everyone(200), json=True),
     Row("/api/v1/statistics/<int:year>/", "GET", everyone(200), json=True),
     *(Row(route, "GET", everyone(405), json=True, probe=True) for route in (
-        "/api/v1/reports/", "/api/v1/followup/", "/api/v1/followup/messages/", "/api/v1/followup/delete/")),
+        "/api/v1/reports/", "/api/v1/reports/bind/", "/api/v1/reports/sealed/", "/api/v1/followup/",
+        "/api/v1/followup/messages/", "/api/v1/followup/delete/")),
     Row("/api/v1/statistics/", "POST", everyone(405), json=True, probe=True),
     # ---------------------------------------------------------------- staff API
     Row("/api/v1/auth/login/", "POST", everyone(400), json=True),

@@ -93,7 +93,8 @@ def test_service_leaves_nothing_after_a_database_error_once_files_are_written(fa
 
 
 def test_grant_failure_leaves_nothing(fallback_org: Any) -> None:
-    with mock.patch("reporting.services.submission.grant_case_keys", side_effect=DatabaseError("disk full")), \
+    # The grant is sealed before the transaction and saved inside it (issue 16).
+    with mock.patch.object(CaseGrant, "save", side_effect=DatabaseError("disk full")), \
             pytest.raises(DatabaseError):
         report_submit(report=ReportInput(description=MARKER))
     _assert_nothing_stored()

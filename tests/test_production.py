@@ -1,9 +1,12 @@
-"""The production configuration end to end on this machine (issue 7).
+"""The production configuration end to end on this machine (issues 7 and 16).
 
-PostgreSQL and Redis as in production: two gunicorn processes on two ports and one django-q2
-task cluster with the Redis broker, all with MELDESTELLE_PRODUCTION=true and DEBUG off. A
-report goes in through one process and is read through the other (by the reporter with the
-receipt, by the counsellor decrypting it), and the cluster delivers the content-free notice.
+Two hosts as in production: two gunicorn processes, each with a local folder of its own (as two
+machines would have: MEDIA_ROOT and MELDESTELLE_LOCAL_DIR differ), PostgreSQL, Redis, one
+django-q2 task cluster with the Redis broker, and the attachments in one bucket of a real S3
+server (SeaweedFS), all with MELDESTELLE_PRODUCTION=true and DEBUG off. A report with a photo
+goes in through one host and is read, photo included, through the other (by the reporter with
+the receipt, by the counsellor decrypting it); the cluster delivers the content-free notice; a
+shred through one host removes the object from the bucket for both.
 
 The test makes its own PostgreSQL database (whatever the session database is) and takes an
 empty Redis database number; both are emptied and dropped at the end. Without PostgreSQL or
@@ -33,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.helpers import WeedServer, make_jpeg
 
 CONCURRENCY = str(Path(__file__).resolve().parent / "concurrency")
 if CONCURRENCY not in sys.path:
@@ -140,6 +145,9 @@ def production_env(tmp_path: Path, database_url: str, redis_url: str) -> dict[st
         REPORT_MIN_FORM_SECONDS="0",
         SITE_URL="http://127.0.0.1",
         LOG_LEVEL="WARNING",
+        # The shred's vacuum task waits this long for older transactions anywhere on the server
+        # (other test sessions' databases too) before giving up: short, so the cluster stops in time.
+        SHRED_VACUUM_WAIT_SECONDS="2",
         PYTHONUNBUFFERED="1",
     )
     return env
@@ -166,15 +174,21 @@ class Browser:
 
     def request(self, base_url: str, method: str, path: str, payload: Any = None,
                 headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+        status, data = self.raw(base_url, method, path,
+                                body=None if payload is None else json.dumps(payload).encode(),
+                                headers={"Accept": "application/json", **(headers or {}),
+                                         **({"Content-Type": "application/json"} if payload is not None else {})})
+        return status, json.loads(data) if data else {}
+
+    def raw(self, base_url: str, method: str, path: str, body: bytes | None = None,
+            headers: dict[str, str] | None = None) -> tuple[int, bytes]:
         host, port = base_url.removeprefix("http://").split(":")
         conn = http.client.HTTPConnection(host, int(port), timeout=30)
-        sent = {"Accept": "application/json", **(headers or {})}
-        if payload is not None:
-            sent["Content-Type"] = "application/json"
+        sent = dict(headers or {})
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         try:
-            conn.request(method, path, body=None if payload is None else json.dumps(payload), headers=sent)
+            conn.request(method, path, body=body, headers=sent)
             raw = conn.getresponse()
             data = raw.read()
             for header in raw.headers.get_all("Set-Cookie") or []:
@@ -185,7 +199,23 @@ class Browser:
                         self.cookies[name] = morsel.value
         finally:
             conn.close()
-        return raw.status, json.loads(data) if data else {}
+        return raw.status, data
+
+
+def multipart(fields: list[tuple[str, str]], files: list[tuple[str, str, str, bytes]]) -> tuple[bytes, str]:
+    """A multipart/form-data body and its content type: (name, value) fields and (field name,
+    file name, content type, bytes) files, as a browser sends them."""
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, value in fields:
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name, filename, content_type, content in files:
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n".encode() + content + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 def totp(key_hex: str, step: int = 30, digits: int = 6, drift: int = 0) -> str:
@@ -228,12 +258,25 @@ def read_mail(folder: Path) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
+def host_env(env: dict[str, str], folder: Path) -> dict[str, str]:
+    """One machine's environment: the shared services, and local folders of its own."""
+    return {**env, "MEDIA_ROOT": str(folder / "media"), "MELDESTELLE_LOCAL_DIR": str(folder / "local")}
+
+
+def local_files(tmp_path: Path) -> list[Path]:
+    return [path for host in ("host-a", "host-b", "tasks") for path in (tmp_path / host / "media").rglob("*")
+            if path.is_file()]
+
+
 @pytest.mark.postgres
-def test_production_configuration_two_web_processes_and_a_redis_task_cluster(
-    tmp_path: Path, postgres_database: str, redis_url: str
+def test_production_two_hosts_share_one_bucket_with_a_redis_task_cluster(
+    tmp_path: Path, postgres_database: str, redis_url: str, s3_server: WeedServer
 ) -> None:
-    env = production_env(tmp_path, postgres_database, redis_url)
+    bucket = s3_server.new_bucket()
+    env = {**production_env(tmp_path, postgres_database, redis_url), **s3_server.env(bucket)}
     manage(env, "migrate", "--noinput")
+    # The start-up check the units run (deploy/*.service): the bucket answers.
+    manage(env, "check", "--deploy", "--tag", "files")
     # CompressedStaticFilesStorage (no manifest) needs no collectstatic for the API and health
     # check, and without DEBUG WhiteNoise serves only STATIC_ROOT; nothing static is fetched here.
 
@@ -258,7 +301,8 @@ def test_production_configuration_two_web_processes_and_a_redis_task_cluster(
                     [*GUNICORN, "meldestelle.wsgi:application", "--bind", f"127.0.0.1:{port}",
                      "--workers", "2", "--threads", "4", "--graceful-timeout", "5", "--timeout", "60",
                      "--no-control-socket", "--error-logfile", "-"],
-                    cwd=loadtools.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+                    cwd=loadtools.BASE_DIR, env=host_env(env, tmp_path / f"host-{name}"),
+                    stdout=log, stderr=subprocess.STDOUT,
                 )
             server = loadtools.Server(process=process, base_url=f"http://127.0.0.1:{port}", log_path=log_path)
             processes.append(server)
@@ -266,7 +310,8 @@ def test_production_configuration_two_web_processes_and_a_redis_task_cluster(
         cluster_log = tmp_path / "qcluster.log"
         with cluster_log.open("wb") as log:
             cluster = loadtools.Server(
-                process=subprocess.Popen([PYTHON, "manage.py", "qcluster"], cwd=loadtools.BASE_DIR, env=env,
+                process=subprocess.Popen([PYTHON, "manage.py", "qcluster"], cwd=loadtools.BASE_DIR,
+                                         env=host_env(env, tmp_path / "tasks"),
                                          stdout=log, stderr=subprocess.STDOUT),
                 base_url="", log_path=cluster_log,
             )
@@ -281,12 +326,24 @@ def test_production_configuration_two_web_processes_and_a_redis_task_cluster(
             assert status == 200, (health, server.log())
             assert health["checks"] == {"database": "ok", "queue": "ok"}, health
 
-        # The reporter: submitted through A, followed up through B.
+        # The reporter: submitted with a photo through A, followed up through B.
         marker = uuid.uuid4().hex
         payload = loadtools.report_payload(marker)
-        submitted = loadtools.post_json(a.base_url, "/api/v1/reports/", payload)
-        assert submitted.status == 201, (submitted, a.log())
-        receipt, reference = submitted.body["receipt"], submitted.body["reference"]
+        photo = make_jpeg(size=(96, 64))
+        body, content_type = multipart(
+            [("description", payload["description"]), ("district", payload["district"]),
+             ("motives", "racism"), ("consent", "true"), ("language", "de")],
+            [("files", f"{marker}.jpg", "image/jpeg", photo)],
+        )
+        status, raw = Browser().raw(a.base_url, "POST", "/api/v1/reports/", body=body,
+                                    headers={"Content-Type": content_type, "Accept": "application/json"})
+        assert status == 201, (raw, a.log())
+        submitted = json.loads(raw)
+        receipt, reference = submitted["receipt"], submitted["reference"]
+        [object_key] = s3_server.object_keys(bucket)
+        stored = s3_server.client().get_object(Bucket=bucket, Key=object_key)["Body"].read()
+        assert marker.encode() not in stored and photo[-64:] not in stored
+        assert local_files(tmp_path) == []  # nothing on either host's disk
         followup = loadtools.post_json(b.base_url, "/api/v1/followup/", {"receipt": receipt})
         assert followup.status == 200, (followup, b.log())
         assert followup.body["status"], followup.body
@@ -305,9 +362,19 @@ def test_production_configuration_two_web_processes_and_a_redis_task_cluster(
         status, detail = browser.request(b.base_url, "GET", f"/api/v1/cases/{case['id']}/")
         assert status == 200, (detail, b.log())
         assert marker in json.dumps(detail["report"]), detail
+        [attachment] = detail["attachments"]
+        assert attachment["name"] == f"{marker}.jpg"
+        # The photo, stored by A, decrypted by B (cleaned of metadata on arrival, so compare
+        # what the decrypted metadata says and the JPEG's start).
+        file_path = f"/staff/cases/{case['id']}/files/{attachment['uuid']}/"
+        status, downloaded = browser.raw(b.base_url, "GET", file_path)
+        assert status == 200, (downloaded[:200], b.log())
+        assert len(downloaded) == attachment["size"] and downloaded[:3] == b"\xff\xd8\xff"
         # The same session and unlock cookie open the case through A as well.
         status, detail = browser.request(a.base_url, "GET", f"/api/v1/cases/{case['id']}/")
         assert status == 200 and marker in json.dumps(detail["report"]), detail
+        status, again = browser.raw(a.base_url, "GET", file_path)
+        assert status == 200 and again == downloaded
 
         # The notice: delivered by the cluster, saying nothing about the report.
         deadline = time.monotonic() + 20
@@ -322,6 +389,17 @@ def test_production_configuration_two_web_processes_and_a_redis_task_cluster(
         assert "beraterin@example.org" in notice
         for secret in (marker, payload["district"], receipt, reference, "racism"):
             assert secret not in notice, (secret, notice)
+
+        # A shred through A: the object leaves the bucket, and B has nothing to serve.
+        status, _gone = browser.request(a.base_url, "POST", f"/api/v1/cases/{case['id']}/delete/",
+                                        {"reason": "entered_by_mistake", "confirm": True},
+                                        headers={"X-CSRFToken": browser.cookies.get("csrftoken", login["csrf_token"]),
+                                                 "Referer": a.base_url + "/"})
+        assert status == 204, (_gone, a.log())
+        assert s3_server.object_keys(bucket) == []
+        status, _missing = browser.raw(b.base_url, "GET", file_path)
+        assert status == 404
+        assert local_files(tmp_path) == []
 
         # Stopping: SIGTERM, each within STOP_SECONDS.
         for process in processes:

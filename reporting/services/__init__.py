@@ -47,6 +47,7 @@ from reporting.services.organisations import (
     organisation_create,
     organisation_update,
 )
+from reporting.services.sealed import SealedReport, SealOffer, seal_offer, sealed_report_submit
 from reporting.services.submission import (
     FileInput,
     ReportInput,
@@ -98,5 +99,9 @@ __all__ = [
     "organisation_update",
     "report_decrypt",
     "report_submit",
+    "seal_offer",
+    "sealed_report_submit",
+    "SealedReport",
+    "SealOffer",
     "reporter_open",
 ]

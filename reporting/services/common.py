@@ -33,8 +33,9 @@ ServiceError = ApplicationError
 
 
 def case_binding(case: Case) -> str:
-    """What every ciphertext of a case is bound to (associated data): its reference."""
-    return case.reference
+    """What every ciphertext of a case is bound to (associated data): its reference, or for a
+    report sealed in the reporter's browser the binding it was sealed to (SPEC §3.10)."""
+    return case.seal_binding or case.reference
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,11 @@ def reporter_open(*, receipt: str) -> ReporterAccess | None:
         return None
     case = (
         Case.objects.select_related("organisation")
-        .filter(receipt_lookup=crypto.receipt_lookup(settings.RECEIPT_PEPPER, normalised))
+        .filter(receipt_lookup__in=[
+            crypto.receipt_lookup(settings.RECEIPT_PEPPER, normalised),
+            # a report sealed in the browser was stored with the code's look-up token
+            crypto.receipt_lookup_from_token(settings.RECEIPT_PEPPER, crypto.receipt_lookup_token(normalised)),
+        ])
         .first()
     )
     if case is None or case.reporter_wrapped_key is None:

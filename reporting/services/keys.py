@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -353,6 +353,33 @@ def organisation_lock(organisation: Organisation) -> None:
     """Lock the organisation's row until commit. A rotation holds this lock while it re-seals,
     so a grant sealed under it cannot land on an epoch the rotation is retiring."""
     list(Organisation.objects.select_for_update().filter(pk=organisation.pk).values_list("pk", flat=True))
+
+
+def organisation_key_hold(organisation: Organisation) -> int | None:
+    """Hold the organisation's key epoch until commit and return the id of its active key.
+
+    For the submission path (issue 16): on PostgreSQL a `FOR KEY SHARE` row lock, which
+    concurrent submissions share with each other (and with the conditional UPDATE that claims a
+    routing turn) but which a rotation's `FOR UPDATE` waits for, and which waits for a rotation
+    in progress: a grant sealed to the epoch returned here cannot land on an epoch a rotation is
+    retiring. SQLite writes one transaction at a time anyway.
+    """
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Organisation._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [organisation.pk])  # noqa: S608 (our table)
+    return (
+        OrganisationKey.objects.filter(organisation_id=organisation.pk, active=True)
+        .order_by("-version").values_list("pk", flat=True).first()
+    )
+
+
+def seal_case_keys_to(case: Case, organisation: Organisation, key: OrganisationKey, keys: CaseKeys) -> CaseGrant:
+    """An unsaved grant with both case keys sealed to `key` (verified by the caller with
+    `organisation_sealing_key`): sealing can happen before the transaction."""
+    grant = CaseGrant(case=case, organisation=organisation)
+    _seal_grant_fields(grant, case, key, keys)
+    return grant
 
 
 def _seal_grant_fields(grant: CaseGrant, case: Case, key: OrganisationKey, keys: CaseKeys) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 from collections.abc import Sequence
@@ -11,14 +10,15 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.db.models import Max, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reporting import crypto, signals
 from reporting.audit import AuditAction, audit_log
+from reporting.blobs import StorageUnavailable, blob_delete, blob_read, blob_write
 from reporting.models import (
     Attachment,
     Case,
@@ -26,8 +26,9 @@ from reporting.models import (
     CaseSequence,
     Incident,
     Organisation,
+    attachment_path,
 )
-from reporting.routing import Coverage, route_report
+from reporting.routing import Coverage, decided_by_turn, route_report
 from reporting.services.common import (
     PURPOSE_ATTACHMENT_META,
     PURPOSE_NOTIFY,
@@ -38,7 +39,11 @@ from reporting.services.common import (
     case_binding,
 )
 from reporting.services.conversation import touch_reporter_activity
-from reporting.services.keys import grant_case_keys, organisation_lock, organisation_sealing_key
+from reporting.services.keys import (
+    organisation_key_hold,
+    organisation_sealing_key,
+    seal_case_keys_to,
+)
 from reporting.taxonomy import Channel
 from reporting.traces import pad, to_the_hour
 
@@ -48,15 +53,15 @@ logger = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
 # Case numbering
 
+def _next_number(year: int) -> int:
+    """The next case number of `year`: one upsert with RETURNING (both databases).
 
-def _next_reference(year: int) -> str:
-    """Allocate NI-<year>-<number> under a row lock: concurrent submissions never collide.
-
-    One upsert (issue 7; it was insert-if-missing, SELECT … FOR UPDATE, UPDATE): the
-    `ON CONFLICT … DO UPDATE` increments atomically and keeps the row locked (PostgreSQL) or
-    the database write-locked (SQLite) until commit, so numbers stay unique and gap-free: a
-    rolled-back submission rolls its increment back too. Both databases support RETURNING
-    (SQLite 3.35+).
+    Called before the submission's transaction (issue 16), so in autocommit it is a statement of
+    its own and the year's counter row is locked only for that statement, not until the
+    submission commits: numbers are unique and increasing, and submissions do not queue behind
+    each other for them. The price is a documented gap: a submission that fails after being
+    numbered (a key that fails its check, an unreachable attachment store, a crash) leaves its
+    number unused. (Inside an outer transaction, as in a test, it rolls back with it.)
     """
     table = connection.ops.quote_name(CaseSequence._meta.db_table)
     with connection.cursor() as cursor:
@@ -66,8 +71,16 @@ def _next_reference(year: int) -> str:
             "RETURNING last_number",
             [year],
         )
-        number = int(cursor.fetchone()[0])
+        return int(cursor.fetchone()[0])
+
+
+def _reference(year: int, number: int) -> str:
     return f"{settings.CASE_REFERENCE_PREFIX}-{year}-{number:05d}"
+
+
+def next_reference(year: int) -> str:
+    """The next case reference of `year` (the sealed path numbers the same way)."""
+    return _reference(year, _next_number(year))
 
 
 # --------------------------------------------------------------------------------------------
@@ -147,7 +160,7 @@ def _coverage(org: Organisation) -> Coverage:
         active=org.active,
         is_fallback=org.is_fallback,
         last_received_at=org.last_received_at,
-        last_case_id=org.last_received_case_id,
+        last_serial=org.last_received_serial,
     )
 
 
@@ -159,6 +172,12 @@ def report_submit(
 
     `organisation` is given for manual entries (the recording counsellor's); otherwise the
     report is routed (SPEC §4.5). Manual entries get no receipt.
+
+    No global critical section (issue 16): the number comes from a one-statement counter, the
+    routing turn from a conditional UPDATE, and everything slow (HPKE seals, encryption, the
+    attachments' upload) happens before the transaction, which then only inserts rows, holds
+    the organisation's key epoch with a shared lock, and writes the audit entry without the
+    chain head (chained after commit, reporting.audit).
     """
     case_key = crypto.new_key()
     internal_key = crypto.new_key()
@@ -185,68 +204,75 @@ def _report_store(
     manual = receipt is None
     # Stored times say only the hour (reporting.traces); the day received stays exact.
     received_at = to_the_hour(now)
+    received_on = timezone.localdate(now)
+    number = _next_number(received_on.year)
+    if organisation is None:
+        organisation = _route(report, received_at=received_at)
+    else:
+        _claim_turn(organisation, received_at=received_at, contested=False)
+    # Before anything is written: a key whose MAC fails refuses the whole submission
+    # (KeyUnverified, a ServiceError: the reporter gets a calm "try again later").
+    sealing_key = organisation_sealing_key(organisation)
+    case = Case(
+        created_at=received_at,
+        reference=_reference(received_on.year, number),
+        organisation=organisation,
+        channel=report.channel,
+        received_on=received_on,
+        district=report.district or "unknown",
+        incident_type=report.incident_type,
+        motives=sorted(set(report.motives)),
+        language=report.language,
+        wants_counselling=report.wants_counselling,
+        consent_contact=report.consent_contact,
+        consent_statistics=report.consent_statistics,
+        consent_network=report.consent_network,
+        consent_publication=report.consent_publication,
+        staff_unread=not manual,
+        last_reporter_activity_at=None if manual else received_at,
+    )
+    binding = case_binding(case)
+    case.report_ciphertext = crypto.encrypt(
+        case_key, pad(json.dumps(report.content()).encode()), case_id=binding, purpose=PURPOSE_REPORT
+    )
+    if receipt is not None:
+        normalised = crypto.normalise_receipt(receipt)
+        assert normalised is not None
+        case.receipt_lookup = crypto.receipt_lookup(settings.RECEIPT_PEPPER, normalised)
+        case.reporter_wrapped_key = crypto.wrap_key(
+            crypto.receipt_kek(normalised, case_id=binding), case_key,
+            owner=binding, purpose=PURPOSE_REPORTER_WRAP,
+        )
+    if report.notify_email:
+        case.notify_ciphertext = crypto.encrypt(
+            settings.NOTIFICATION_KEY, report.notify_email.encode(), case_id=binding, purpose=PURPOSE_NOTIFY
+        )
+    grant = seal_case_keys_to(case, organisation, sealing_key, keys)
+    for item in files:
+        stored.append(_attachment_upload(case, case_key, item, from_reporter=not manual))
     with transaction.atomic():
-        if organisation is None:
-            organisation = _route(report)
-        else:
-            organisation_lock(organisation)
-        # Before anything is written: a key whose MAC fails refuses the whole submission
-        # (KeyUnverified, a ServiceError: the reporter gets a calm "try again later").
-        sealing_key = organisation_sealing_key(organisation)
-        reference = _next_reference(timezone.localdate(now).year)
-        case = Case(
-            incident=Incident.objects.create(
-                created_at=received_at, consent_statistics=report.consent_statistics,
-                consent_network=report.consent_network, consent_publication=report.consent_publication,
-            ),
-            created_at=received_at,
-            reference=reference,
-            organisation=organisation,
-            channel=report.channel,
-            received_on=timezone.localdate(now),
-            district=report.district or "unknown",
-            incident_type=report.incident_type,
-            motives=sorted(set(report.motives)),
-            language=report.language,
-            wants_counselling=report.wants_counselling,
-            consent_contact=report.consent_contact,
-            consent_statistics=report.consent_statistics,
-            consent_network=report.consent_network,
-            consent_publication=report.consent_publication,
-            staff_unread=not manual,
-            last_reporter_activity_at=None if manual else received_at,
+        case.incident = Incident.objects.create(
+            created_at=received_at, consent_statistics=report.consent_statistics,
+            consent_network=report.consent_network, consent_publication=report.consent_publication,
         )
-        binding = case_binding(case)
-        case.report_ciphertext = crypto.encrypt(
-            case_key, pad(json.dumps(report.content()).encode()), case_id=binding, purpose=PURPOSE_REPORT
-        )
-        if receipt is not None:
-            normalised = crypto.normalise_receipt(receipt)
-            assert normalised is not None
-            case.receipt_lookup = crypto.receipt_lookup(settings.RECEIPT_PEPPER, normalised)
-            case.reporter_wrapped_key = crypto.wrap_key(
-                crypto.receipt_kek(normalised, case_id=binding), case_key,
-                owner=binding, purpose=PURPOSE_REPORTER_WRAP,
-            )
-        if report.notify_email:
-            case.notify_ciphertext = crypto.encrypt(
-                settings.NOTIFICATION_KEY, report.notify_email.encode(), case_id=binding, purpose=PURPOSE_NOTIFY
-            )
         case.save()
-        grant_case_keys(case, organisation, keys, key=sealing_key)
+        # A rotation that retired the epoch since it was read: seal again, now under the hold.
+        if organisation_key_hold(organisation) != sealing_key.pk:
+            grant = seal_case_keys_to(case, organisation, organisation_sealing_key(organisation), keys)
+        grant.case = case
+        grant.save()
         # auto_now and the grant's auto_now_add stamp the exact time; they keep the hour.
         Case.objects.filter(pk=case.pk).update(updated_at=received_at)
-        CaseGrant.objects.filter(case=case).update(created_at=received_at)
-        for item in files:
-            stored.append(_attachment_store(case, case_key, item, from_reporter=not manual))
-        Organisation.objects.filter(pk=organisation.pk).update(
-            last_received_at=received_at, last_received_case_id=case.pk
-        )
+        CaseGrant.objects.filter(pk=grant.pk).update(created_at=received_at)
+        for attachment in stored:
+            attachment.case = case
+            attachment.save()
         audit_log(
             actor=actor,
             action=AuditAction.CASE_MANUAL_ENTRY if manual else AuditAction.CASE_SUBMITTED,
             case_id=case.pk, organisation_id=organisation.pk,
             data={"channel": report.channel, "files": len(files)},
+            deferred=True,
         )
         if not manual:
             # robust: the case is committed; a queue that cannot take the notice is logged and
@@ -255,23 +281,87 @@ def _report_store(
     return case
 
 
-def _route(report: ReportInput) -> Organisation:
-    # Lock the coverage rows so the least-recently-served tie-break holds under concurrency,
-    # and route on exactly the rows just locked: one query (issue 7) instead of the lock, a
-    # second read for the coverage table, one for the reporter's choice and one for the
-    # winner. The lock order (the model's default ordering) is unchanged.
-    organisations = list(Organisation.objects.select_for_update())
-    by_pk = {org.pk: org for org in organisations}
-    chosen = None
-    if report.partner:
-        chosen = next((org.pk for org in organisations if org.slug == report.partner), None)
+# How often a report routed on a tie re-reads the table when a concurrent one took the turn.
+ROUTING_ATTEMPTS = 25
+
+
+def _route(report: ReportInput, *, received_at: Any) -> Organisation:
+    """Route on an unlocked read of the coverage table and claim the turn (issue 16).
+
+    Before, every submission locked every organisation row until commit so the
+    least-recently-served tie-break held under concurrency; now the winner's row is claimed
+    with one conditional UPDATE in its own statement. When the winner won only on the
+    tie-break, the UPDATE applies only if its last-received mark is still the one just read:
+    of two concurrent reports that both picked it, one gets the turn and the other reads again
+    and goes to the next in line, as the lock made them do. Otherwise (the only candidate, the
+    reporter's choice, the fallback) the mark just moves forward.
+    """
+    for _attempt in range(ROUTING_ATTEMPTS):
+        organisations = list(Organisation.objects.all())
+        winner = _route_on(report, organisations)
+        contested = decided_by_turn(
+            district=report.district, motives=frozenset(report.motives), language=report.language,
+            chosen=_chosen(report, organisations), coverage=[_coverage(org) for org in organisations],
+            winner=winner.pk,
+        )
+        if _claim_turn(winner, received_at=received_at, contested=contested):
+            return winner
+    # Very many reports on one tie at once: route as before, under the row locks.
+    with transaction.atomic():
+        organisations = list(Organisation.objects.select_for_update())
+        winner = _route_on(report, organisations)
+        _claim_turn(winner, received_at=received_at, contested=False)
+    return winner
+
+
+def _chosen(report: ReportInput, organisations: list[Organisation]) -> int | None:
+    if not report.partner:
+        return None
+    return next((org.pk for org in organisations if org.slug == report.partner), None)
+
+
+def _route_on(report: ReportInput, organisations: list[Organisation]) -> Organisation:
+    return route_among(
+        organisations, district=report.district, motives=report.motives, language=report.language,
+        partner=report.partner,
+    )
+
+
+def route_among(
+    organisations: Sequence[Organisation], *, district: str, motives: Sequence[str], language: str, partner: str,
+) -> Organisation:
+    """The organisation `route_report` picks among these rows; ServiceError if none can."""
+    chosen = next((org.pk for org in organisations if org.slug == partner), None) if partner else None
     org_id = route_report(
-        district=report.district, motives=frozenset(report.motives), language=report.language,
+        district=district, motives=frozenset(motives), language=language,
         chosen=chosen, coverage=[_coverage(org) for org in organisations],
     )
     if org_id is None:
         raise ServiceError("no_organisation", _("No organisation can receive reports at the moment."))
-    return by_pk[org_id]
+    return next(org for org in organisations if org.pk == org_id)
+
+
+def _claim_turn(organisation: Organisation, *, received_at: Any, contested: bool) -> bool:
+    """Mark `organisation` as the last to receive a case; see `_route`. One statement.
+
+    The mark is one above the highest of all organisations (read in the same statement), so it
+    orders turns in the order they were claimed: a report numbered earlier but routed later
+    does not make its organisation look less recently served. Two claims on different organisations in the same instant can get the same
+    mark; the organisation id breaks that tie, as it breaks every other.
+    """
+    highest = Organisation.objects.order_by().annotate(one=Value(1)).values("one").annotate(
+        top=Max("last_received_serial")
+    ).values("top")
+    mark = Coalesce(Subquery(highest[:1]), Value(0)) + 1
+    rows = Organisation.objects.filter(pk=organisation.pk)
+    if contested:
+        rows = rows.filter(
+            Q(last_received_at=organisation.last_received_at) if organisation.last_received_at is not None
+            else Q(last_received_at__isnull=True),
+            Q(last_received_serial=organisation.last_received_serial)
+            if organisation.last_received_serial is not None else Q(last_received_serial__isnull=True),
+        )
+    return bool(rows.update(last_received_at=received_at, last_received_serial=mark)) or not contested
 
 
 def _notify_new_case(case_id: int) -> None:
@@ -282,22 +372,35 @@ def _notify_new_case(case_id: int) -> None:
 # Attachments
 
 
-def _attachment_store(case: Case, case_key: bytes, item: FileInput, *, from_reporter: bool) -> Attachment:
+def _attachment_upload(case: Case, case_key: bytes, item: FileInput, *, from_reporter: bool) -> Attachment:
+    """Encrypt a file into the attachment store; the Attachment row is not saved yet."""
     attachment = Attachment(
         case=case, from_reporter=from_reporter, created_at=to_the_hour() if from_reporter else timezone.now()
     )
     binding = case_binding(case)
-    buffer = io.BytesIO()
-    # The plaintext is in memory already (size-limited upload); only ciphertext reaches storage.
-    crypto.encrypt_stream(
-        case_key, _chunks(item.content), buffer, case_id=binding, attachment_id=attachment.uuid.hex
-    )
     attachment.meta_ciphertext = crypto.encrypt(
         case_key,
         json.dumps({"name": item.name, "content_type": item.content_type, "size": len(item.content)}).encode(),
         case_id=binding, purpose=f"{PURPOSE_ATTACHMENT_META}:{attachment.uuid.hex}",
     )
-    attachment.blob.save("x", ContentFile(buffer.getvalue()), save=False)
+    attachment.blob.name = attachment_path(attachment, "")
+    # The plaintext is in memory already (size-limited upload); the ciphertext goes segment by
+    # segment into the store (a file, or an S3 multipart upload): never whole, never plain.
+    try:
+        with blob_write(attachment.blob.name) as sink:
+            crypto.encrypt_stream(
+                case_key, _chunks(item.content), sink, case_id=binding, attachment_id=attachment.uuid.hex
+            )
+    except StorageUnavailable as exc:
+        logger.error("Attachment not stored: %s", exc)
+        raise ServiceError("storage_unavailable", str(_(
+            "Files cannot be stored at the moment. Nothing was stored; please try again later."
+        ))) from exc
+    return attachment
+
+
+def _attachment_store(case: Case, case_key: bytes, item: FileInput, *, from_reporter: bool) -> Attachment:
+    attachment = _attachment_upload(case, case_key, item, from_reporter=from_reporter)
     try:
         attachment.save()
     except BaseException:
@@ -307,9 +410,13 @@ def _attachment_store(case: Case, case_key: bytes, item: FileInput, *, from_repo
 
 
 def remove_blobs(names: Sequence[str | None]) -> None:
-    for name in names:
-        if name and default_storage.exists(name):
-            default_storage.delete(name)
+    """Delete stored ciphertext files. A store that fails is logged, not raised: what is left
+    is ciphertext (its keys are gone or were never committed), and it must not turn a committed
+    change or the reporter's answer into an error."""
+    try:
+        blob_delete(names)
+    except StorageUnavailable as exc:
+        logger.error("Attachment files not removed (%s): %s", len([n for n in names if n]), exc)
 
 
 def _chunks(data: bytes, size: int = crypto.SEGMENT_BYTES) -> Any:
@@ -347,7 +454,7 @@ def attachment_meta(*, attachment: Attachment, case_key: bytes) -> dict[str, Any
 
 def attachment_open(*, attachment: Attachment, case_key: bytes) -> Any:
     """Yield the decrypted file segment by segment (bounded memory)."""
-    with attachment.blob.open("rb") as source:
+    with blob_read(attachment.blob.name or "") as source:
         yield from crypto.decrypt_stream(
             case_key, source, case_id=case_binding(attachment.case), attachment_id=attachment.uuid.hex
         )

@@ -123,13 +123,19 @@
     update();
   }
 
-  var copyButtons = document.querySelectorAll("[data-copy-target]");
-  for (var i = 0; i < copyButtons.length; i++) {
-    setUpCopy(copyButtons[i]);
+  function setUpAll() {
+    var copyButtons = document.querySelectorAll("[data-copy-target]");
+    for (var i = 0; i < copyButtons.length; i++) {
+      setUpCopy(copyButtons[i]);
+    }
+    var printButtons = document.querySelectorAll("[data-print]");
+    for (var j = 0; j < printButtons.length; j++) {
+      setUpPrint(printButtons[j]);
+    }
+    setUpSavedGate();
   }
-  var printButtons = document.querySelectorAll("[data-print]");
-  for (var j = 0; j < printButtons.length; j++) {
-    setUpPrint(printButtons[j]);
-  }
-  setUpSavedGate();
+
+  setUpAll();
+  /* The report form shows the receipt in place after encrypting in the browser (seal.js). */
+  document.addEventListener("meldestelle:receipt", setUpAll);
 })();

@@ -4,6 +4,11 @@ Everything works without this script: forms post and redirect, links load pages.
 inbox's tabs, sorting, filters and pages and every action on the case page fetch the same URLs
 and swap the page's main region in place, keeping the scroll position; the server answers
 exactly as it does without JavaScript. Reply templates fill the reply box when chosen.
+
+While one form's answer is on its way, the page stays usable: what is typed or chosen meanwhile
+in another form (and which of the folded forms are open) is carried over into the page that
+comes back, and a form sent meanwhile is sent once the answer is in, never dropped. Only the
+form that was sent starts empty again.
 */
 (function () {
   "use strict";
@@ -45,7 +50,9 @@ exactly as it does without JavaScript. Reply templates fill the reply box when c
       return;
     }
     var y = window.scrollY;
+    var kept = document.getElementById("case-work") ? unsaved(focusId) : { fields: [], details: [] };
     main().innerHTML = next.innerHTML;
+    restore(kept);
     main().className = next.className;
     document.title = doc.title;
     if (push && url !== window.location.href) {
@@ -60,6 +67,81 @@ exactly as it does without JavaScript. Reply templates fill the reply box when c
       if (focusable) { focusable.setAttribute("tabindex", "-1"); }
     }
     if (focusable) { focusable.focus({ preventScroll: true }); }
+  }
+
+  // What the person changed in the forms of the page (other than the one just sent), by form id
+  // and field position, and which folded forms they had opened or closed.
+  function unsaved(sentId) {
+    var kept = { fields: [], details: [] };
+    var forms = main().querySelectorAll("form[id]");
+    for (var f = 0; f < forms.length; f++) {
+      var form = forms[f];
+      if (form.id === sentId) { continue; }
+      var details = form.closest("details");
+      if (details && details.open !== details.hasAttribute("open")) {
+        kept.details.push({ form: form.id, open: details.open });
+      }
+      for (var i = 0; i < form.elements.length; i++) {
+        var field = form.elements[i];
+        if (!field.name || field.type === "hidden" || field.type === "file" || field.type === "submit") { continue; }
+        if (field.type === "checkbox" || field.type === "radio") {
+          if (field.checked !== field.defaultChecked) {
+            kept.fields.push({ form: form.id, index: i, name: field.name, checked: field.checked });
+          }
+        } else if (field instanceof HTMLSelectElement) {
+          var changed = false;
+          for (var o = 0; o < field.options.length; o++) {
+            if (field.options[o].selected !== field.options[o].defaultSelected) { changed = true; }
+          }
+          if (changed) {
+            var values = [];
+            for (var k = 0; k < field.options.length; k++) {
+              if (field.options[k].selected) { values.push(field.options[k].value); }
+            }
+            kept.fields.push({ form: form.id, index: i, name: field.name, values: values });
+          }
+        } else if (field.value !== field.defaultValue) {
+          kept.fields.push({ form: form.id, index: i, name: field.name, value: field.value });
+        }
+      }
+    }
+    return kept;
+  }
+
+  function restore(kept) {
+    kept.details.forEach(function (item) {
+      var form = document.getElementById(item.form);
+      var details = form && form.closest("details");
+      if (details) { details.open = item.open; }
+    });
+    kept.fields.forEach(function (item) {
+      var form = document.getElementById(item.form);
+      var field = form instanceof HTMLFormElement && form.elements[item.index];
+      if (!field || field.name !== item.name) { return; }  // the form came back different
+      if (item.checked !== undefined) {
+        field.checked = item.checked;
+      } else if (item.values) {
+        for (var o = 0; o < field.options.length; o++) {
+          field.options[o].selected = item.values.indexOf(field.options[o].value) >= 0;
+        }
+      } else {
+        field.value = item.value;
+      }
+    });
+  }
+
+  // A form sent while another answer is on its way: sent again, from the page that comes back.
+  var waiting = null;
+
+  function sendWaiting() {
+    var next = waiting;
+    waiting = null;
+    if (!next) { return; }
+    var form = document.getElementById(next.form);
+    if (!(form instanceof HTMLFormElement)) { return; }
+    var buttons = form.querySelectorAll("button[type=submit], button:not([type]), input[type=submit]");
+    var submitter = next.button >= 0 ? buttons[next.button] : undefined;
+    form.requestSubmit(submitter || undefined);
   }
 
   function load(url, push) {
@@ -80,7 +162,14 @@ exactly as it does without JavaScript. Reply templates fill the reply box when c
     if (!(form instanceof HTMLFormElement) || !enhanced(form)) { return; }
     var method = (form.getAttribute("method") || "get").toLowerCase();
     event.preventDefault();
-    if (busy) { return; }
+    if (busy) {
+      if (form.id && method === "post") {
+        var buttons = Array.prototype.slice.call(
+          form.querySelectorAll("button[type=submit], button:not([type]), input[type=submit]"));
+        waiting = { form: form.id, button: event.submitter ? buttons.indexOf(event.submitter) : -1 };
+      }
+      return;
+    }
     var data = new FormData(form, event.submitter || undefined);
     if (method === "get") {
       var query = new URLSearchParams(data).toString();
@@ -100,7 +189,7 @@ exactly as it does without JavaScript. Reply templates fill the reply box when c
         form.setAttribute("data-no-enhance", "");
         form.requestSubmit(event.submitter || undefined);
       })
-      .finally(function () { busy = false; });
+      .finally(function () { busy = false; sendWaiting(); });
   });
 
   document.addEventListener("click", function (event) {

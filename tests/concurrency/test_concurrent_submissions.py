@@ -24,7 +24,8 @@ from django.utils import timezone
 from loadtools import Response, post_json, report_payload, require_api
 
 from counselling.retention import retention_purge
-from reporting.models import Case, CaseSequence
+from reporting.audit import AuditAction, audit_verify_chain
+from reporting.models import AuditEntry, Case, CaseSequence
 from reporting.services import (
     NewOrganisation,
     ReportInput,
@@ -87,6 +88,13 @@ def assert_every_marker_landed_once(org: NewOrganisation, markers: list[str], re
         access = reporter_open(receipt=receipt)
         assert access is not None
         assert marker in report_decrypt(case=access.case, case_key=access.case_key)["description"]
+
+    # The audit trail: one entry per case, every one chained after its commit by the writers
+    # of the submissions themselves (nothing waits), and the chain verifies.
+    submitted = AuditEntry.objects.filter(action=AuditAction.CASE_SUBMITTED)
+    assert sorted(submitted.values_list("case_id", flat=True)) == sorted(case.pk for case in cases)
+    assert not AuditEntry.objects.filter(chain_position__isnull=True).exists()
+    assert audit_verify_chain() is None
 
 
 @pytest.mark.django_db(transaction=True)
@@ -204,3 +212,26 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions_and_a_busy_timeout(
         cursor.execute("PRAGMA busy_timeout")
         assert cursor.fetchone()[0] >= 5000
     assert connection.transaction_mode == "IMMEDIATE"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reports_on_a_tie_take_turns_least_recently_served_first() -> None:
+    """Two organisations equally fit for every report: 24 reports at once go 12 and 12, as when
+    every submission locked the organisations (issue 16 claims turns without the lock)."""
+    from reporting.services import organisation_create
+
+    first = organisation_create(actor=None, slug="turn-a", name="Turn A", statewide=True, languages=["de"])
+    second = organisation_create(actor=None, slug="turn-b", name="Turn B", statewide=True, languages=["de"])
+    reports = 24
+    start = threading.Barrier(reports)
+
+    def submit(number: int) -> int:
+        start.wait(timeout=30)
+        report = ReportInput(description=f"turn {number}", district="03241", motives=["racism"])
+        return report_submit(report=report).case.organisation_id
+
+    with ThreadPoolExecutor(reports) as pool:
+        receivers = list(pool.map(lambda n: _in_thread(lambda: submit(n))(), range(reports)))
+
+    assert sorted(receivers.count(org.organisation.pk) for org in (first, second)) == [12, 12]
+    assert audit_verify_chain() is None

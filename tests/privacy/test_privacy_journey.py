@@ -131,14 +131,21 @@ def _unmet_cache_patterns(keys: list[str]) -> set[str]:
 
 
 def _what_the_journey_does_not_do(journey: Journey, settings: Any) -> None:
-    """A wrong receipt code, a failed staff login, a used proof-of-work challenge and a redirect
-    after sending that was not followed: the rest of what the cache holds."""
+    """A wrong receipt code, a failed staff login, a report sealed in the browser, a used
+    proof-of-work challenge and a redirect after sending that was not followed: the rest of what
+    the cache holds."""
     response = journey.reporter.post("/api/v1/followup/", {"receipt": "0000-0000-0000-0000"},
                                      content_type="application/json")
     assert response.status_code == 404
     response = journey.staff[0].post("/api/v1/auth/login/", {"username": "counsellor", "password": "wrong",
                                                              "otp": "000000"}, content_type="application/json")
     assert response.status_code in (400, 401, 403)
+    # A report sealed in the browser (SPEC §3.10): its binding is marked used in the cache.
+    from tests.helpers import bind, browser_seal
+
+    offer = bind(journey.reporter).json()
+    response = journey.reporter.post("/api/v1/reports/sealed/", browser_seal(offer)[0], content_type="application/json")
+    assert response.status_code == 201, response.content
     settings.REPORT_POW_DIFFICULTY = 1
     assert abuse.pow_consume(abuse.challenge_issue())
     # A message sent on the follow-up page whose redirect was never followed: the code waits,

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, connections, transaction
+from django.utils import timezone
 
 from reporting import crypto
 from reporting.audit import (
@@ -105,7 +106,11 @@ def _legacy_entries(count: int) -> list[AuditEntry]:
         )
         entry.entry_hash = _sha256_link(head.last_hash, entry)
         entry.save()
+        # Migration 0012 gives every existing entry its id as its place on the chain.
+        entry.chain_position = entry.pk
+        entry.save(update_fields=["chain_position"])
         head.last_hash = entry.entry_hash
+        head.last_position = entry.pk
         entries.append(entry)
     head.head_mac = ""
     head.save()
@@ -654,3 +659,109 @@ def test_concurrent_appends_keep_the_chain_intact() -> None:
     assert AuditEntry.objects.count() == writers * per_writer
     assert audit_verify_chain() is None
     assert "intact" in verify()
+
+
+# --------------------------------------------------------------------------------------------
+# Entries chained after commit (version 3: the submission path, issue 16)
+
+
+@pytest.fixture(autouse=False)
+def after_commit(settings: Any) -> None:
+    """Chaining after commit, as on PostgreSQL, whatever the database (on SQLite it is off)."""
+    settings.AUDIT_CHAIN_AFTER_COMMIT = True
+
+
+def _waiting(count: int) -> list[AuditEntry]:
+    entries = []
+    for number in range(count):
+        with transaction.atomic():
+            entries.append(audit_log(actor=None, action=AuditAction.CASE_SUBMITTED, case_id=2000 + number,
+                                     organisation_id=7, data={"channel": "api", "files": 0}, deferred=True))
+    return entries
+
+
+def test_a_deferred_entry_waits_with_its_own_mac_and_the_next_writer_chains_it(db: None, after_commit: None) -> None:
+    [first] = _waiting(1)
+    first.refresh_from_db()
+    assert first.chain_position is None and first.entry_hash is None and len(first.entry_mac) == 64
+    assert audit_verify_chain() is None  # waiting is not a break
+    # The next entry chained in a transaction takes what waits first.
+    with transaction.atomic():
+        later = audit_log(actor=None, action=AuditAction.CASE_VIEWED, case_id=1)
+    first.refresh_from_db()
+    assert first.chain_position is not None and later.chain_position == first.chain_position + 1
+    assert later.prev_hash == first.entry_hash
+    assert "intact" in verify()
+
+
+def test_altering_a_waiting_entry_is_detected(db: None, after_commit: None) -> None:
+    [entry] = _waiting(1)
+    AuditEntry.objects.filter(pk=entry.pk).update(data={"channel": "api", "files": 3})
+    problem = audit_verify_chain()
+    assert problem is not None and problem.entry_id == entry.pk
+
+
+def test_a_forged_waiting_entry_is_detected(db: None, after_commit: None) -> None:
+    _append(2)
+    AuditEntry.objects.create(
+        created_at=timezone.now(), actor_id=None, actor_label="system", action=AuditAction.CASE_SUBMITTED.value,
+        data={}, chain_version=AuditEntry.ChainVersion.OWN_MAC_CHAINED_AFTER, entry_mac="0" * 64, nonce="1" * 32,
+    )
+    assert "written without the chain key" in broken_at()
+
+
+def test_the_command_chains_waiting_entries_and_then_deleting_one_is_detected(db: None, after_commit: None) -> None:
+    entries = _waiting(4)
+    assert "intact (4 entries)" in verify()
+    assert not AuditEntry.objects.filter(chain_position__isnull=True).exists()
+    AuditEntry.objects.filter(pk=entries[1].pk).delete()
+    assert f"at entry {entries[2].pk}" in broken_at()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_writer_chains_entries_committed_by_concurrent_transactions_in_a_verifiable_order() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL (SQLite serialises the whole database)")
+    AuditEntry.objects.all().delete()
+    AuditHead.objects.all().delete()
+    writers, per_writer = 8, 12
+    start = threading.Barrier(writers)
+    errors: list[BaseException] = []
+
+    def write(number: int) -> None:
+        try:
+            start.wait()
+            for index in range(per_writer):
+                with transaction.atomic():
+                    # Mostly submissions (chained after commit), now and then a staff action
+                    # (chained in its transaction, taking whatever waits before it).
+                    audit_log(actor=None, action=AuditAction.CASE_SUBMITTED, case_id=number * 100 + index,
+                              data={"w": number, "i": index}, deferred=index % 4 != 3)
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+    # Every writer ran after its own commit: nothing is left waiting, without any help.
+    entries = list(AuditEntry.objects.order_by("chain_position"))
+    assert len(entries) == writers * per_writer
+    assert [entry.chain_position for entry in entries] == list(range(1, len(entries) + 1))
+    prev = GENESIS
+    for entry in entries:
+        assert entry.prev_hash == prev
+        prev = entry.entry_hash or ""
+    head = AuditHead.objects.get(id=1)
+    assert head.last_hash == prev and head.last_position == len(entries)
+    assert audit_verify_chain() is None
+    # The order is verifiable: moving one entry's place breaks it.
+    middle = entries[len(entries) // 2]
+    AuditEntry.objects.filter(pk=middle.pk).update(chain_position=10_000)
+    assert audit_verify_chain() is not None

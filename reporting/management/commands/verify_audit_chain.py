@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from reporting.audit import (
+    audit_chain_pending,
     audit_verify_anchor,
     audit_verify_chain,
     audit_verify_stored_anchors,
@@ -37,6 +38,8 @@ class Command(BaseCommand):
             anchor = parse_anchor(options["anchor"])
             if anchor is None:
                 raise CommandError("Not an anchor: expected <entry id>:<64 hex digits>, as in the e-mail.")
+        # Entries committed a moment ago may still wait for the chain writer: chain them first.
+        audit_chain_pending(wait=True)
         problem = audit_verify_chain() or audit_verify_stored_anchors()
         if problem is None and anchor is not None:
             problem = audit_verify_anchor(anchor)

@@ -10,7 +10,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reporting', '0014_consent_summaries_outcome_questions'),
+        ('reporting', '0015_submissions_without_a_critical_section'),
     ]
 
     operations = [

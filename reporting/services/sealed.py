@@ -1,0 +1,207 @@
+"""Reports sealed in the reporter's browser (SPEC §3.10): the server never sees what was written.
+
+Two steps. `seal_offer` takes codes only (district, motives, language, chosen organisation),
+routes them as a submission would, and returns a case binding (a random string, signed into a
+short-lived, single-use token together with the routed organisation and its key epoch) and that
+organisation's verified public key. The browser binds everything it encrypts to the binding:
+AES-GCM associated data, HPKE `info`, the receipt wrap's HKDF salt, exactly as
+`reporting.crypto` does for a case whose binding is its reference.
+
+`sealed_report_submit` takes the ciphertexts, checks the token and the formats by length and
+shape (it cannot read them), and stores the case like any other: numbered at arrival, routed to
+the organisation of the token, one grant sealed to its current epoch, the audit entry and the
+new-case notice. A counsellor opens it exactly like a case encrypted on the server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from reporting import crypto
+from reporting.audit import AuditAction, audit_log
+from reporting.models import Case, CaseGrant, Incident, Organisation
+from reporting.services.common import PURPOSE_NOTIFY, ServiceError
+from reporting.services.keys import organisation_sealing_key
+from reporting.services.submission import _claim_turn, _notify_new_case, next_reference, route_among
+from reporting.taxonomy import Channel
+from reporting.traces import MIN_BUCKET, to_the_hour
+
+logger = logging.getLogger(__name__)
+
+_BINDING_SALT = "reporting.sealed.binding"
+# The browser asks for the binding when the person presses "send" and seals at once.
+BINDING_MAX_AGE_SECONDS = 15 * 60
+BINDING_PREFIX = "S-"
+# A report of at most 20,000 characters (4 bytes each in UTF-8 at worst) and its short answers
+# pads to at most this bucket (reporting.traces).
+REPORT_MAX_BUCKET = 128 * 1024
+
+
+def _used_key(binding: str) -> str:
+    return "seal-binding-used:" + hashlib.sha256(binding.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SealOffer:
+    token: str  # signed: binding, organisation, key epoch, the codes; single use
+    binding: str  # what every ciphertext of the case is bound to
+    organisation_id: int
+    key_version: int
+    public_key: bytes  # verified (SPEC §3.9) before it is offered
+
+
+def seal_offer(*, district: str, motives: Sequence[str], language: str, partner: str) -> SealOffer:
+    """Route the codes and offer a binding and the routed organisation's current public key.
+
+    ServiceError('no_organisation') if nobody can receive reports; KeyUnverified (a
+    ServiceError) if the organisation's stored key fails its MAC: nothing is offered.
+    """
+    organisations = list(Organisation.objects.all())
+    organisation = route_among(
+        organisations, district=district, motives=motives, language=language, partner=partner
+    )
+    key = organisation_sealing_key(organisation)
+    binding = BINDING_PREFIX + secrets.token_hex(16)
+    token = signing.dumps(
+        {"b": binding, "o": organisation.pk, "v": key.version, "d": district,
+         "m": sorted(set(motives)), "l": language},
+        salt=_BINDING_SALT, compress=True,
+    )
+    return SealOffer(
+        token=token, binding=binding, organisation_id=organisation.pk, key_version=key.version,
+        public_key=bytes(key.public_key),
+    )
+
+
+@dataclass(frozen=True)
+class SealedReport:
+    """What the browser sends: ciphertexts, codes, and the look-up token of the receipt code."""
+
+    token: str
+    sealed_case_key: bytes  # HPKE to the offered key, info bound to the binding, "case-key"
+    sealed_internal_key: bytes  # likewise, "internal-key"
+    report_ciphertext: bytes  # AES-GCM under the case key, padded JSON, "report"
+    lookup_token: bytes  # crypto.receipt_lookup_token(code)
+    reporter_wrap: bytes  # the case key under crypto.receipt_kek(code, binding)
+    incident_type: str = ""
+    wants_counselling: bool = False
+    notify_email: str = ""  # the server must read it to send notices: encrypted on arrival
+    consent_contact: bool = True
+    consent_statistics: bool = True
+    consent_network: bool = False
+    consent_publication: bool = False
+    channel: str = Channel.ONLINE_FORM
+
+
+def _claims(token: str) -> dict[str, Any]:
+    try:
+        claims = signing.loads(token, salt=_BINDING_SALT, max_age=BINDING_MAX_AGE_SECONDS)
+    except signing.SignatureExpired as exc:
+        raise ServiceError("binding_expired", "The binding has expired.") from exc
+    except signing.BadSignature as exc:
+        raise ServiceError("binding_invalid", "The binding is not one of ours.") from exc
+    if not (
+        isinstance(claims, dict) and isinstance(claims.get("b"), str) and claims["b"].startswith(BINDING_PREFIX)
+        and isinstance(claims.get("o"), int) and isinstance(claims.get("v"), int)
+        and isinstance(claims.get("d"), str) and isinstance(claims.get("m"), list)
+        and isinstance(claims.get("l"), str)
+    ):
+        raise ServiceError("binding_invalid", "The binding is not one of ours.")
+    return claims
+
+
+def _check_formats(sealed: SealedReport) -> None:
+    """Length and shape only: the server cannot open any of it."""
+    ok = (
+        len(sealed.sealed_case_key) == crypto.SEALED_KEY_BYTES
+        and len(sealed.sealed_internal_key) == crypto.SEALED_KEY_BYTES
+        and sealed.sealed_case_key != sealed.sealed_internal_key
+        and len(sealed.lookup_token) == crypto.RECEIPT_TOKEN_BYTES
+        and len(sealed.reporter_wrap) == crypto.WRAPPED_KEY_BYTES
+        and sealed.reporter_wrap[:1] == b"\x01"
+        and crypto.padded_ciphertext_ok(sealed.report_ciphertext, min_bucket=MIN_BUCKET, max_bucket=REPORT_MAX_BUCKET)
+    )
+    if not ok:
+        raise ServiceError("malformed", "The encrypted report does not have the expected format.")
+
+
+def sealed_report_submit(*, sealed: SealedReport) -> Case:
+    """Store a browser-sealed report as a new case; ServiceError and nothing stored if the token
+    is expired, forged or used, a format is wrong, or the organisation's key epoch changed."""
+    claims = _claims(sealed.token)
+    _check_formats(sealed)
+    binding: str = claims["b"]
+    if not cache.add(_used_key(binding), 1, timeout=BINDING_MAX_AGE_SECONDS):
+        raise ServiceError("binding_used", "The binding was used before.")
+    now = timezone.now()
+    received_at = to_the_hour(now)
+    with transaction.atomic():
+        organisation = Organisation.objects.select_for_update().filter(pk=claims["o"], active=True).first()
+        if organisation is None:
+            raise ServiceError("binding_stale", "The organisation of the binding no longer receives reports.")
+        key = organisation_sealing_key(organisation)
+        if key.version != claims["v"]:
+            # rotated since the offer: the browser asks again and seals to the new epoch
+            raise ServiceError("binding_stale", "The organisation's key changed since the binding.")
+        if Case.objects.filter(seal_binding=binding).exists():
+            raise ServiceError("binding_used", "The binding was used before.")
+        lookup = crypto.receipt_lookup_from_token(settings.RECEIPT_PEPPER, sealed.lookup_token)
+        case = Case(
+            incident=Incident.objects.create(
+                created_at=received_at, consent_statistics=sealed.consent_statistics,
+                consent_network=sealed.consent_network, consent_publication=sealed.consent_publication,
+            ),
+            created_at=received_at,
+            reference=next_reference(timezone.localdate(now).year),
+            seal_binding=binding,
+            organisation=organisation,
+            channel=sealed.channel,
+            received_on=timezone.localdate(now),
+            district=claims["d"] or "unknown",
+            incident_type=sealed.incident_type,
+            motives=sorted(set(claims["m"])),
+            language=claims["l"],
+            wants_counselling=sealed.wants_counselling,
+            consent_contact=sealed.consent_contact,
+            consent_statistics=sealed.consent_statistics,
+            consent_network=sealed.consent_network,
+            consent_publication=sealed.consent_publication,
+            staff_unread=True,
+            last_reporter_activity_at=received_at,
+            report_ciphertext=sealed.report_ciphertext,
+            receipt_lookup=lookup,
+            reporter_wrapped_key=sealed.reporter_wrap,
+        )
+        if sealed.notify_email:
+            case.notify_ciphertext = crypto.encrypt(
+                settings.NOTIFICATION_KEY, sealed.notify_email.encode(), case_id=binding, purpose=PURPOSE_NOTIFY
+            )
+        case.save()
+        # Who can decrypt: members of the organisation holding epoch `key.version` (if the
+        # browser sealed honestly; the first unlock reports a seal that does not open).
+        CaseGrant.objects.create(
+            case=case, organisation=organisation, key_version=key.version,
+            sealed_case_key=sealed.sealed_case_key, sealed_internal_key=sealed.sealed_internal_key,
+        )
+        Case.objects.filter(pk=case.pk).update(updated_at=received_at)
+        CaseGrant.objects.filter(case=case).update(created_at=received_at)
+        _claim_turn(organisation, received_at=received_at, contested=False)
+        audit_log(
+            actor=None, action=AuditAction.CASE_SUBMITTED, case_id=case.pk, organisation_id=organisation.pk,
+            data={"channel": sealed.channel, "files": 0},
+            deferred=True,
+        )
+        transaction.on_commit(lambda: _notify_new_case(case.pk), robust=True)
+    return case
+

@@ -1,0 +1,325 @@
+/*
+ * Encryption in the reporter's browser (SPEC §3.10, issue 17). Bundled by esbuild at set-up
+ * (`make install`) from the pinned @hpke packages into static_build/bundle/seal.js, which is
+ * git-ignored and served same-origin under the strict CSP; nothing here is vendored.
+ *
+ * When the person sends the report form and this browser has WebCrypto, the report does not
+ * leave the browser in plain text:
+ *   1. POST /api/v1/reports/bind/ with codes only (district, motives, language, chosen
+ *      organisation, the proof of work): a case binding and the routed organisation's key.
+ *   2. Here: a case key and an internal key; the report's answers as JSON, padded to a size
+ *      bucket, AES-256-GCM under the case key; both keys HPKE-sealed (X-Wing) to the
+ *      organisation; a receipt code, its look-up token and the case key wrapped under it.
+ *      Every one of them is bound to the binding exactly as reporting/crypto.py binds them.
+ *   3. POST /api/v1/reports/sealed/ with ciphertext, codes and the token; the receipt is shown
+ *      on this page from a <template> the server rendered (translated). The code never leaves.
+ * Anything else (no WebCrypto, files chosen — files stay on the server path in this slice —,
+ * an answer the server must explain, a refusal, no network) falls back to the ordinary form
+ * post, which works as without JavaScript. Python reference: tests/reporting/test_sealed.py.
+ */
+import { Aes256Gcm, CipherSuite, HkdfSha256 } from "@hpke/core";
+import { XWing } from "@hpke/hybridkem-x-wing";
+
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const DESCRIPTION_MAX = 20000;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const PHONE = /^\+?[0-9 ()/.\-]{5,40}$/;
+const encoder = new TextEncoder();
+
+// ------------------------------------------------------------------------------ the answers
+
+function field(form, name) {
+  const item = form.elements.namedItem(name);
+  if (!item) {
+    return "";
+  }
+  return typeof item.value === "string" ? item.value : "";
+}
+
+function checked(form, name, fallback) {
+  const item = form.elements.namedItem(name);
+  return item && item.type === "checkbox" ? item.checked : fallback;
+}
+
+function today() {
+  const now = new Date();
+  const pad2 = (n) => String(n).padStart(2, "0");
+  return `${now.getFullYear()}-${pad2(now.getMonth() + 1)}-${pad2(now.getDate())}`;
+}
+
+function orBlank(value) {
+  return value === "unknown" ? "" : value;
+}
+
+/* The answers as ReportForm cleans them, or null: then the ordinary post lets the server
+   explain what needs another look (or takes the files). */
+export function collect(form) {
+  const files = form.querySelector('input[type="file"]');
+  if (files && files.files && files.files.length) {
+    return null;
+  }
+  const description = field(form, "description").trim();
+  if (!description || [...description].length > DESCRIPTION_MAX || !checked(form, "consent", false)) {
+    return null;
+  }
+  const known = field(form, "date_known");
+  const day = field(form, "occurred_on").trim();
+  const month = field(form, "occurred_month_month");
+  const year = field(form, "occurred_month_year");
+  let occurredOn = "";
+  let occurredMonth = "";
+  if (known === "day" || (!known && day)) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || day > today()) {
+      return null;
+    }
+    occurredOn = day;
+  } else if (known === "month" || (!known && (month || year))) {
+    if (!/^\d{1,2}$/.test(month) || !/^\d{4}$/.test(year)) {
+      return null;
+    }
+    occurredMonth = `${year}-${month.padStart(2, "0")}`;
+    if (occurredMonth > today().slice(0, 7)) {
+      return null;
+    }
+  }
+  const contact = field(form, "contact") || "mailbox";
+  const email = contact === "email" ? field(form, "contact_email").trim() : "";
+  const phone = contact === "phone" ? field(form, "contact_phone").trim() : "";
+  if ((contact === "email" && !EMAIL.test(email)) || (contact === "phone" && !PHONE.test(phone))) {
+    return null;
+  }
+  const notify = field(form, "notify_email").trim();
+  if (notify && !EMAIL.test(notify)) {
+    return null;
+  }
+  const peopleText = field(form, "people_affected").trim();
+  let people = null;
+  if (peopleText) {
+    if (!/^\d{1,5}$/.test(peopleText) || +peopleText < 1 || +peopleText > 10000) {
+      return null;
+    }
+    people = +peopleText;
+  }
+  const placeDetails = field(form, "place_details").trim();
+  if ([...placeDetails].length > 1000) {
+    return null;
+  }
+  const motives = [...new Set(
+    [...form.querySelectorAll('input[name="motives"]:checked')].map((box) => box.value).filter((v) => v !== "unknown"),
+  )].sort();
+  const district = field(form, "district") || "unknown";
+  const incidentType = orBlank(field(form, "incident_type"));
+  const wantsCounselling = checked(form, "wants_counselling", false);
+  return {
+    codes: {
+      district, motives, language: field(form, "language") || document.documentElement.lang || "de",
+      partner: field(form, "partner"), form_ts: field(form, "form_ts"), homepage: field(form, "homepage"),
+    },
+    plain: {
+      incident_type: incidentType, wants_counselling: wantsCounselling, notify_email: notify, consent: true,
+      consent_contact: checked(form, "consent_contact", true),
+      consent_statistics: checked(form, "consent_statistics", true),
+      consent_network: checked(form, "consent_network", false),
+      consent_publication: checked(form, "consent_publication", false),
+    },
+    // ReportInput.content(): the encrypted part
+    content: {
+      description, incident_type: incidentType, occurred_on: occurredOn, occurred_month: occurredMonth,
+      district, area_of_life: orBlank(field(form, "area_of_life")), place_details: placeDetails, motives,
+      role: orBlank(field(form, "role")), people_affected: people, wants_counselling: wantsCounselling,
+      contact_method: contact, contact_email: email, contact_phone: phone, channel: "online_form",
+    },
+  };
+}
+
+// ------------------------------------------------------------------- reporting/crypto.py, in JS
+
+function concat(...parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function random(length) {
+  return crypto.getRandomValues(new Uint8Array(length));
+}
+
+/* reporting.traces.pad: "\0pad1", the length (4 bytes), the text, zeros to a power of two. */
+export function pad(plaintext) {
+  let size = 1024;
+  while (size < plaintext.length + 9) {
+    size *= 2;
+  }
+  const out = new Uint8Array(size);
+  out.set(encoder.encode("\u0000pad1"));
+  new DataView(out.buffer).setUint32(5, plaintext.length);
+  out.set(plaintext, 9);
+  return out;
+}
+
+/* crypto.encrypt: version byte 1, 96-bit nonce, AES-256-GCM with "meldestelle/v1|binding|purpose". */
+export async function encrypt(rawKey, plaintext, binding, purpose) {
+  const key = await crypto.subtle.importKey("raw", rawKey, "AES-GCM", false, ["encrypt"]);
+  const nonce = random(12);
+  const additionalData = encoder.encode(`meldestelle/v1|${binding}|${purpose}`);
+  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv: nonce, additionalData }, key, plaintext));
+  return concat(new Uint8Array([1]), nonce, sealed);
+}
+
+export async function hkdf(material, salt, info) {
+  const key = await crypto.subtle.importKey("raw", material, "HKDF", false, ["deriveBits"]);
+  return new Uint8Array(await crypto.subtle.deriveBits(
+    { name: "HKDF", hash: "SHA-256", salt: encoder.encode(salt), info: encoder.encode(info) }, key, 256,
+  ));
+}
+
+/* crypto.seal: HPKE base mode, X-Wing, HKDF-SHA256, AES-256-GCM; enc followed by ciphertext. */
+export async function seal(publicKey, secret, binding, purpose) {
+  const suite = new CipherSuite({ kem: new XWing(), kdf: new HkdfSha256(), aead: new Aes256Gcm() });
+  const recipientPublicKey = await suite.kem.deserializePublicKey(publicKey);
+  const info = encoder.encode(`meldestelle/v1/seal|${binding}|${purpose}`);
+  const { enc, ct } = await suite.seal({ recipientPublicKey, info }, secret);
+  return concat(new Uint8Array(enc), new Uint8Array(ct));
+}
+
+/* crypto.new_receipt_code: 80 random bits, Crockford base32, XXXX-XXXX-XXXX-XXXX (normalised). */
+export function newReceiptCode() {
+  const chars = [...random(16)].map((byte) => CROCKFORD[byte & 31]).join("");
+  return chars.match(/.{4}/g).join("-");
+}
+
+export function toBase64(bytes) {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
+}
+
+function fromBase64(text) {
+  return Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
+}
+
+export async function sealReport(offer, report) {
+  const binding = offer.binding;
+  const publicKey = fromBase64(offer.public_key);
+  const caseKey = random(32);
+  const internalKey = random(32);
+  const code = newReceiptCode();
+  const sealed = {
+    token: offer.token,
+    sealed_case_key: toBase64(await seal(publicKey, caseKey, binding, "case-key")),
+    sealed_internal_key: toBase64(await seal(publicKey, internalKey, binding, "internal-key")),
+    report: toBase64(await encrypt(caseKey, pad(encoder.encode(JSON.stringify(report.content))), binding, "report")),
+    lookup_token: toBase64(await hkdf(encoder.encode(code), "meldestelle/v1/receipt-lookup", "lookup")),
+    reporter_wrap: toBase64(await encrypt(await hkdf(encoder.encode(code), binding, "receipt"), caseKey, binding, "reporter-wrap")),
+    ...report.plain,
+  };
+  caseKey.fill(0);
+  internalKey.fill(0);
+  return { sealed, code };
+}
+
+// ------------------------------------------------------------------------------ the page
+
+async function postJson(url, body) {
+  const response = await fetch(url, {
+    method: "POST", credentials: "omit", cache: "no-store",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json().catch(() => ({})) };
+}
+
+async function send(form, report) {
+  const bindUrl = form.getAttribute("data-seal-bind");
+  const sealedUrl = form.getAttribute("data-seal-submit");
+  const proof = { challenge: field(form, "challenge"), nonce: field(form, "nonce") };
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    const bound = await postJson(bindUrl, { ...report.codes, ...proof });
+    if (bound.status !== 200) {
+      return null;
+    }
+    const { sealed, code } = await sealReport(bound.body, report);
+    const stored = await postJson(sealedUrl, sealed);
+    if (stored.status === 201 && stored.body.reference) {
+      return { code, reference: stored.body.reference };
+    }
+    if (stored.status !== 409) {
+      return null;
+    }
+    // the binding expired or the organisation's key changed: once more, with a new puzzle
+    const fresh = await fetch(form.getAttribute("data-seal-challenge"), { credentials: "omit", cache: "no-store" });
+    const challenge = await fresh.json();
+    if (challenge.difficulty > 0) {
+      return null;
+    }
+    proof.challenge = challenge.challenge;
+    proof.nonce = "";
+  }
+  return null;
+}
+
+function showReceipt(form, result) {
+  const template = document.getElementById("sealed-receipt");
+  const main = document.getElementById("main");
+  const body = template.content.cloneNode(true);
+  const codeElement = body.querySelector("#receipt-code");
+  codeElement.textContent = result.code;
+  codeElement.setAttribute("data-code", result.code);
+  for (const number of body.querySelectorAll(".case-reference__number")) {
+    number.textContent = result.reference;
+  }
+  main.replaceChildren(body);
+  if (template.getAttribute("data-title")) {
+    document.title = template.getAttribute("data-title");
+  }
+  window.scrollTo(0, 0);
+  main.focus();
+  document.dispatchEvent(new CustomEvent("meldestelle:receipt"));
+}
+
+function start() {
+  const form = document.getElementById("report-form");
+  if (!form || !form.hasAttribute("data-seal-bind") || !document.getElementById("sealed-receipt")) {
+    return;
+  }
+  if (!window.crypto || !crypto.subtle || !window.fetch || window.isSecureContext === false || !window.TextEncoder) {
+    return;
+  }
+  let released = false;
+  let busy = false;
+  form.addEventListener("submit", (event) => {
+    if (released || event.defaultPrevented) {
+      return; // the ordinary post, or pow.js still looking for its nonce
+    }
+    const report = collect(form);
+    if (!report) {
+      return;
+    }
+    event.preventDefault();
+    if (busy) {
+      return;
+    }
+    busy = true;
+    const submitter = event.submitter || null;
+    form.setAttribute("aria-busy", "true");
+    const fallBack = () => {
+      busy = false;
+      released = true;
+      form.removeAttribute("aria-busy");
+      if (typeof form.requestSubmit === "function") {
+        form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
+      } else {
+        form.submit();
+      }
+    };
+    send(form, report).then((result) => (result ? showReceipt(form, result) : fallBack()), fallBack);
+  });
+}
+
+start();

@@ -1,0 +1,179 @@
+"""Reports sealed in the reporter's browser (SPEC §3.10, issue 17): routing before sealing, the
+sealed submission, and the counsellor reading it like any case.
+
+`browser_seal` is the Python reference of static_src/seal.js: it does with reporting.crypto
+exactly what the browser does with WebCrypto and @hpke (case key, internal key, padded report,
+HPKE seals bound to the binding, receipt code, look-up token, reporter wrap).
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+from django.core import signing
+from django.core.cache import cache
+
+from counselling.services import member_unlock
+from reporting import crypto
+from reporting.audit import AuditAction
+from reporting.models import AuditEntry, Case, CaseGrant
+from reporting.services import (
+    RotationReason,
+    case_keys_for_organisation,
+    organisation_key_rotate,
+    report_decrypt,
+    reporter_open,
+)
+from tests.helpers import (
+    BIND,
+    PASSWORD,
+    SEALED,
+    assert_error,
+    bind,
+    browser_seal,
+    logged_in,
+    post_json,
+)
+from tests.helpers import (
+    MARKER_SEALED as MARKER,
+)
+
+pytestmark = pytest.mark.django_db
+
+def test_bind_takes_codes_and_offers_the_routed_organisations_current_key(client: Any, make_org: Any) -> None:
+    org = make_org("hannover", statewide=False, districts=["03241"])
+    make_org("landesstelle", is_fallback=True)
+    response = bind(client)
+    assert response.status_code == 200, response.content
+    offer = response.json()
+    assert offer["organisation"] == "hannover"
+    key = org.organisation.keys.filter(active=True).get()
+    assert offer["key_version"] == key.version
+    assert base64.b64decode(offer["public_key"]) == bytes(key.public_key)
+    assert len(base64.b64decode(offer["public_key"])) == crypto.ORG_PUBLIC_KEY_BYTES
+    assert offer["binding"].startswith("S-") and offer["expires_in"] > 0
+    assert Case.objects.count() == 0  # nothing is stored, not even a number
+
+
+def test_bind_refuses_unknown_codes_in_the_reporters_language(client: Any, fallback_org: Any) -> None:
+    error = assert_error(
+        post_json(client, BIND, {"district": "99999", "motives": ["nope"], "language": "xx"},
+                  HTTP_ACCEPT_LANGUAGE="de"), 400, "invalid")
+    assert set(error["fields"]) == {"district", "motives", "language"}
+    assert "Bitte" in error["message"] or error["message"]  # translated where the catalogue has it
+    assert_error(post_json(client, BIND, {"homepage": "http://spam"}), 400, "refused")
+    assert_error(post_json(client, BIND, {"form_ts": "forged"}), 400, "refused")
+    assert_error(post_json(client, BIND, ["not", "an", "object"]), 400, "malformed")
+    assert_error(post_json(client, BIND, {"motives": "racism"}), 400, "invalid")
+
+
+def test_bind_needs_the_proof_of_work(client: Any, fallback_org: Any, settings: Any) -> None:
+    settings.REPORT_POW_DIFFICULTY = 4
+    assert_error(bind(client), 400, "pow_required")
+    assert_error(bind(client, challenge="x", nonce="1"), 400, "pow_invalid")
+
+
+def test_a_report_sealed_in_the_browser_is_read_by_the_counsellor_like_any_case(
+    client: Any, make_org: Any, make_member: Any
+) -> None:
+    org = make_org("landesstelle", is_fallback=True)
+    member = make_member(org, username="berater")
+    offer = bind(client).json()
+    payload, code = browser_seal(offer)
+    response = post_json(client, SEALED, payload)
+    assert response.status_code == 201, response.content
+    case = Case.objects.get()
+    assert response.json() == {"reference": case.reference}
+    # stored like any case: numbered, routed, codes in plain, everything else ciphertext
+    assert case.reference.startswith("NI-") and case.seal_binding == offer["binding"]
+    assert case.organisation_id == org.organisation.pk and case.district == "03241"
+    assert case.motives == ["antisemitism"] and case.language == "de" and case.incident_type == "offensive_behaviour"
+    assert MARKER.encode() not in bytes(case.report_ciphertext)
+    assert AuditEntry.objects.filter(action=AuditAction.CASE_SUBMITTED, case_id=case.pk).exists()
+
+    # the counsellor's services open it unchanged
+    private_key = member_unlock(membership=member.membership, password=PASSWORD)
+    keys = case_keys_for_organisation(case=case, organisation=org.organisation, org_private_key=private_key)
+    assert report_decrypt(case=case, case_key=keys.case_key)["description"].endswith(MARKER)
+    # and the case page shows it
+    page = logged_in(member).get(f"/staff/cases/{case.pk}/")
+    assert page.status_code == 200 and MARKER.encode() in page.content
+
+    # the reporter's code opens it on the follow-up path, which never knew the code before
+    access = reporter_open(receipt=code.lower())
+    assert access is not None and access.case.pk == case.pk and access.case_key == keys.case_key
+
+
+def test_the_binding_is_single_use(client: Any, fallback_org: Any) -> None:
+    offer = bind(client).json()
+    payload, _code = browser_seal(offer)
+    assert post_json(client, SEALED, payload).status_code == 201
+    again, _ = browser_seal(offer)
+    assert_error(post_json(client, SEALED, again), 409, "binding_used")
+    cache.clear()  # the database's unique binding refuses it as well
+    assert_error(post_json(client, SEALED, again), 409, "binding_used")
+    assert Case.objects.count() == 1
+
+
+@pytest.mark.parametrize("field,value", [
+    ("sealed_case_key", base64.b64encode(b"\x00" * 100).decode()),
+    ("sealed_internal_key", "not base64!"),
+    ("report", base64.b64encode(b"\x01" + b"\x00" * 40).decode()),
+    ("report", base64.b64encode(b"\x01" + b"\x00" * (12 + 1000 + 16)).decode()),  # not a bucket
+    ("lookup_token", base64.b64encode(b"\x00" * 31).decode()),
+    ("reporter_wrap", base64.b64encode(b"\x02" + b"\x00" * 60).decode()),
+    ("incident_type", "nonsense"),
+    ("consent", False),
+    ("wants_counselling", "perhaps"),
+    ("report", 42),
+])
+def test_a_forged_or_malformed_submission_is_refused_and_nothing_stored(
+    client: Any, fallback_org: Any, field: str, value: Any
+) -> None:
+    payload, _code = browser_seal(bind(client).json())
+    payload[field] = value
+    response = post_json(client, SEALED, payload, HTTP_ACCEPT_LANGUAGE="de")
+    assert response.status_code == 400, response.content
+    assert_error(response, 400)
+    assert Case.objects.count() == 0 and CaseGrant.objects.count() == 0
+
+
+def test_a_forged_or_expired_binding_is_refused(client: Any, fallback_org: Any, monkeypatch: Any) -> None:
+    offer = bind(client).json()
+    forged = dict(offer, token=offer["token"][:-2] + "xx")
+    assert_error(post_json(client, SEALED, browser_seal(forged)[0]), 409, "binding_invalid")
+    # a token for a binding of our own making, signed with another key
+    other = signing.dumps({"b": "S-0", "o": 1, "v": 1, "d": "unknown", "m": [], "l": "de"}, key="x" * 50,
+                          salt="reporting.sealed.binding", compress=True)
+    assert_error(post_json(client, SEALED, browser_seal(dict(offer, token=other))[0]), 409, "binding_invalid")
+    monkeypatch.setattr("reporting.services.sealed.BINDING_MAX_AGE_SECONDS", -1)
+    assert_error(post_json(client, SEALED, browser_seal(offer)[0]), 409, "binding_expired")
+    assert Case.objects.count() == 0
+
+
+def test_a_binding_to_a_retired_key_epoch_is_refused(client: Any, make_org: Any) -> None:
+    org = make_org("landesstelle", is_fallback=True)
+    offer = bind(client).json()
+    organisation_key_rotate(actor=None, organisation=org.organisation, org_private_key=org.private_key,
+                            reason=RotationReason.ON_DEMAND)
+    assert_error(post_json(client, SEALED, browser_seal(offer)[0]), 409, "binding_stale")
+    assert Case.objects.count() == 0
+    fresh = bind(client).json()
+    assert fresh["key_version"] == offer["key_version"] + 1
+    assert post_json(client, SEALED, browser_seal(fresh)[0]).status_code == 201
+
+
+def test_a_seal_to_another_organisation_is_stored_but_opens_for_nobody(client: Any, make_org: Any) -> None:
+    """The server cannot open a seal: it checks the format. A seal to another organisation's key
+    passes the format check and is then unreadable; the server-side test is what it can see."""
+    org = make_org("landesstelle", is_fallback=True)
+    other = make_org("anders", statewide=False)
+    offer = bind(client).json()
+    other_key = bytes(other.organisation.keys.get(active=True).public_key)
+    payload, _code = browser_seal(dict(offer, public_key=base64.b64encode(other_key).decode()))
+    assert post_json(client, SEALED, payload).status_code == 201
+    case = Case.objects.get()
+    with pytest.raises(Exception):  # noqa: B017 (ServiceError: the key cannot be opened)
+        case_keys_for_organisation(case=case, organisation=org.organisation, org_private_key=org.private_key)
