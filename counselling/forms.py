@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from counselling.models import Membership
 from reporting import places, taxonomy
-from reporting.forms import ACCEPTED_TYPES, MultipleFileField, UploadsMixin
 from reporting.models import HelpService, Organisation
 from reporting.taxonomy import CaseStatus, Channel, DeleteReason
+from reporting.uploads import ACCEPTED_TYPES, MultipleFileField, UploadsMixin
 
 _INPUT = {"class": "kern-form-input__input"}
 _SELECT = {"class": "kern-form-input__select"}
@@ -97,8 +97,8 @@ class TransferForm(forms.Form):
 class CaseFileForm(UploadsMixin, forms.Form):
     """A file a counsellor adds to a case (e.g. a scan of a letter brought in person).
 
-    The checks are the reporter's (reporting.forms.UploadsMixin): size, type by content,
-    sanitising; the error codes give the status (reporting.forms.refusal_status). Metadata is
+    The checks are the reporter's (reporting.uploads.UploadsMixin): size, type by content,
+    sanitising; the error codes give the status (reporting.uploads.refusal_status). Metadata is
     removed unless the counsellor asks to keep the original file.
     """
 

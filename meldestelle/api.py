@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse
@@ -56,6 +57,14 @@ def error_response(error: ApplicationError) -> Response:
 def invalid(fields: dict[str, list[str]], *, code: str = "invalid") -> ApplicationError:
     """The error for refused input: `fields` says which answers and why."""
     return ApplicationError(code, _("Some answers need another look."), fields=fields)
+
+
+def errors_as_fields(form: Any) -> dict[str, list[str]]:
+    """A Django form's errors as the API's `fields` (non-field errors under "non_field")."""
+    return {
+        ("non_field" if name == NON_FIELD_ERRORS else name): [str(m) for m in messages]
+        for name, messages in form.errors.items()
+    }
 
 
 def field_messages(detail: Any) -> dict[str, list[str]]:

@@ -15,6 +15,7 @@ import logging
 from typing import Any
 
 from django.db import DatabaseError
+from django.forms import Form
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -26,12 +27,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from meldestelle.api import error_doc, field_messages, invalid
+from meldestelle.api import error_doc, errors_as_fields, field_messages, invalid
 from meldestelle.errors import ApplicationError
 from meldestelle.pagination import PagePagination, page_of
 from meldestelle.ratelimit import request_client
 from reporting import abuse, crypto, places
-from reporting.forms import ReplyForm, ReportForm, errors_as_fields, refusal_status
+from reporting.forms import ReplyForm, ReportForm
 from reporting.models import Organisation
 from reporting.selectors import partner_directory, reporter_case_view
 from reporting.services import (
@@ -56,6 +57,7 @@ from reporting.taxonomy import (
     Motive,
     ReporterRole,
 )
+from reporting.uploads import refusal_status
 
 logger = logging.getLogger(__name__)
 
@@ -259,7 +261,9 @@ class ReportOut(serializers.Serializer):
     reference = serializers.CharField()
 
 
-def _form_refused(form: ReportForm) -> ApplicationError:
+def api_refusal(form: Form) -> ApplicationError:
+    """The API's answer to a form refused for its answers or its files: 400 ``invalid``, 413
+    ``too_large`` or 415 ``unsupported_media_type``, with every message under its field."""
     code = {413: "too_large", 415: "unsupported_media_type"}.get(refusal_status(form), "invalid")
     return invalid(errors_as_fields(form), code=code)
 
@@ -284,7 +288,7 @@ class ReportSubmitView(PublicAPIView):
         form = ReportForm(answers, MultiValueDict({"files": files}), language=request.LANGUAGE_CODE)
         # The answers, and the files' number and size: cheap, nothing is decoded yet.
         if not form.is_valid():
-            raise _form_refused(form)
+            raise api_refusal(form)
         verdict = abuse.submission_gate(request_client(request), data.get("challenge", ""), data.get("nonce", ""),
                                         puzzle_required=True)
         if verdict is abuse.Verdict.POW_MISSING:
@@ -301,7 +305,7 @@ class ReportSubmitView(PublicAPIView):
             ))
         # Only now, past proof of work and the limits, are the files decoded (SPEC §4.4).
         if not form.sanitise_uploads():
-            raise _form_refused(form)
+            raise api_refusal(form)
         try:
             submitted = report_submit(report=form.report_input(channel=Channel.API), files=form.cleaned_files)
         except ApplicationError as exc:

@@ -1,10 +1,8 @@
 """The report form (SPEC §4.1): the one place where a reporter's answers are checked.
 
-The HTML form and the API both bind `ReportForm`, so the rules cannot drift apart. Error
-messages are written for the person who sees them, translated, and never blame. Files are
-checked here too: count and size with the form, type by content and sanitising
-(reporting.files) in a second step the views call after the anti-abuse checks; the error
-codes tell the caller which HTTP status fits (413 too large, 415 wrong type).
+The HTML form and the API both bind `ReportForm`, so the rules cannot drift apart (the API
+hands over its typed values as they are). Error messages are written for the person who sees
+them, translated, and never blame. The files field and its checks are reporting.uploads'.
 """
 
 from __future__ import annotations
@@ -14,20 +12,17 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from django import forms
-from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.dates import MONTHS
 from django.utils.text import format_lazy
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from reporting import places
-from reporting.files import UnsupportedFileType, safe_download_name, sanitise_upload, sniff_type
 from reporting.selectors import partner_directory
-from reporting.services import FileInput, ReportInput
+from reporting.services import ReportInput
 from reporting.taxonomy import (
     PLACE_UNKNOWN,
     REPORTER_LANGUAGES,
@@ -37,6 +32,7 @@ from reporting.taxonomy import (
     Motive,
     ReporterRole,
 )
+from reporting.uploads import MultipleFileField, UploadsMixin, files_widget
 
 DESCRIPTION_MAX = 20_000
 KEEP_METADATA_HINT = format_lazy(
@@ -49,19 +45,10 @@ KEEP_METADATA_HINT = format_lazy(
 )
 MESSAGE_MAX = 20_000
 DONT_KNOW = _("I don't know")
-ACCEPTED_TYPES = "image/jpeg,image/png,image/webp,application/pdf"
-
-# Error codes that decide the HTTP status of a refused request.
-TOO_LARGE_CODES = frozenset({"too_many_files", "file_too_large"})
-UNSUPPORTED_CODES = frozenset({"unsupported_file_type"})
 
 
 def _with_unknown(choices: Iterable[tuple[str, Any]], label: Any = DONT_KNOW) -> list[tuple[str, Any]]:
     return [*choices, (UNKNOWN, label)]
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.0f} MB"
 
 
 class MonthYearWidget(forms.Widget):
@@ -84,27 +71,6 @@ class MonthYearWidget(forms.Widget):
         return False
 
 
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        if not data:
-            if self.required:
-                raise ValidationError(self.error_messages["required"], code="required")
-            return []
-        items = data if isinstance(data, list | tuple) else [data]
-        return [item for item in items if item]
-
-    def has_changed(self, initial: Any, data: Any) -> bool:
-        return bool(data)
-
-
 def style_widgets(form: forms.Form) -> None:
     """KERN UX classes on every control; sensitive fields without autocomplete."""
     for field in form.fields.values():
@@ -121,148 +87,6 @@ def style_widgets(form: forms.Form) -> None:
             css = "kern-form-input__input"
             widget.attrs.setdefault("autocomplete", "off")
         widget.attrs.setdefault("class", css)
-
-
-def files_widget(field: forms.Field) -> None:
-    """The file control: accepted types, limits, and the messages static/js/enhance.js shows for
-    each file as soon as it is chosen (type and size are checked in the browser before any
-    upload; the server checks them again)."""
-    max_files = settings.REPORT_MAX_FILES
-    max_bytes = settings.REPORT_MAX_FILE_BYTES
-    field.help_text = gettext(
-        "Up to %(max_files)s files: photos (JPEG, PNG, WebP) or PDF, each at most %(max_file_mb)s MB. "
-        "Hidden information inside the files, such as the place where a photo was taken, is removed."
-    ) % {"max_files": max_files, "max_file_mb": max_bytes // (1024 * 1024)}
-    field.widget.attrs.update({
-        "accept": ACCEPTED_TYPES,
-        "data-file-check": "",
-        "data-max-bytes": str(max_bytes),
-        "data-max-files": str(max_files),
-        "data-msg-too-large": gettext(
-            "A file is larger than %(limit)s: %(name)s. Please choose a smaller file or leave it out."
-        ).replace("%(limit)s", _megabytes(max_bytes)),
-        "data-msg-wrong-type": gettext(
-            "%(name)s is not a photo (JPEG, PNG, WebP) or a PDF. Please leave it out or choose another file."
-        ),
-        "data-msg-too-many": gettext("Please choose at most %(count)d files.") % {"count": max_files},
-        "data-msg-ok": gettext("%(name)s: ready to send"),
-        "data-msg-leave-out": gettext("Leave out %(name)s"),
-        "data-msg-list": gettext("The files you chose"),
-        "data-msg-blocked": gettext("Some of the files you chose cannot be sent. Please leave them out first."),
-    })
-
-
-def _starts_like_accepted_type(upload: UploadedFile) -> bool:
-    """The first bytes only (cheap, nothing is decoded): is it a JPEG, PNG, WebP or PDF at all?"""
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    return sniff_type(head) is not None
-
-
-class UploadsMixin:
-    """Checks the uploaded files and keeps them, sanitised, in `self.cleaned_files`.
-
-    Two steps, because they cost very different amounts: `_check_uploads` (count, size and the
-    first bytes, from what the upload handler already holds in memory) runs with the form's own
-    validation, and `sanitise_uploads` decodes and cleans the files (reporting.files), which the
-    reporter's views call only once the request has passed the honeypot, form age, proof of work
-    and rate limits (SPEC §4.4: cheap checks first). `_clean_uploads` does both, for forms whose
-    callers need no such gate (a counsellor's upload).
-
-    Every refused file is named in the same answer (one message each), so a reporter learns
-    about all of them at once; `files_to_choose_again` names the others, which the page asks
-    them to choose again (files are never kept between two answers).
-    """
-
-    cleaned_files: list[FileInput]
-    refused_files: list[str]
-
-    def _refuse_file(self: Any, name: str, error: ValidationError) -> None:
-        self.add_error("files", error)
-        self.refused_files.append(name)
-
-    def _check_uploads(self: Any) -> bool:
-        """Count, size and first bytes only: nothing is decoded. True when the files may be decoded."""
-        self.cleaned_files = []
-        self.refused_files = []
-        uploads = self.cleaned_data.get("files") or []
-        limit_count = settings.REPORT_MAX_FILES
-        limit_bytes = settings.REPORT_MAX_FILE_BYTES
-        if len(uploads) > limit_count:
-            self.add_error("files", ValidationError(
-                _("Please choose at most %(count)d files."), code="too_many_files",
-                params={"count": limit_count},
-            ))
-        for upload in uploads:
-            if upload.size > limit_bytes:
-                self._refuse_file(upload.name, ValidationError(
-                    _("A file is larger than %(limit)s: %(name)s. Please choose a smaller file or leave it out."),
-                    code="file_too_large", params={"limit": _megabytes(limit_bytes), "name": upload.name},
-                ))
-            elif not _starts_like_accepted_type(upload):
-                self._refuse_file(upload.name, ValidationError(
-                    "%(name)s: %(reason)s", code="unsupported_file_type",
-                    params={"name": upload.name, "reason": UnsupportedFileType().message},
-                ))
-        return len(uploads) <= limit_count and not self.refused_files
-
-    def sanitise_uploads(self: Any) -> bool:
-        """Decode and clean the checked files into `cleaned_files`; False (with every refused
-        file named on the form) when one is refused. Call only after `is_valid()`."""
-        self.cleaned_files = []
-        self.refused_files = getattr(self, "refused_files", [])
-        uploads = self.cleaned_data.get("files") or []
-        keep = bool(self.cleaned_data.get("keep_metadata"))
-        cleaned: list[FileInput] = []
-        for upload in uploads:
-            upload.seek(0)
-            try:
-                clean = sanitise_upload(upload.read(), keep_metadata=keep)
-            except UnsupportedFileType as exc:
-                self._refuse_file(upload.name, ValidationError(
-                    "%(name)s: %(reason)s", code="unsupported_file_type",
-                    params={"name": upload.name, "reason": exc.message},
-                ))
-                continue
-            cleaned.append(FileInput(
-                name=safe_download_name(upload.name or "", clean.extension),
-                content=clean.content, content_type=clean.content_type,
-            ))
-        if self.refused_files:
-            return False
-        self.cleaned_files = cleaned
-        return True
-
-    def _clean_uploads(self: Any) -> None:
-        if self._check_uploads():
-            self.sanitise_uploads()
-
-    @property
-    def files_to_choose_again(self: Any) -> list[str]:
-        """Names of the files that were sent with a refused form and were not refused themselves."""
-        if not self.is_bound or not self.files:
-            return []
-        refused = set(getattr(self, "refused_files", []))
-        return [upload.name for upload in self.files.getlist("files") if upload and upload.name not in refused]
-
-
-def refusal_status(form: forms.Form) -> int:
-    """400 for answers to correct, 413 for files that are too large or too many, 415 for types."""
-    codes = {error.code for errors in form.errors.as_data().values() for error in errors}
-    if codes & TOO_LARGE_CODES:
-        return 413
-    if codes & UNSUPPORTED_CODES:
-        return 415
-    return 400
-
-
-def errors_as_fields(form: forms.Form) -> dict[str, list[str]]:
-    """Form errors as the API's `fields` (non-field errors under "non_field")."""
-    return {
-        ("non_field" if name == NON_FIELD_ERRORS else name): [str(m) for m in messages]
-        for name, messages in form.errors.items()
-    }
 
 
 class ReportForm(UploadsMixin, forms.Form):

@@ -27,13 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from meldestelle.ratelimit import request_client
 from reporting import abuse, crypto
-from reporting.forms import (
-    FollowupFilesForm,
-    ReceiptForm,
-    ReplyForm,
-    ReportForm,
-    refusal_status,
-)
+from reporting.forms import FollowupFilesForm, ReceiptForm, ReplyForm, ReportForm
 from reporting.selectors import help_page_view, reporter_case_view
 from reporting.services import (
     ReporterAccess,
@@ -45,6 +39,7 @@ from reporting.services import (
     report_submit,
 )
 from reporting.taxonomy import Channel
+from reporting.uploads import refusal_status
 
 logger = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from counselling.replies import templates_for_case
 from counselling.services import case_assign
 from meldestelle.api import ERROR, invalid
 from meldestelle.errors import ApplicationError
-from reporting.forms import errors_as_fields, refusal_status
+from reporting.api_views import api_refusal
 from reporting.services import attachment_add
 
 BINARY = OpenApiResponse(OpenApiTypes.BINARY, description="The decrypted file.")
@@ -93,8 +93,7 @@ class CaseFileAddView(StaffAPIView):
         keep = str(data.get("keep_metadata", "")).lower() in ("1", "true", "on")
         form = CaseFileForm({"keep_metadata": keep}, MultiValueDict({"files": uploaded}))
         if not form.is_valid():
-            code = {413: "too_large", 415: "unsupported_media_type"}.get(refusal_status(form), "invalid")
-            raise invalid(errors_as_fields(form), code=code)
+            raise api_refusal(form)
         attachment = None
         for item in form.cleaned_files:
             attachment = attachment_add(case=case, case_key=keys.case_key, item=item, actor=request.user)

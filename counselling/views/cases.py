@@ -42,7 +42,6 @@ from counselling.forms import (
 from counselling.services import case_assign, case_opened
 from counselling.views import case_page
 from counselling.views.common import _case_url, _page
-from reporting.forms import refusal_status
 from reporting.models import Case
 from reporting.services import (
     CaseKeys,
@@ -57,6 +56,7 @@ from reporting.services import (
     message_post,
     note_add,
 )
+from reporting.uploads import refusal_status
 
 
 def _classify_url(case: Case) -> str | None:

@@ -56,3 +56,11 @@ def test_api_typed_values_reach_the_report_unchanged(client: Any, fallback_org: 
     case = Case.objects.get()
     assert case.wants_counselling is True
     assert sorted(case.motives) == ["antisemitism", "racism"]
+
+
+def test_the_report_form_holds_no_upload_handling() -> None:
+    """Files are checked and sanitised in reporting.uploads, for every form that takes them."""
+    forms_source = (ROOT / "reporting" / "forms.py").read_text(encoding="utf-8")
+    for name in ("sanitise_upload", "sniff_type", "class UploadsMixin", "def refusal_status", "def errors_as_fields"):
+        assert name not in forms_source, name
+    assert "class UploadsMixin" in (ROOT / "reporting" / "uploads.py").read_text(encoding="utf-8")
