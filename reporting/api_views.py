@@ -268,6 +268,24 @@ def api_refusal(form: Form) -> ApplicationError:
     return invalid(errors_as_fields(form), code=code)
 
 
+def _pass_submission_gate(request: Request, data: dict[str, Any]) -> None:
+    """The API's side of the one submission gate: proof of work, then the limits."""
+    verdict = abuse.submission_gate(request_client(request), data.get("challenge", ""), data.get("nonce", ""),
+                                    puzzle_required=True)
+    if verdict is abuse.Verdict.POW_MISSING:
+        raise ApplicationError(
+            "pow_required", _("Please solve the challenge first (GET /api/v1/reports/challenge/)."),
+            fields={"nonce": [_("This field is required.")]})
+    if verdict is abuse.Verdict.POW_INVALID:
+        raise ApplicationError(
+            "pow_invalid", _("The challenge was not solved, has expired or was used before."),
+            fields={"nonce": [_("Please solve a new challenge.")]})
+    if verdict is abuse.Verdict.THROTTLED:
+        raise ApplicationError("throttled", _(
+            "We are receiving very many reports right now. Nothing was stored; please try again later."
+        ))
+
+
 class ReportSubmitView(PublicAPIView):
     @extend_schema(
         operation_id="reports_submit",
@@ -289,20 +307,7 @@ class ReportSubmitView(PublicAPIView):
         # The answers, and the files' number and size: cheap, nothing is decoded yet.
         if not form.is_valid():
             raise api_refusal(form)
-        verdict = abuse.submission_gate(request_client(request), data.get("challenge", ""), data.get("nonce", ""),
-                                        puzzle_required=True)
-        if verdict is abuse.Verdict.POW_MISSING:
-            raise ApplicationError(
-                "pow_required", _("Please solve the challenge first (GET /api/v1/reports/challenge/)."),
-                fields={"nonce": [_("This field is required.")]})
-        if verdict is abuse.Verdict.POW_INVALID:
-            raise ApplicationError(
-                "pow_invalid", _("The challenge was not solved, has expired or was used before."),
-                fields={"nonce": [_("Please solve a new challenge.")]})
-        if verdict is abuse.Verdict.THROTTLED:
-            raise ApplicationError("throttled", _(
-                "We are receiving very many reports right now. Nothing was stored; please try again later."
-            ))
+        _pass_submission_gate(request, data)
         # Only now, past proof of work and the limits, are the files decoded (SPEC §4.4).
         if not form.sanitise_uploads():
             raise api_refusal(form)
@@ -517,20 +522,7 @@ class SealBindView(PublicAPIView):
         codes, errors = _bind_codes(data, request.LANGUAGE_CODE)
         if errors:
             raise invalid(errors)
-        verdict = abuse.submission_gate(request_client(request), data.get("challenge", ""), data.get("nonce", ""),
-                                        puzzle_required=True)
-        if verdict is abuse.Verdict.POW_MISSING:
-            raise ApplicationError(
-                "pow_required", _("Please solve the challenge first (GET /api/v1/reports/challenge/)."),
-                fields={"nonce": [_("This field is required.")]})
-        if verdict is abuse.Verdict.POW_INVALID:
-            raise ApplicationError(
-                "pow_invalid", _("The challenge was not solved, has expired or was used before."),
-                fields={"nonce": [_("Please solve a new challenge.")]})
-        if verdict is abuse.Verdict.THROTTLED:
-            raise ApplicationError("throttled", _(
-                "We are receiving very many reports right now. Nothing was stored; please try again later."
-            ))
+        _pass_submission_gate(request, data)
         try:
             offer = seal_offer(**codes)
         except ApplicationError as exc:
