@@ -17,11 +17,13 @@ node_modules/.installed: package.json
 
 # The browser's encryption module (SPEC §3.10), bundled from the pinned npm packages at set-up;
 # static_build/ is git-ignored and served same-origin as /static/bundle/.
-static_build/bundle/seal.js: static_src/seal.js node_modules/.installed
-	node_modules/.bin/esbuild static_src/seal.js --bundle --minify --format=iife --target=es2020 \
+# Entry points are the modules a page loads; formats.js is shared by them.
+BUNDLES := static_build/bundle/seal.js
+static_build/bundle/%.js: static_src/%.js $(wildcard static_src/*.js) node_modules/.installed
+	node_modules/.bin/esbuild $< --bundle --minify --format=iife --target=es2020 \
 	  --legal-comments=eof --log-level=warning --outfile=$@
 
-install: $(STAMP) node_modules/.installed static_build/bundle/seal.js
+install: $(STAMP) node_modules/.installed $(BUNDLES)
 
 run: install
 	$(PY) manage.py migrate --noinput

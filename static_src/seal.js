@@ -17,14 +17,11 @@
  * an answer the server must explain, a refusal, no network) falls back to the ordinary form
  * post, which works as without JavaScript. Python reference: tests/reporting/test_sealed.py.
  */
-import { Aes256Gcm, CipherSuite, HkdfSha256 } from "@hpke/core";
-import { XWing } from "@hpke/hybridkem-x-wing";
+import { sealReport } from "./formats.js";
 
-const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const DESCRIPTION_MAX = 20000;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const PHONE = /^\+?[0-9 ()/.\-]{5,40}$/;
-const encoder = new TextEncoder();
 
 // ------------------------------------------------------------------------------ the answers
 
@@ -130,98 +127,6 @@ export function collect(form) {
       contact_method: contact, contact_email: email, contact_phone: phone, channel: "online_form",
     },
   };
-}
-
-// ------------------------------------------------------------------- reporting/crypto.py, in JS
-
-function concat(...parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
-function random(length) {
-  return crypto.getRandomValues(new Uint8Array(length));
-}
-
-/* reporting.traces.pad: "\0pad1", the length (4 bytes), the text, zeros to a power of two. */
-export function pad(plaintext) {
-  let size = 1024;
-  while (size < plaintext.length + 9) {
-    size *= 2;
-  }
-  const out = new Uint8Array(size);
-  out.set(encoder.encode("\u0000pad1"));
-  new DataView(out.buffer).setUint32(5, plaintext.length);
-  out.set(plaintext, 9);
-  return out;
-}
-
-/* crypto.encrypt: version byte 1, 96-bit nonce, AES-256-GCM with "meldestelle/v1|binding|purpose". */
-export async function encrypt(rawKey, plaintext, binding, purpose) {
-  const key = await crypto.subtle.importKey("raw", rawKey, "AES-GCM", false, ["encrypt"]);
-  const nonce = random(12);
-  const additionalData = encoder.encode(`meldestelle/v1|${binding}|${purpose}`);
-  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv: nonce, additionalData }, key, plaintext));
-  return concat(new Uint8Array([1]), nonce, sealed);
-}
-
-export async function hkdf(material, salt, info) {
-  const key = await crypto.subtle.importKey("raw", material, "HKDF", false, ["deriveBits"]);
-  return new Uint8Array(await crypto.subtle.deriveBits(
-    { name: "HKDF", hash: "SHA-256", salt: encoder.encode(salt), info: encoder.encode(info) }, key, 256,
-  ));
-}
-
-/* crypto.seal: HPKE base mode, X-Wing, HKDF-SHA256, AES-256-GCM; enc followed by ciphertext. */
-export async function seal(publicKey, secret, binding, purpose) {
-  const suite = new CipherSuite({ kem: new XWing(), kdf: new HkdfSha256(), aead: new Aes256Gcm() });
-  const recipientPublicKey = await suite.kem.deserializePublicKey(publicKey);
-  const info = encoder.encode(`meldestelle/v1/seal|${binding}|${purpose}`);
-  const { enc, ct } = await suite.seal({ recipientPublicKey, info }, secret);
-  return concat(new Uint8Array(enc), new Uint8Array(ct));
-}
-
-/* crypto.new_receipt_code: 80 random bits, Crockford base32, XXXX-XXXX-XXXX-XXXX (normalised). */
-export function newReceiptCode() {
-  const chars = [...random(16)].map((byte) => CROCKFORD[byte & 31]).join("");
-  return chars.match(/.{4}/g).join("-");
-}
-
-export function toBase64(bytes) {
-  let text = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(text);
-}
-
-function fromBase64(text) {
-  return Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
-}
-
-export async function sealReport(offer, report) {
-  const binding = offer.binding;
-  const publicKey = fromBase64(offer.public_key);
-  const caseKey = random(32);
-  const internalKey = random(32);
-  const code = newReceiptCode();
-  const sealed = {
-    token: offer.token,
-    sealed_case_key: toBase64(await seal(publicKey, caseKey, binding, "case-key")),
-    sealed_internal_key: toBase64(await seal(publicKey, internalKey, binding, "internal-key")),
-    report: toBase64(await encrypt(caseKey, pad(encoder.encode(JSON.stringify(report.content))), binding, "report")),
-    lookup_token: toBase64(await hkdf(encoder.encode(code), "meldestelle/v1/receipt-lookup", "lookup")),
-    reporter_wrap: toBase64(await encrypt(await hkdf(encoder.encode(code), binding, "receipt"), caseKey, binding, "reporter-wrap")),
-    ...report.plain,
-  };
-  caseKey.fill(0);
-  internalKey.fill(0);
-  return { sealed, code };
 }
 
 // ------------------------------------------------------------------------------ the page
