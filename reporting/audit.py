@@ -75,6 +75,8 @@ class AuditAction(StrEnum):
     CASE_SUBMITTED = "reporting.case.submitted"
     CASE_MANUAL_ENTRY = "reporting.case.manual_entry"
     CASE_SHREDDED = "reporting.case.shredded"
+    # A report sealed in a browser whose key does not open with the organisation's (SPEC §3.10)
+    CASE_SEAL_UNOPENABLE = "reporting.case.seal_unopenable"
     ATTACHMENT_ADDED = "reporting.attachment.added"
     MESSAGE_FROM_REPORTER = "reporting.message.from_reporter"
     # Organisations and keys
