@@ -75,6 +75,8 @@ class AuditAction(StrEnum):
     CASE_MANUAL_ENTRY = "reporting.case.manual_entry"
     CASE_SHREDDED = "reporting.case.shredded"
     ATTACHMENT_ADDED = "reporting.attachment.added"
+    # A file sealed in the reporter's browser, cleaned at its first opening (SPEC §3.10).
+    ATTACHMENT_CLEANED = "reporting.attachment.cleaned"
     MESSAGE_FROM_REPORTER = "reporting.message.from_reporter"
     # Organisations and keys
     ORGANISATION_CREATED = "reporting.organisation.created"

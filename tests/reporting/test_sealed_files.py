@@ -1,0 +1,162 @@
+"""Files sealed in the reporter's browser (SPEC §3.10, issue 17): streamed as ciphertext into the
+attachment store, checked by length and format only, nothing kept when anything is refused, and
+cleaned at the first opening by a counsellor when the browser could not clean them (PDFs).
+
+`browser_seal(..., files=...)` (tests/helpers.py) is the Python reference of static_src/seal.js
+and formats.js's sealFile.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from PIL import Image
+from pypdf import PdfReader
+
+from reporting import crypto
+from reporting.audit import AuditAction
+from reporting.models import Attachment, AuditEntry, Case
+from tests.helpers import (
+    bind,
+    browser_seal,
+    files_in,
+    jpeg_with_exif,
+    logged_in,
+    make_pdf,
+    nothing_stored,
+    post_sealed,
+)
+from tests.helpers import (
+    MARKER_SEALED as MARKER,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _blob_bytes() -> bytes:
+    return b"".join(path.read_bytes() for path in files_in(settings.MEDIA_ROOT))
+
+
+def test_sealed_files_are_stored_as_ciphertext_and_the_counsellor_reads_them(
+    client: Any, make_org: Any, make_member: Any
+) -> None:
+    org = make_org("landesstelle", is_fallback=True)
+    member = make_member(org, username="berater")
+    offer = bind(client).json()
+    assert len(offer["attachment_ids"]) == settings.REPORT_MAX_FILES
+    photo = jpeg_with_exif(MARKER)
+    payload, _code = browser_seal(offer, files=[(f"{MARKER}.jpg", photo, False)])
+    response = post_sealed(client, payload)
+    assert response.status_code == 201, response.content
+    case = Case.objects.get()
+    attachment = case.attachments.get()
+    assert attachment.uuid.hex == offer["attachment_ids"][0] and attachment.from_reporter
+    stored = _blob_bytes()
+    assert stored.startswith(b"MSA1") and MARKER.encode() not in stored
+    assert MARKER.encode() not in bytes(attachment.meta_ciphertext)
+    entry = AuditEntry.objects.get(action=AuditAction.CASE_SUBMITTED, case_id=case.pk)
+    assert entry.data["files"] == 1
+
+    staff = logged_in(member)
+    page = staff.get(f"/staff/cases/{case.pk}/")
+    assert MARKER.encode() in page.content  # the file's name
+    download = staff.get(f"/staff/cases/{case.pk}/files/{attachment.uuid.hex}/")
+    assert download.status_code == 200
+    content = b"".join(download.streaming_content)
+    assert MARKER.encode() not in content
+    with Image.open(io.BytesIO(content)) as picture:
+        assert picture.format == "JPEG" and not picture.getexif()
+    # a photo cleaned in the browser is not cleaned again
+    assert not AuditEntry.objects.filter(action=AuditAction.ATTACHMENT_CLEANED).exists()
+
+
+def test_a_sealed_pdf_is_cleaned_at_the_first_opening_and_stored_again(
+    client: Any, make_org: Any, make_member: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    org = make_org("landesstelle", is_fallback=True)
+    member = make_member(org, username="berater")
+    document = make_pdf(author=MARKER)
+    payload, _code = browser_seal(bind(client).json(), files=[("Brief.pdf", document, False)])
+    assert post_sealed(client, payload).status_code == 201
+    attachment = Attachment.objects.get()
+    first_blob = attachment.blob.name
+    assert [path.name for path in files_in(settings.MEDIA_ROOT)] == [first_blob.rsplit("/", 1)[1]]
+
+    staff = logged_in(member)
+    url = f"/staff/cases/{attachment.case_id}/files/{attachment.uuid.hex}/"
+    with django_capture_on_commit_callbacks(execute=True):  # the old blob goes after commit
+        first = b"".join(staff.get(url).streaming_content)
+    assert MARKER.encode() not in first and first.startswith(b"%PDF-")
+    assert PdfReader(io.BytesIO(first)).metadata in (None, {})
+    attachment.refresh_from_db()
+    assert attachment.blob.name != first_blob
+    assert [path.name for path in files_in(settings.MEDIA_ROOT)] == [attachment.blob.name.rsplit("/", 1)[1]]
+    cleaned = AuditEntry.objects.filter(action=AuditAction.ATTACHMENT_CLEANED)
+    assert cleaned.count() == 1 and cleaned.get().data == {"attachment": attachment.uuid.hex, "outcome": "cleaned"}
+
+    second = b"".join(staff.get(url).streaming_content)
+    assert second == first
+    assert cleaned.count() == 1
+    history = staff.get(f"/staff/cases/{attachment.case_id}/")
+    assert history.status_code == 200
+
+
+def _with(payload: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    return dict(payload, **changes)
+
+
+@pytest.mark.parametrize("spoil,status,code", [
+    ("bad_magic", 400, "malformed"),
+    ("impossible_length", 400, "malformed"),
+    ("meta_not_padded", 400, "malformed"),
+    ("meta_missing", 400, "malformed"),
+    ("oversized", 413, "file_too_large"),
+    ("too_many", 413, "too_many_files"),
+    ("forged_binding", 409, "binding_invalid"),
+    ("used_binding", 409, "binding_used"),
+])
+def test_a_sealed_submission_with_a_spoilt_file_is_refused_and_nothing_stored(
+    client: Any, fallback_org: Any, settings: Any, spoil: str, status: int, code: str
+) -> None:
+    settings.REPORT_MAX_FILE_BYTES = 200 * 1024
+    settings.REPORT_MAX_FILES = 2
+    offer = bind(client).json()
+    files = [("a.pdf", make_pdf(), False), ("b.pdf", make_pdf(), False)]
+    payload, _code = browser_seal(offer, files=files)
+    streams = payload["streams"]
+    if spoil == "bad_magic":
+        streams[1] = b"XXXX" + streams[1][4:]
+    elif spoil == "impossible_length":
+        streams[1] = streams[1][: crypto.STREAM_HEADER_BYTES + 5]
+    elif spoil == "meta_not_padded":
+        payload["attachments"][0] = base64.b64encode(b"\x01" + b"\x00" * 100).decode()
+    elif spoil == "meta_missing":
+        payload["attachments"] = payload["attachments"][:1]
+    elif spoil == "oversized":
+        streams[1] = streams[1][:4] + b"\x00" * (300 * 1024)
+    elif spoil == "too_many":
+        payload["attachments"].append(payload["attachments"][0])
+        streams.append(streams[0])
+    elif spoil == "forged_binding":
+        payload["token"] = payload["token"][:-2] + "xx"
+    elif spoil == "used_binding":
+        cache.add("seal-binding-used:" + hashlib.sha256(offer["binding"].encode()).hexdigest(), 1)
+    response = post_sealed(client, payload)
+    assert response.status_code == status, response.content
+    error = response.json()["error"]
+    assert error["code"] == code and error["message"]
+    assert nothing_stored() and Attachment.objects.count() == 0
+
+
+def test_a_json_submission_that_names_files_is_refused(client: Any, fallback_org: Any) -> None:
+    payload, _code = browser_seal(bind(client).json(), files=[("a.pdf", make_pdf(), False)])
+    del payload["streams"]
+    response = post_sealed(client, payload)
+    assert response.status_code == 400 and response.json()["error"]["code"] == "malformed"
+    assert nothing_stored()
