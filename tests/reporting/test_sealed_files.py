@@ -160,3 +160,33 @@ def test_a_json_submission_that_names_files_is_refused(client: Any, fallback_org
     response = post_sealed(client, payload)
     assert response.status_code == 400 and response.json()["error"]["code"] == "malformed"
     assert nothing_stored()
+
+
+def test_sealed_files_go_to_s3_a_refusal_leaves_no_object_and_cleaning_replaces_the_object(
+    client: Any, make_org: Any, make_member: Any, s3_bucket: str, s3_server: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    org = make_org("landesstelle", is_fallback=True)
+    member = make_member(org, username="berater")
+    # refused (a used binding): the streams were in the bucket for the request only
+    offer = bind(client).json()
+    payload, _code = browser_seal(offer, files=[("a.pdf", make_pdf(author=MARKER), False)])
+    cache.add("seal-binding-used:" + hashlib.sha256(offer["binding"].encode()).hexdigest(), 1)
+    assert post_sealed(client, payload).status_code == 409
+    assert s3_server.object_keys(s3_bucket) == [] and Case.objects.count() == 0
+
+    payload, _code = browser_seal(bind(client).json(), files=[("a.pdf", make_pdf(author=MARKER), False)])
+    assert post_sealed(client, payload).status_code == 201
+    attachment = Attachment.objects.get()
+    keys = s3_server.object_keys(s3_bucket)
+    assert len(keys) == 1 and keys[0].endswith(attachment.blob.name)
+    stored = s3_server.client().get_object(Bucket=s3_bucket, Key=keys[0])["Body"].read()
+    assert stored.startswith(b"MSA1") and MARKER.encode() not in stored
+
+    url = f"/staff/cases/{attachment.case_id}/files/{attachment.uuid.hex}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        cleaned = b"".join(logged_in(member).get(url).streaming_content)
+    assert MARKER.encode() not in cleaned
+    attachment.refresh_from_db()
+    after = s3_server.object_keys(s3_bucket)  # the cleaned file's object, and only it
+    assert len(after) == 1 and after[0].endswith(attachment.blob.name) and after[0] != keys[0]
