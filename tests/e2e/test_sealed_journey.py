@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import logging
+import random
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,9 @@ def test_a_report_with_a_photo_and_a_pdf_is_sealed_in_chromium_and_no_request_or
     photo.write_bytes(jpeg_with_exif(MARKER, width=640, height=480))
     document = tmp_path / "brief.pdf"
     document.write_bytes(make_pdf(author=MARKER))
+    noise = tmp_path / "rauschen.png"  # several segments of the attachment stream
+    Image.frombytes("RGB", (260, 260), random.Random(7).randbytes(260 * 260 * 3)).save(noise, format="PNG")
+    assert noise.stat().st_size > 2 * 64 * 1024
     every_log.clear()  # making the photo here logged its EXIF (Pillow, DEBUG): the server's lines count
     sent: list[tuple[str, str, bytes]] = []
     page.on("request", lambda request: sent.append((request.method, request.url, request.post_data_buffer or b"")))
@@ -140,7 +144,7 @@ def test_a_report_with_a_photo_and_a_pdf_is_sealed_in_chromium_and_no_request_or
     _fill(page)
     page.locator('input[name="contact"][value="email"]').check()
     page.fill("#id_contact_email", f"{MARKER}@example.org")
-    page.set_input_files("#id_files", [str(photo), str(document)])
+    page.set_input_files("#id_files", [str(photo), str(document), str(noise)])
     page.locator("#report-form button[type=submit]").click()
     expect(page.locator("#receipt-code")).to_be_visible()
     assert problems == []
@@ -151,7 +155,7 @@ def test_a_report_with_a_photo_and_a_pdf_is_sealed_in_chromium_and_no_request_or
         assert MARKER not in url and MARKER.encode() not in body
     assert max(len(body) for _method, _url, body in sent) > 2000  # the files went, sealed
     case = Case.objects.get()
-    assert case.seal_binding and case.attachments.count() == 2
+    assert case.seal_binding and case.attachments.count() == 3
     assert every_log.records, "the log capture must have seen the requests"
     assert MARKER not in every_log.text
     assert all(MARKER not in record.getMessage() for record in every_log.records)
@@ -165,7 +169,7 @@ def test_a_report_with_a_photo_and_a_pdf_is_sealed_in_chromium_and_no_request_or
     case_page = staff.get(f"/staff/cases/{case.pk}/")
     assert f"{MARKER}-description".encode() in case_page.content
     assert f"{MARKER}-foto.jpg".encode() in case_page.content and b"brief.pdf" in case_page.content
-    photo_row, pdf_row = case.attachments.order_by("id")
+    photo_row, pdf_row, noise_row = case.attachments.order_by("id")
     download = staff.get(f"/staff/cases/{case.pk}/files/{photo_row.uuid.hex}/")
     assert download.status_code == 200, download
     picture_bytes = b"".join(download.streaming_content)
@@ -178,6 +182,26 @@ def test_a_report_with_a_photo_and_a_pdf_is_sealed_in_chromium_and_no_request_or
     pdf_bytes = b"".join(staff.get(f"/staff/cases/{case.pk}/files/{pdf_row.uuid.hex}/").streaming_content)
     assert pdf_bytes.startswith(b"%PDF-") and MARKER.encode() not in pdf_bytes
     assert AuditEntry.objects.filter(action=AuditAction.ATTACHMENT_CLEANED, case_id=case.pk).count() == 1
+    noise_bytes = b"".join(staff.get(f"/staff/cases/{case.pk}/files/{noise_row.uuid.hex}/").streaming_content)
+    with Image.open(io.BytesIO(noise_bytes)) as picture:
+        assert picture.format == "PNG" and picture.convert("RGB").tobytes() == Image.open(noise).convert("RGB").tobytes()
+
+
+def test_a_file_over_the_limit_is_refused_in_the_browser_and_nothing_is_sent(
+    live_server: Any, page: Any, fallback: Any, tmp_path: Path, settings: Any
+) -> None:
+    settings.REPORT_MAX_FILE_BYTES = 2000
+    photo = tmp_path / "gross.jpg"
+    photo.write_bytes(jpeg_with_exif(MARKER, width=400, height=300) + bytes(3000))
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url) if request.method == "POST" else None)
+    page.goto(live_server.url + "/de/report/")
+    _fill(page)
+    page.set_input_files("#id_files", str(photo))
+    page.locator("#report-form button[type=submit]").click()
+    expect(page.locator(".file-list__blocked")).to_be_visible()
+    expect(page.locator("#id_description")).to_have_value(f"Im Bus wurde ich beleidigt. {MARKER}-description")
+    assert sent == [] and Case.objects.count() == 0
 
 
 def test_a_browser_that_cannot_re_encode_photos_takes_the_server_path(
