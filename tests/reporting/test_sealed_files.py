@@ -23,6 +23,9 @@ from reporting import crypto
 from reporting.audit import AuditAction
 from reporting.models import Attachment, AuditEntry, Case
 from tests.helpers import (
+    MARKER_SEALED as MARKER,
+)
+from tests.helpers import (
     bind,
     browser_seal,
     files_in,
@@ -31,9 +34,6 @@ from tests.helpers import (
     make_pdf,
     nothing_stored,
     post_sealed,
-)
-from tests.helpers import (
-    MARKER_SEALED as MARKER,
 )
 
 pytestmark = pytest.mark.django_db
