@@ -190,3 +190,51 @@ def test_sealed_files_go_to_s3_a_refusal_leaves_no_object_and_cleaning_replaces_
     attachment.refresh_from_db()
     after = s3_server.object_keys(s3_bucket)  # the cleaned file's object, and only it
     assert len(after) == 1 and after[0].endswith(attachment.blob.name) and after[0] != keys[0]
+
+
+def test_a_sealed_file_at_the_limit_is_taken_and_one_byte_more_is_refused(
+    client: Any, fallback_org: Any, settings: Any
+) -> None:
+    settings.REPORT_MAX_FILE_BYTES = 3 * crypto.SEGMENT_BYTES + 5
+    at_limit = b"%PDF-" + bytes(settings.REPORT_MAX_FILE_BYTES - 5)
+    payload, _code = browser_seal(bind(client).json(), files=[("gross.pdf", at_limit + b"x", False)])
+    assert post_sealed(client, payload).status_code == 413
+    assert nothing_stored()
+    payload, _code = browser_seal(bind(client).json(), files=[("gross.pdf", at_limit, False)])
+    assert post_sealed(client, payload).status_code == 201
+    assert Attachment.objects.count() == 1
+
+
+def test_a_photo_whose_metadata_the_reporter_keeps_is_checked_at_the_first_opening_and_keeps_it(
+    client: Any, make_org: Any, make_member: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    org = make_org("landesstelle", is_fallback=True)
+    member = make_member(org, username="berater")
+    photo = jpeg_with_exif(MARKER)
+    payload, _code = browser_seal(bind(client).json(), files=[("beweis.jpg", photo, True)])
+    assert post_sealed(client, payload).status_code == 201
+    attachment = Attachment.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        download = logged_in(member).get(f"/staff/cases/{attachment.case_id}/files/{attachment.uuid.hex}/")
+    assert b"".join(download.streaming_content) == photo
+    assert download["Content-Type"] == "image/jpeg"
+    assert AuditEntry.objects.get(action=AuditAction.ATTACHMENT_CLEANED).data["outcome"] == "cleaned"
+
+
+def test_a_sealed_file_that_is_no_accepted_type_is_offered_only_as_an_opaque_download(
+    client: Any, make_org: Any, make_member: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A browser that lies (a script, not seal.js) can send anything as "not cleaned": the first
+    opening cannot clean it, and it is never served as what it claims to be."""
+    org = make_org("landesstelle", is_fallback=True)
+    member = make_member(org, username="berater")
+    payload, _code = browser_seal(bind(client).json(), files=[("seite.pdf", b"<html>hello</html>", True)])
+    assert post_sealed(client, payload).status_code == 201
+    attachment = Attachment.objects.get()
+    staff = logged_in(member)
+    with django_capture_on_commit_callbacks(execute=True):
+        download = staff.get(f"/staff/cases/{attachment.case_id}/files/{attachment.uuid.hex}/")
+    assert download["Content-Type"] == "application/octet-stream"
+    assert "attachment.bin" in download["Content-Disposition"]
+    assert AuditEntry.objects.get(action=AuditAction.ATTACHMENT_CLEANED).data["outcome"] == "refused"
+    assert staff.get(f"/staff/cases/{attachment.case_id}/files/{attachment.uuid.hex}/view/").status_code == 404
