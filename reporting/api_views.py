@@ -657,6 +657,7 @@ class SealedReportView(PublicAPIView):
             return response
         finally:
             if not stored:
+                handler.upload_interrupted()  # a stream still open (the body broke off) is dropped
                 remove_blobs(handler.blob_names)
 
     def _store(self, data: dict[str, Any], files: tuple[SealedFile, ...]) -> Response:

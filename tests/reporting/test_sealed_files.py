@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from tests.helpers import (
     MARKER_SEALED as MARKER,
 )
 from tests.helpers import (
+    SEALED,
     bind,
     browser_seal,
     files_in,
@@ -238,3 +240,19 @@ def test_a_sealed_file_that_is_no_accepted_type_is_offered_only_as_an_opaque_dow
     assert "attachment.bin" in download["Content-Disposition"]
     assert AuditEntry.objects.get(action=AuditAction.ATTACHMENT_CLEANED).data["outcome"] == "refused"
     assert staff.get(f"/staff/cases/{attachment.case_id}/files/{attachment.uuid.hex}/view/").status_code == 404
+
+
+def test_a_body_that_breaks_off_in_a_file_leaves_nothing(client: Any, fallback_org: Any) -> None:
+    payload, _code = browser_seal(bind(client).json(), files=[("a.pdf", make_pdf(), False)])
+    stream = payload.pop("streams")[0]
+    boundary = "----meldestelle-test"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="sealed"\r\n\r\n'.encode()
+        + json.dumps(payload).encode()
+        + f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="sealed"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n".encode()
+        + stream[: len(stream) // 2]  # no closing boundary: the connection ended here
+    )
+    response = client.post(SEALED, body, content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "malformed", response.content
+    assert nothing_stored()
