@@ -1,5 +1,7 @@
 """A case file handed to staff, decrypted: as a download or as the inline picture the case page
-shows. One way for the page and the API; both check access and open the case keys first."""
+shows. One way for the page and the API; both check access and open the case keys first. A file
+sealed in the reporter's browser that the browser could not clean (a PDF) is cleaned and stored
+again the first time it is opened here (reporting.services.sealed_files)."""
 
 from __future__ import annotations
 
@@ -13,10 +15,12 @@ from counselling.services import attachment_downloaded, attachment_viewed
 from reporting import files
 from reporting.models import Attachment
 from reporting.services import CaseKeys, attachment_meta, attachment_open
+from reporting.services.sealed_files import attachment_clean_on_first_open
 
 
 def download_response(*, actor: Any, attachment: Attachment, keys: CaseKeys) -> StreamingHttpResponse:
     """The file as a download under a safe name (audited); unknown types as octet-stream."""
+    attachment_clean_on_first_open(actor=actor, attachment=attachment, case_key=keys.case_key)
     meta = attachment_meta(attachment=attachment, case_key=keys.case_key)
     content_type = str(meta.get("content_type", ""))
     extension = files.EXTENSIONS.get(content_type)
@@ -38,6 +42,7 @@ def download_response(*, actor: Any, attachment: Attachment, keys: CaseKeys) -> 
 def inline_response(*, actor: Any, attachment: Attachment, keys: CaseKeys) -> HttpResponse | None:
     """The picture shown inline (an image without its metadata, a PDF's first pages; audited),
     or None for a file that has none."""
+    attachment_clean_on_first_open(actor=actor, attachment=attachment, case_key=keys.case_key)
     content_type = str(attachment_meta(attachment=attachment, case_key=keys.case_key).get("content_type", ""))
     if not previews.previewable(content_type):
         return None

@@ -386,6 +386,7 @@ EVENT_LABELS: dict[AuditAction, Any] = {
     AuditAction.CASE_SHREDDED: _("Case deleted"),
     AuditAction.CASE_SEAL_UNOPENABLE: _("Report cannot be opened: encrypted to another key"),
     AuditAction.ATTACHMENT_ADDED: _("File added"),
+    AuditAction.ATTACHMENT_CLEANED: _("Hidden information removed from a file"),
     AuditAction.MESSAGE_FROM_REPORTER: _("Message from the reporter"),
     AuditAction.ORGANISATION_CREATED: _("Organisation created"),
     AuditAction.ORGANISATION_UPDATED: _("Organisation settings changed"),

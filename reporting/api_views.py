@@ -11,9 +11,11 @@ API's one exception handler (meldestelle.api).
 from __future__ import annotations
 
 import base64
+import json
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.forms import Form
 from django.utils.datastructures import MultiValueDict
@@ -45,6 +47,13 @@ from reporting.services import (
     sealed_report_submit,
 )
 from reporting.services.sealed import BINDING_MAX_AGE_SECONDS, REPORT_MAX_BUCKET, SealedReport
+from reporting.services.sealed_files import (
+    META_MAX_BUCKET,
+    SealedFile,
+    max_sealed_file_bytes,
+    sealed_attachment_ids,
+)
+from reporting.services.submission import remove_blobs
 from reporting.taxonomy import (
     INCIDENT_TYPE_HELP,
     PLACE_ONLINE,
@@ -57,7 +66,7 @@ from reporting.taxonomy import (
     Motive,
     ReporterRole,
 )
-from reporting.uploads import refusal_status
+from reporting.uploads import SealedStreamUploadHandler, refusal_status
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +104,10 @@ def _validated(request: Request, serializer_class: type[serializers.Serializer])
         raise ApplicationError("unsupported_media_type", _("Please send JSON or multipart/form-data.")) from exc
     except ParseError as exc:
         raise ApplicationError("malformed", _("The request body could not be read as JSON.")) from exc
+    return _shaped(payload, serializer_class)
+
+
+def _shaped(payload: Any, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise ApplicationError("malformed", _("The request body must be a JSON object."))
     shape = serializer_class(data=payload)
@@ -469,6 +482,11 @@ class SealBindOut(serializers.Serializer):
     key_version = serializers.IntegerField(help_text="The epoch of its public key.")
     public_key = serializers.CharField(help_text="Base64: ML-KEM-768 (1,184 bytes) + X25519 (32 bytes), X-Wing.")
     expires_in = serializers.IntegerField(help_text="Seconds.")
+    attachment_ids = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The ids (hex) the files are bound to, in the order they are sent: the attachment stream's "
+        "and the file metadata's associated data.",
+    )
 
 
 def _bind_codes(data: dict[str, Any], language: str) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -531,7 +549,7 @@ class SealBindView(PublicAPIView):
         return Response({
             "token": offer.token, "binding": offer.binding, "organisation": organisation or "",
             "key_version": offer.key_version, "public_key": base64.b64encode(offer.public_key).decode(),
-            "expires_in": BINDING_MAX_AGE_SECONDS,
+            "expires_in": BINDING_MAX_AGE_SECONDS, "attachment_ids": sealed_attachment_ids(offer.binding),
         })
 
 
@@ -569,6 +587,11 @@ class SealedReportIn(serializers.Serializer):
     consent_statistics = serializers.BooleanField(required=False, default=True)
     consent_network = serializers.BooleanField(required=False, default=False)
     consent_publication = serializers.BooleanField(required=False, default=False)
+    attachments = serializers.ListField(
+        child=Base64Field(max_bytes=1 + crypto.NONCE_BYTES + META_MAX_BUCKET + 16), required=False, default=list,
+        help_text="multipart only: for each `file` part, in order, its name, type and size as padded JSON under "
+        "the case key (AES-256-GCM, purpose `attachment-meta:<id>`).",
+    )
 
 
 class SealedReportOut(serializers.Serializer):
@@ -587,7 +610,57 @@ class SealedReportView(PublicAPIView):
         "nothing is stored when anything is refused.",
     )
     def post(self, request: Request) -> Response:
+        if str(request.content_type).startswith("multipart/"):
+            return self._with_files(request)
         data = _validated(request, SealedReportIn)
+        if data["attachments"]:
+            raise ApplicationError("malformed", _("The files are missing."))
+        return self._store(data, ())
+
+    def _with_files(self, request: Request) -> Response:
+        """multipart: the JSON in the field `sealed`, each file's stream in a part `file`; the
+        streams go into the attachment store as they arrive, and leave it unless all is stored."""
+        handler = SealedStreamUploadHandler(
+            request._request, max_files=settings.REPORT_MAX_FILES, max_bytes=max_sealed_file_bytes()
+        )
+        request._request.upload_handlers = [handler]
+        stored = False
+        try:
+            try:
+                form = request.data
+                sealed_json = form.get("sealed") if isinstance(form, dict) else None
+                streams = request.FILES.getlist("file")
+            except ParseError as exc:
+                raise ApplicationError("malformed", _("The request body could not be read.")) from exc
+            if handler.failed is not None:
+                logger.error("Sealed files not stored: %s", handler.failed)
+                raise _unavailable("storage_unavailable")
+            try:
+                payload = json.loads(sealed_json) if isinstance(sealed_json, str) else None
+            except ValueError:
+                payload = None
+            data = _shaped(payload, SealedReportIn)
+            if len(streams) <= settings.REPORT_MAX_FILES and len(data["attachments"]) != len(streams):
+                raise ApplicationError("malformed", _(
+                    "Your encrypted report could not be accepted. Nothing was stored; please send it again."
+                ))
+            files = tuple(
+                SealedFile(blob_name=stream.blob_name or "", ciphertext_bytes=stream.size, head=stream.head,
+                           meta_ciphertext=meta)
+                for stream, meta in zip(streams, data["attachments"], strict=False)
+            )
+            if len(streams) > settings.REPORT_MAX_FILES:
+                files += tuple(SealedFile(blob_name="", ciphertext_bytes=stream.size, head=b"", meta_ciphertext=b"")
+                               for stream in streams[len(files):])
+            response = self._store(data, files)
+            stored = True
+            return response
+        finally:
+            if not stored:
+                handler.upload_interrupted()  # a stream still open (the body broke off) is dropped
+                remove_blobs(handler.blob_names)
+
+    def _store(self, data: dict[str, Any], files: tuple[SealedFile, ...]) -> Response:
         errors: dict[str, list[str]] = {}
         incident_type = data.get("incident_type") or ""
         if incident_type == UNKNOWN:
@@ -606,6 +679,7 @@ class SealedReportView(PublicAPIView):
             notify_email=data.get("notify_email") or "",
             consent_contact=data["consent_contact"], consent_statistics=data["consent_statistics"],
             consent_network=data["consent_network"], consent_publication=data["consent_publication"],
+            files=files,
         )
         try:
             case = sealed_report_submit(sealed=sealed)
@@ -619,6 +693,8 @@ class SealedReportView(PublicAPIView):
                 raise ApplicationError("malformed", _(
                     "Your encrypted report could not be accepted. Nothing was stored; please send it again."
                 ), http_status=400) from exc
+            if exc.code in {"too_many_files", "file_too_large"}:
+                raise  # 413, with its own message
             raise _unavailable(exc.code) from exc
         except DatabaseError as exc:
             logger.error("Sealed report not stored: %s", type(exc).__name__)

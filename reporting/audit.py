@@ -78,6 +78,8 @@ class AuditAction(StrEnum):
     # A report sealed in a browser whose key does not open with the organisation's (SPEC §3.10)
     CASE_SEAL_UNOPENABLE = "reporting.case.seal_unopenable"
     ATTACHMENT_ADDED = "reporting.attachment.added"
+    # A file sealed in the reporter's browser, cleaned at its first opening (SPEC §3.10).
+    ATTACHMENT_CLEANED = "reporting.attachment.cleaned"
     MESSAGE_FROM_REPORTER = "reporting.message.from_reporter"
     # Organisations and keys
     ORGANISATION_CREATED = "reporting.organisation.created"

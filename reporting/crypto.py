@@ -521,3 +521,28 @@ def decrypt_stream(
 def stream_overhead(plaintext_bytes: int) -> int:
     segments = max(1, -(-plaintext_bytes // SEGMENT_BYTES))
     return len(_STREAM_MAGIC) + 16 + segments * _TAG_BYTES
+
+
+STREAM_HEADER_BYTES = len(_STREAM_MAGIC) + 16
+
+
+def stream_head_ok(head: bytes) -> bool:
+    """Whether the first bytes of a ciphertext look like an attachment stream (the magic)."""
+    return head[: len(_STREAM_MAGIC)] == _STREAM_MAGIC
+
+
+def stream_plaintext_bytes(ciphertext_bytes: int) -> int | None:
+    """The plaintext size an attachment stream of this length holds, or None if no stream
+    `encrypt_stream` writes has this length (length only: the server cannot open a stream
+    sealed in the reporter's browser)."""
+    body = ciphertext_bytes - STREAM_HEADER_BYTES
+    if body < _TAG_BYTES:
+        return None
+    sealed_segment = SEGMENT_BYTES + _TAG_BYTES
+    full, rest = divmod(body, sealed_segment)
+    if rest == 0:
+        return full * SEGMENT_BYTES
+    if rest < _TAG_BYTES or (rest == _TAG_BYTES and full > 0):
+        # an empty last segment follows a full one only for an empty file
+        return None
+    return full * SEGMENT_BYTES + rest - _TAG_BYTES

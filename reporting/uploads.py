@@ -18,8 +18,9 @@ written to disk.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from io import BytesIO
-from typing import Any
+from typing import IO, Any
 
 from django import forms
 from django.conf import settings
@@ -29,6 +30,7 @@ from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandler
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from reporting.blobs import StorageUnavailable, blob_write
 from reporting.files import UnsupportedFileType, safe_download_name, sanitise_upload, sniff_type
 from reporting.services import FileInput
 
@@ -70,6 +72,91 @@ class BoundedMemoryUploadHandler(FileUploadHandler):
             charset=self.charset,
             content_type_extra=self.content_type_extra,
         )
+
+
+class SealedStream:
+    """What `SealedStreamUploadHandler` keeps of one file: where its ciphertext is, how long
+    it was, its first bytes. Nothing of it is plaintext (SPEC §3.10)."""
+
+    def __init__(self, field_name: str, blob_name: str | None, size: int, head: bytes) -> None:
+        self.field_name, self.blob_name, self.size, self.head = field_name, blob_name, size, head
+        self.name = "sealed"
+
+
+class SealedStreamUploadHandler(FileUploadHandler):
+    """Streams files sealed in the reporter's browser straight into the attachment store.
+
+    Each file part is ciphertext (reporting.crypto's attachment stream): it goes chunk by chunk
+    into a new blob (`reporting.blobs.blob_write`: a file, or an S3 multipart upload), so memory
+    stays at one chunk (one S3 part) whatever the size. A file beyond REPORT_MAX_FILES or beyond
+    the size limit is not kept (only counted; its partial blob removed); a store that fails is
+    recorded in `failed`. `blob_names` lists every blob written: the view removes them all unless
+    the submission is stored.
+    """
+
+    def __init__(self, request: Any = None, *, max_files: int, max_bytes: int) -> None:
+        super().__init__(request)
+        self.max_files, self.max_bytes = max_files, max_bytes
+        self.files_seen = 0
+        self.blob_names: list[str] = []
+        self.failed: StorageUnavailable | None = None
+        self._writer: AbstractContextManager[IO[bytes]] | None = None
+        self._sink: IO[bytes] | None = None
+        self._head = b""
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        from reporting.services.sealed_files import new_blob_name
+
+        super().new_file(*args, **kwargs)
+        self.files_seen += 1
+        self._head = b""
+        if self.files_seen > self.max_files or self.failed is not None:
+            raise StopFutureHandlers()
+        name = new_blob_name()
+        self._writer = blob_write(name)
+        try:
+            self._sink = self._writer.__enter__()
+        except StorageUnavailable as exc:
+            self.failed, self._writer = exc, None
+        else:
+            self.blob_names.append(name)
+        raise StopFutureHandlers()
+
+    def _drop(self, exc: BaseException) -> None:
+        writer, self._writer, self._sink = self._writer, None, None
+        if writer is not None:
+            try:
+                writer.__exit__(type(exc), exc, None)  # removes the partial blob
+            except StorageUnavailable as failure:
+                self.failed = failure
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        if len(self._head) < 16:
+            self._head += raw_data[: 16 - len(self._head)]
+        if self._sink is None:
+            return None
+        if start + len(raw_data) > self.max_bytes:
+            self._drop(ValueError("too large"))
+            return None
+        try:
+            self._sink.write(raw_data)
+        except StorageUnavailable as exc:
+            self.failed = exc
+            self._drop(exc)
+        return None
+
+    def file_complete(self, file_size: int) -> SealedStream:  # type: ignore[override]
+        kept = self._writer is not None
+        if self._writer is not None:
+            writer, self._writer, self._sink = self._writer, None, None
+            try:
+                writer.__exit__(None, None, None)
+            except StorageUnavailable as exc:
+                self.failed, kept = exc, False
+        return SealedStream(self.field_name or "", self.blob_names[-1] if kept else None, file_size, self._head)
+
+    def upload_interrupted(self) -> None:
+        self._drop(ConnectionError("upload interrupted"))
 
 
 ACCEPTED_TYPES = "image/jpeg,image/png,image/webp,application/pdf"

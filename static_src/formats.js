@@ -79,6 +79,7 @@ export function fromBase64(text) {
   return Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
 }
 
+/* The report (and its files, prepared by the page: see sealFile) sealed to the offer. */
 export async function sealReport(offer, report) {
   const binding = offer.binding;
   const publicKey = fromBase64(offer.public_key);
@@ -94,9 +95,19 @@ export async function sealReport(offer, report) {
     reporter_wrap: toBase64(await encrypt(await hkdf(encoder.encode(code), binding, "receipt"), caseKey, binding, "reporter-wrap")),
     ...report.plain,
   };
+  const streams = [];
+  const files = report.files || [];
+  if (files.length) {
+    sealed.attachments = [];
+    for (let index = 0; index < files.length; index += 1) {
+      const { meta, stream } = await sealFile(caseKey, binding, offer.attachment_ids[index], files[index]);
+      sealed.attachments.push(toBase64(meta));
+      streams.push(stream);
+    }
+  }
   caseKey.fill(0);
   internalKey.fill(0);
-  return { sealed, code };
+  return { sealed, code, streams };
 }
 
 // ---- opening (interop, follow-up) -------------------------------------------------------------
@@ -144,3 +155,65 @@ export function unpad(padded) {
   }
   return padded.slice(9, 9 + length);
 }
+// ============================================================================================
+// Files sealed in the browser (issue 17): crypto.encrypt_stream and the attachment metadata.
+// Python reference: tests/helpers.py browser_seal_file.
+
+export const SEGMENT_BYTES = 64 * 1024;
+
+async function hkdfSalted(material, salt, info) {
+  const key = await crypto.subtle.importKey("raw", material, "HKDF", false, ["deriveBits"]);
+  return new Uint8Array(await crypto.subtle.deriveBits(
+    { name: "HKDF", hash: "SHA-256", salt, info: encoder.encode(info) }, key, 256,
+  ));
+}
+
+/* crypto._stream_ad: "meldestelle/v1/attachment|binding|id", the index (8 bytes), last (1 byte). */
+function streamAssociatedData(binding, attachmentId, index, last) {
+  const tail = new Uint8Array(9);
+  new DataView(tail.buffer).setBigUint64(0, BigInt(index));
+  tail[8] = last ? 1 : 0;
+  return concat(encoder.encode(`meldestelle/v1/attachment|${binding}|${attachmentId}`), tail);
+}
+
+/* crypto._stream_nonce: four zero bytes, the index (8 bytes). */
+function streamNonce(index) {
+  const nonce = new Uint8Array(12);
+  new DataView(nonce.buffer).setBigUint64(4, BigInt(index));
+  return nonce;
+}
+
+/* crypto.encrypt_stream: "MSA1", a 16-byte salt, then segments of at most SEGMENT_BYTES under
+   HKDF(case key, salt, "attachment"), each bound to the binding, the attachment id, its index
+   and whether it is the last. The stream's parts in order (header, segments): the caller joins
+   them into the request body, one copy of the whole. */
+export async function encryptStream(caseKey, bytes, binding, attachmentId) {
+  const salt = random(16);
+  const raw = await hkdfSalted(caseKey, salt, "attachment");
+  const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt"]);
+  raw.fill(0);
+  const parts = [encoder.encode("MSA1"), salt];
+  const count = Math.max(1, Math.ceil(bytes.length / SEGMENT_BYTES));
+  for (let index = 0; index < count; index += 1) {
+    const segment = bytes.subarray(index * SEGMENT_BYTES, Math.min((index + 1) * SEGMENT_BYTES, bytes.length));
+    const additionalData = streamAssociatedData(binding, attachmentId, index, index === count - 1);
+    parts.push(new Uint8Array(await crypto.subtle.encrypt(
+      { name: "AES-GCM", iv: streamNonce(index), additionalData }, key, segment,
+    )));
+  }
+  return parts;
+}
+
+/* One file: { name, contentType, bytes, cleaned, keepMetadata } -> the metadata ciphertext
+   (padded JSON, purpose "attachment-meta:<id>", as the server writes it) and the stream. */
+export async function sealFile(caseKey, binding, attachmentId, file) {
+  const meta = {
+    name: file.name, content_type: file.contentType, size: file.bytes.length,
+    cleaned: file.cleaned, keep_metadata: file.keepMetadata,
+  };
+  return {
+    meta: await encrypt(caseKey, pad(encoder.encode(JSON.stringify(meta))), binding, `attachment-meta:${attachmentId}`),
+    stream: await encryptStream(caseKey, file.bytes, binding, attachmentId),
+  };
+}
+// ============================================================================ end of files

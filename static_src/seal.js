@@ -13,11 +13,18 @@
  *      Every one of them is bound to the binding exactly as reporting/crypto.py binds them.
  *   3. POST /api/v1/reports/sealed/ with ciphertext, codes and the token; the receipt is shown
  *      on this page from a <template> the server rendered (translated). The code never leaves.
- * Anything else (no WebCrypto, files chosen — files stay on the server path in this slice —,
- * an answer the server must explain, a refusal, no network) falls back to the ordinary form
- * post, which works as without JavaScript. Python reference: tests/reporting/test_sealed.py.
+ * Chosen files are sealed too (issue 17): each is checked here (count, size, type by its first
+ * bytes, as reporting/uploads.py does), a photo is drawn on a canvas and encoded again, which
+ * leaves its metadata (EXIF, GPS, XMP) behind; a PDF, or a photo whose metadata the person
+ * keeps, is marked "not cleaned" in its encrypted metadata and cleaned by the server at the
+ * first opening by a counsellor. Name, type and size are encrypted; the content goes in
+ * reporting/crypto.py's attachment stream, all bound to the binding and the file's id.
+ * Anything else (no WebCrypto, no createImageBitmap or canvas encoder, a file this browser
+ * cannot re-encode, an answer the server must explain, a refusal, no network, anything that
+ * throws) falls back to the ordinary form post, which works as without JavaScript and still
+ * holds everything typed and chosen. Python reference: tests/helpers.py browser_seal.
  */
-import { sealReport } from "./formats.js";
+import { concat, encoder, random, sealReport } from "./formats.js";
 
 const DESCRIPTION_MAX = 20000;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
@@ -49,12 +56,8 @@ function orBlank(value) {
 }
 
 /* The answers as ReportForm cleans them, or null: then the ordinary post lets the server
-   explain what needs another look (or takes the files). */
+   explain what needs another look. The chosen files are prepared later (prepareFiles). */
 export function collect(form) {
-  const files = form.querySelector('input[type="file"]');
-  if (files && files.files && files.files.length) {
-    return null;
-  }
   const description = field(form, "description").trim();
   if (!description || [...description].length > DESCRIPTION_MAX || !checked(form, "consent", false)) {
     return null;
@@ -107,7 +110,14 @@ export function collect(form) {
   const district = field(form, "district") || "unknown";
   const incidentType = orBlank(field(form, "incident_type"));
   const wantsCounselling = checked(form, "wants_counselling", false);
+  const input = form.querySelector('input[type="file"]');
   return {
+    chosen: input && input.files ? [...input.files] : [],
+    keepMetadata: checked(form, "keep_metadata", false),
+    limits: {
+      files: +(input && input.getAttribute("data-max-files")) || 5,
+      bytes: +(input && input.getAttribute("data-max-bytes")) || 10 * 1024 * 1024,
+    },
     codes: {
       district, motives, language: field(form, "language") || document.documentElement.lang || "de",
       partner: field(form, "partner"), form_ts: field(form, "form_ts"), homepage: field(form, "homepage"),
@@ -129,6 +139,102 @@ export function collect(form) {
   };
 }
 
+// ------------------------------------------------------------------------------ the files
+
+const JPEG = "image/jpeg";
+const PNG = "image/png";
+const WEBP = "image/webp";
+const PDF = "application/pdf";
+const MAX_IMAGE_PIXELS = 50000000; // reporting/files.py
+const NAME_MAX = 200;
+
+/* reporting.files.sniff_type: the type by the first bytes, never by the name. */
+function sniffType(head) {
+  const starts = (...bytes) => bytes.every((byte, i) => head[i] === byte);
+  if (starts(0xff, 0xd8, 0xff)) {
+    return JPEG;
+  }
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) {
+    return PNG;
+  }
+  if (starts(0x52, 0x49, 0x46, 0x46) && head[8] === 0x57 && head[9] === 0x45 && head[10] === 0x42 && head[11] === 0x50) {
+    return WEBP;
+  }
+  if (starts(0x25, 0x50, 0x44, 0x46, 0x2d)) {
+    return PDF;
+  }
+  return null;
+}
+
+function canReencode() {
+  return typeof createImageBitmap === "function"
+    && (typeof OffscreenCanvas === "function" || typeof HTMLCanvasElement === "function");
+}
+
+/* The photo drawn from its pixels and encoded again in its own type: nothing but pixels
+   survives (no EXIF, GPS, XMP, comments). null when this browser cannot do it faithfully. */
+async function reencode(file, type) {
+  const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+  try {
+    if (!bitmap.width || !bitmap.height || bitmap.width * bitmap.height > MAX_IMAGE_PIXELS) {
+      return null;
+    }
+    let blob;
+    const options = { type, quality: 0.92 };
+    if (typeof OffscreenCanvas === "function") {
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0);
+      blob = await canvas.convertToBlob(options);
+    } else {
+      const canvas = document.createElement("canvas");
+      canvas.width = bitmap.width;
+      canvas.height = bitmap.height;
+      canvas.getContext("2d").drawImage(bitmap, 0, 0);
+      blob = await new Promise((resolve) => canvas.toBlob(resolve, type, 0.92));
+    }
+    // a browser without an encoder for the type hands back a PNG: not what was chosen
+    return blob && blob.type === type ? new Uint8Array(await blob.arrayBuffer()) : null;
+  } finally {
+    bitmap.close();
+  }
+}
+
+/* The chosen files ready to seal, or null: then the ordinary post takes them (and the server
+   explains a file it refuses). */
+export async function prepareFiles(report) {
+  const { chosen, limits, keepMetadata } = report;
+  if (chosen.length > limits.files) {
+    return null;
+  }
+  if (chosen.length && !canReencode() && !keepMetadata) {
+    return null;
+  }
+  const prepared = [];
+  for (const file of chosen) {
+    if (file.size > limits.bytes) {
+      return null;
+    }
+    const type = sniffType(new Uint8Array(await file.slice(0, 16).arrayBuffer()));
+    if (!type) {
+      return null;
+    }
+    let bytes;
+    let cleaned = false;
+    if (type === PDF || keepMetadata) {
+      bytes = new Uint8Array(await file.arrayBuffer());
+    } else {
+      bytes = await reencode(file, type);
+      cleaned = true;
+    }
+    if (!bytes || bytes.length > limits.bytes) {
+      return null;
+    }
+    const name = (file.name || "").split(/[\\/]/).pop().slice(0, NAME_MAX);
+    prepared.push({ name, contentType: type, bytes, cleaned, keepMetadata });
+  }
+  return prepared;
+}
+
 // ------------------------------------------------------------------------------ the page
 
 async function postJson(url, body) {
@@ -140,7 +246,34 @@ async function postJson(url, body) {
   return { status: response.status, body: await response.json().catch(() => ({})) };
 }
 
+/* multipart/form-data as bytes (the field `sealed`, then a part `file` for each stream), so
+   that what is sent is exactly these bytes. */
+function multipart(sealed, streams) {
+  const boundary = `----meldestelle${[...random(12)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  const parts = [encoder.encode(`--${boundary}\r\nContent-Disposition: form-data; name="sealed"\r\n\r\n`),
+    encoder.encode(JSON.stringify(sealed))];
+  for (const stream of streams) {
+    parts.push(encoder.encode(`\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="sealed"\r\n`
+      + "Content-Type: application/octet-stream\r\n\r\n"), ...stream);
+  }
+  parts.push(encoder.encode(`\r\n--${boundary}--\r\n`));
+  return { body: concat(...parts), type: `multipart/form-data; boundary=${boundary}` };
+}
+
+async function postFiles(url, sealed, streams) {
+  const { body, type } = multipart(sealed, streams);
+  const response = await fetch(url, {
+    method: "POST", credentials: "omit", cache: "no-store", headers: { "Content-Type": type, Accept: "application/json" },
+    body,
+  });
+  return { status: response.status, body: await response.json().catch(() => ({})) };
+}
+
 async function send(form, report) {
+  const files = await prepareFiles(report);
+  if (!files) {
+    return null;
+  }
   const bindUrl = form.getAttribute("data-seal-bind");
   const sealedUrl = form.getAttribute("data-seal-submit");
   const proof = { challenge: field(form, "challenge"), nonce: field(form, "nonce") };
@@ -149,8 +282,11 @@ async function send(form, report) {
     if (bound.status !== 200) {
       return null;
     }
-    const { sealed, code } = await sealReport(bound.body, report);
-    const stored = await postJson(sealedUrl, sealed);
+    if (files.length && (bound.body.attachment_ids || []).length < files.length) {
+      return null;
+    }
+    const { sealed, code, streams } = await sealReport(bound.body, { ...report, files });
+    const stored = streams.length ? await postFiles(sealedUrl, sealed, streams) : await postJson(sealedUrl, sealed);
     if (stored.status === 201 && stored.body.reference) {
       return { code, reference: stored.body.reference };
     }
@@ -213,7 +349,9 @@ function start() {
     busy = true;
     const submitter = event.submitter || null;
     form.setAttribute("aria-busy", "true");
-    const fallBack = () => {
+    // In a task of its own: a fallback decided in a microtask of this very submit event would
+    // otherwise run while the form still fires it, and the browser would drop the new submission.
+    const fallBack = () => setTimeout(() => {
       busy = false;
       released = true;
       form.removeAttribute("aria-busy");
@@ -222,7 +360,7 @@ function start() {
       } else {
         form.submit();
       }
-    };
+    }, 0);
     send(form, report).then((result) => (result ? showReceipt(form, result) : fallBack()), fallBack);
   });
 }

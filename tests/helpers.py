@@ -609,8 +609,14 @@ def bind(client: Any, **overrides: Any) -> Any:
     return post_json(client, BIND, payload)
 
 
-def browser_seal(offer: dict[str, Any], report: dict[str, Any] | None = None) -> tuple[dict[str, Any], str]:
-    """(the sealed submission, the receipt code): what static_src/seal.js sends and shows."""
+def browser_seal(
+    offer: dict[str, Any], report: dict[str, Any] | None = None, *, files: Any = (),
+) -> tuple[dict[str, Any], str]:
+    """(the sealed submission, the receipt code): what static_src/seal.js sends and shows.
+
+    `files`: (name, content, keep_metadata) for each chosen file. Then the submission also
+    has `attachments` (each file's metadata ciphertext) and `streams` (each file's attachment
+    stream, sent as multipart parts `file`: `post_sealed`)."""
     binding = offer["binding"]
     public_key = base64.b64decode(offer["public_key"])
     case_key, internal_key = crypto.new_key(), crypto.new_key()
@@ -626,7 +632,7 @@ def browser_seal(offer: dict[str, Any], report: dict[str, Any] | None = None) ->
     def b64(data: bytes) -> str:
         return base64.b64encode(data).decode()
 
-    return {
+    sealed: dict[str, Any] = {
         "token": offer["token"],
         "sealed_case_key": b64(crypto.seal(public_key, case_key, case_id=binding, purpose="case-key")),
         "sealed_internal_key": b64(crypto.seal(public_key, internal_key, case_id=binding, purpose="internal-key")),
@@ -636,7 +642,15 @@ def browser_seal(offer: dict[str, Any], report: dict[str, Any] | None = None) ->
         "incident_type": "offensive_behaviour", "wants_counselling": True, "consent": True,
         "consent_contact": True, "consent_statistics": True, "consent_network": False,
         "consent_publication": False,
-    }, code
+    }
+    if files:
+        sealed["attachments"], sealed["streams"] = [], []
+        for (name, content, keep_metadata), attachment_id in zip(files, offer["attachment_ids"], strict=False):
+            meta, stream = browser_seal_file(case_key, binding, attachment_id, name, content,
+                                             keep_metadata=keep_metadata)
+            sealed["attachments"].append(b64(meta))
+            sealed["streams"].append(stream)
+    return sealed, code
 
 
 # --------------------------------------------------------------------------------------------
@@ -702,3 +716,47 @@ def interop_seal(
                                              owner=binding, purpose="reporter-wrap")),
         "code": normalised,
     }
+
+
+def browser_clean(content: bytes) -> tuple[bytes, str, bool]:
+    """(content, type, cleaned) as seal.js prepares a file: photos re-encoded from their
+    pixels (the canvas), PDFs as they are (cleaned at the first opening)."""
+    from reporting.files import PDF, sanitise_upload, sniff_type
+
+    content_type = sniff_type(content) or ""
+    if content_type == PDF:
+        return content, content_type, False
+    return sanitise_upload(content).content, content_type, True
+
+
+def browser_seal_file(
+    case_key: bytes, binding: str, attachment_id: str, name: str, content: bytes, *, keep_metadata: bool = False,
+) -> tuple[bytes, bytes]:
+    """(metadata ciphertext, attachment stream) of one file, as static_src/formats.js's
+    sealFile makes them."""
+    if keep_metadata:
+        from reporting.files import sniff_type
+
+        content_type, cleaned = sniff_type(content) or "", False
+    else:
+        content, content_type, cleaned = browser_clean(content)
+    meta = {"name": name, "content_type": content_type, "size": len(content), "cleaned": cleaned,
+            "keep_metadata": keep_metadata}
+    meta_ciphertext = crypto.encrypt(case_key, pad(json.dumps(meta).encode()), case_id=binding,
+                                     purpose=f"attachment-meta:{attachment_id}")
+    out = io.BytesIO()
+    crypto.encrypt_stream(case_key, [content], out, case_id=binding, attachment_id=attachment_id)
+    return meta_ciphertext, out.getvalue()
+
+
+def post_sealed(client: Any, sealed: dict[str, Any]) -> Any:
+    """POST the sealed submission: JSON, or multipart with the files' streams."""
+    if "streams" not in sealed:
+        return post_json(client, SEALED, sealed)
+    payload = {key: value for key, value in sealed.items() if key != "streams"}
+    parts = []
+    for stream in sealed["streams"]:
+        part = io.BytesIO(stream)
+        part.name = "blob"
+        parts.append(part)
+    return client.post(SEALED, {"sealed": json.dumps(payload), "file": parts})

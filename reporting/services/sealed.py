@@ -7,7 +7,8 @@ organisation's verified public key. The browser binds everything it encrypts to 
 AES-GCM associated data, HPKE `info`, the receipt wrap's HKDF salt, exactly as
 `reporting.crypto` does for a case whose binding is its reference.
 
-`sealed_report_submit` takes the ciphertexts, checks the token and the formats by length and
+`sealed_report_submit` takes the ciphertexts (with the files' streams, already in the attachment
+store: reporting.services.sealed_files), checks the token and the formats by length and
 shape (it cannot read them), and stores the case like any other: numbered at arrival, routed to
 the organisation of the token, one grant sealed to its current epoch, the audit entry and the
 new-case notice. A counsellor opens it exactly like a case encrypted on the server.
@@ -33,6 +34,7 @@ from reporting.audit import AuditAction, audit_log
 from reporting.models import Case, CaseGrant, Incident, Organisation
 from reporting.services.common import PURPOSE_NOTIFY, ServiceError
 from reporting.services.keys import organisation_sealing_key
+from reporting.services.sealed_files import SealedFile, check_sealed_files, sealed_files_store
 from reporting.services.submission import _claim_turn, _notify_new_case, next_reference, route_among
 from reporting.taxonomy import Channel
 from reporting.traces import MIN_BUCKET, to_the_hour
@@ -102,6 +104,9 @@ class SealedReport:
     consent_network: bool = False
     consent_publication: bool = False
     channel: str = Channel.ONLINE_FORM
+    # Streamed into the attachment store by the upload handler; the caller removes their blobs
+    # when this raises (reporting.services.sealed_files).
+    files: tuple[SealedFile, ...] = ()
 
 
 def _claims(token: str) -> dict[str, Any]:
@@ -134,6 +139,7 @@ def _check_formats(sealed: SealedReport) -> None:
     )
     if not ok:
         raise ServiceError("malformed", "The encrypted report does not have the expected format.")
+    check_sealed_files(sealed.files)
 
 
 def sealed_report_submit(*, sealed: SealedReport) -> Case:
@@ -188,6 +194,7 @@ def sealed_report_submit(*, sealed: SealedReport) -> Case:
                 settings.NOTIFICATION_KEY, sealed.notify_email.encode(), case_id=binding, purpose=PURPOSE_NOTIFY
             )
         case.save()
+        sealed_files_store(case=case, files=sealed.files)
         # Who can decrypt: members of the organisation holding epoch `key.version` (if the
         # browser sealed honestly; the first unlock opens it and flags a seal that does not
         # open: keys.browser_seals_check).
@@ -201,7 +208,7 @@ def sealed_report_submit(*, sealed: SealedReport) -> Case:
         _claim_turn(organisation, received_at=received_at, contested=False)
         audit_log(
             actor=None, action=AuditAction.CASE_SUBMITTED, case_id=case.pk, organisation_id=organisation.pk,
-            data={"channel": sealed.channel, "files": 0},
+            data={"channel": sealed.channel, "files": len(sealed.files)},
             deferred=True,
         )
         transaction.on_commit(lambda: _notify_new_case(case.pk), robust=True)

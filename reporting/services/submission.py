@@ -45,7 +45,7 @@ from reporting.services.keys import (
     seal_case_keys_to,
 )
 from reporting.taxonomy import Channel
-from reporting.traces import pad, to_the_hour
+from reporting.traces import pad, to_the_hour, unpad
 
 logger = logging.getLogger(__name__)
 
@@ -444,12 +444,13 @@ def attachment_add(*, case: Case, case_key: bytes, item: FileInput, actor: Any |
 
 
 def attachment_meta(*, attachment: Attachment, case_key: bytes) -> dict[str, Any]:
-    return json.loads(
+    # Padded when sealed in the reporter's browser (reporting.services.sealed_files).
+    return json.loads(unpad(
         crypto.decrypt(
             case_key, bytes(attachment.meta_ciphertext), case_id=case_binding(attachment.case),
             purpose=f"{PURPOSE_ATTACHMENT_META}:{attachment.uuid.hex}",
         )
-    )
+    ))
 
 
 def attachment_open(*, attachment: Attachment, case_key: bytes) -> Any:
