@@ -98,3 +98,72 @@ export async function sealReport(offer, report) {
   internalKey.fill(0);
   return { sealed, code };
 }
+
+/* ==========================================================================================
+ * The follow-up in the browser (followup.js, SPEC §3.10): the receipt code's look-up token and
+ * key, and opening what the server encrypted under the case key. Python reference:
+ * reporting/crypto.py (normalise_receipt, receipt_lookup_token, receipt_kek, decrypt) and
+ * reporting/traces.py (unpad); twin in tests/helpers.py (browser_followup_open, browser_reply).
+ * ======================================================================================== */
+
+const CROCKFORD_INPUT = { I: "1", L: "1", O: "0" };
+const RECEIPT_IGNORED = " -_.\t\u00a0";
+
+/* crypto.normalise_receipt: XXXX-XXXX-XXXX-XXXX, or null if the text cannot be a code. */
+export function normaliseReceipt(text) {
+  const cleaned = [];
+  for (const ch of text.toUpperCase()) {
+    if (RECEIPT_IGNORED.includes(ch)) {
+      continue;
+    }
+    const mapped = CROCKFORD.includes(ch) ? ch : CROCKFORD_INPUT[ch];
+    if (!mapped) {
+      return null;
+    }
+    cleaned.push(mapped);
+  }
+  if (cleaned.length !== 16) {
+    return null;
+  }
+  return cleaned.join("").match(/.{4}/g).join("-");
+}
+
+/* crypto.receipt_lookup_token: what the browser sends instead of the code. */
+export function receiptLookupToken(normalisedCode) {
+  return hkdf(encoder.encode(normalisedCode), "meldestelle/v1/receipt-lookup", "lookup");
+}
+
+/* crypto.receipt_kek: the key the case key is wrapped under for the reporter. */
+export function receiptKek(normalisedCode, binding) {
+  return hkdf(encoder.encode(normalisedCode), binding, "receipt");
+}
+
+/* crypto.decrypt: throws on a wrong key, case or purpose, or altered bytes. */
+export async function decrypt(rawKey, ciphertext, binding, purpose) {
+  if (ciphertext.length < 1 + 12 + 16 || ciphertext[0] !== 1) {
+    throw new Error("malformed ciphertext");
+  }
+  const key = await crypto.subtle.importKey("raw", rawKey, "AES-GCM", false, ["decrypt"]);
+  const additionalData = encoder.encode(`meldestelle/v1|${binding}|${purpose}`);
+  return new Uint8Array(await crypto.subtle.decrypt(
+    { name: "AES-GCM", iv: ciphertext.subarray(1, 13), additionalData }, key, ciphertext.subarray(13),
+  ));
+}
+
+/* reporting.traces.unpad: the text `pad` was given; data without the header comes back as it is. */
+export function unpad(data) {
+  const header = encoder.encode("\u0000pad1");
+  if (data.length < 9 || !header.every((byte, i) => data[i] === byte)) {
+    return data;
+  }
+  const length = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(5);
+  if (9 + length > data.length) {
+    throw new Error("padded plaintext is shorter than its length says");
+  }
+  return data.subarray(9, 9 + length);
+}
+
+/* The random id a reply encrypted here is bound to ("message:<seal id>"): 32 hex digits. */
+export function newSealId() {
+  return [...random(16)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
