@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from reporting import crypto, signals
 from reporting.audit import AuditAction, audit_log
@@ -161,6 +162,7 @@ def _reporter_wrote(case: Case, message: Message) -> None:
 # A reply encrypted in the reporter's browser (SPEC §3.10): the random id it is bound to, and the
 # largest size bucket a message of at most 20,000 characters (4 bytes each at worst) pads to.
 SEAL_ID = re.compile(r"[0-9a-f]{32}")
+UNREADABLE_MESSAGE = gettext_lazy("This message cannot be read: it was not encrypted for this report.")
 MESSAGE_MAX_BUCKET = 128 * 1024
 
 
@@ -200,10 +202,17 @@ def _notify_reporter(case_id: int) -> None:
 
 
 def message_text(*, message: Message, case_key: bytes) -> str:
-    return unpad(crypto.decrypt(
-        case_key, bytes(message.body_ciphertext), case_id=case_binding(message.case),
-        purpose=message_purpose(message),
-    )).decode()
+    try:
+        return unpad(crypto.decrypt(
+            case_key, bytes(message.body_ciphertext), case_id=case_binding(message.case),
+            purpose=message_purpose(message),
+        )).decode()
+    except (crypto.CryptoError, ValueError):
+        if not message.seal_id:
+            raise
+        # Encrypted in a browser, which the server cannot check: one that does not open under
+        # this case's key (a faulty or hostile client) is shown as such, never as an error page.
+        return str(UNREADABLE_MESSAGE)
 
 
 def messages_mark_read(*, case: Case, by_reporter: bool) -> None:

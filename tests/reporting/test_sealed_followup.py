@@ -35,6 +35,7 @@ from tests.helpers import (
     browser_lookup_token,
     browser_reply,
     browser_seal,
+    logged_in,
     make_jpeg,
     post_json,
     solve,
@@ -228,8 +229,8 @@ def test_a_reply_moved_to_another_case_does_not_open_there(
                                       org_private_key=fallback_org.private_key)
     moved = {**payload, "lookup_token": browser_lookup_token(other_code)}
     assert post_json(client, FOLLOWUP_SEALED_MESSAGES, moved).status_code == 201
-    with pytest.raises(crypto.CryptoError):
-        message_text(message=other.messages.get(), case_key=keys.case_key)
+    text = message_text(message=other.messages.get(), case_key=keys.case_key)
+    assert text == "This message cannot be read: it was not encrypted for this report."
 
 
 def test_a_case_stored_before_is_found_by_its_token_once_its_code_opened_it(
@@ -256,3 +257,19 @@ def test_the_entry_page_offers_the_browser_path_only_with_the_built_module(
     assert "bundle/followup.js" in page and 'id="sealed-followup"' in page
     assert 'data-followup-open="/api/v1/followup/sealed/"' in page
     assert "<script>" not in page  # strict CSP: no inline script
+
+
+def test_a_reply_that_does_not_open_reads_as_unreadable_never_as_an_error(
+    client: Any, fallback_org: Any, make_member: Any, submit: Any
+) -> None:
+    """The server cannot check what a browser encrypted: a reply under another key is stored,
+    and the pages say it cannot be read instead of failing."""
+    case, code = _server_case(submit)
+    member = make_member(fallback_org, username="counsellor")
+    junk = browser_reply(crypto.new_key(), case.reference, "not for this case", code)
+    assert post_json(client, FOLLOWUP_SEALED_MESSAGES, junk).status_code == 201
+    unreadable = "This message cannot be read: it was not encrypted for this report."
+    page = client.post("/en/followup/", {"receipt": code})
+    assert page.status_code == 200 and unreadable in page.content.decode()
+    staff_page = logged_in(member).get(f"/staff/cases/{case.pk}/")
+    assert staff_page.status_code == 200 and unreadable in staff_page.content.decode()
