@@ -679,6 +679,9 @@ class SealedFollowupOut(serializers.Serializer):
     report = SealedItemOut(help_text="The report: padded JSON.")
     messages = SealedMessageOut(many=True)
     attachments = SealedItemOut(many=True, help_text="The reporter's files: JSON name, type and size.")
+    summaries_waiting = serializers.IntegerField(help_text="Summaries waiting for the reporter's approval "
+                                                 "(POST /followup/choices/ with the code shows them).")
+    outcome_question = serializers.BooleanField(help_text="The outcome question waits for an answer.")
 
 
 class SealedMessageSentOut(serializers.Serializer):
@@ -731,6 +734,7 @@ class FollowupSealedView(PublicAPIView):
                 for m in view.messages
             ],
             "attachments": [_sealed(item) for item in view.attachments],
+            "summaries_waiting": view.summaries_waiting, "outcome_question": view.outcome_question,
         })
 
 

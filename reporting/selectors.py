@@ -25,6 +25,7 @@ from reporting.services.common import (
     PURPOSE_REPORTER_WRAP,
     case_binding,
 )
+from reporting.services.consent import outcome_question_open, summaries_waiting
 from reporting.taxonomy import CaseStatus, Motive
 
 
@@ -174,6 +175,9 @@ class ReporterSealedCaseView:
     report: SealedItem  # padded JSON; the browser shows its description
     messages: list[SealedMessageView]
     attachments: list[SealedItem]  # JSON name, type and size of the reporter's own files
+    # What waits for the reporter's answer on the page the server shows (reporting/_followup_choices)
+    summaries_waiting: int
+    outcome_question: bool
 
 
 def reporter_sealed_case_view(case: Case) -> ReporterSealedCaseView:
@@ -199,6 +203,8 @@ def reporter_sealed_case_view(case: Case) -> ReporterSealedCaseView:
             SealedItem(f"{PURPOSE_ATTACHMENT_META}:{attachment.uuid.hex}", bytes(attachment.meta_ciphertext))
             for attachment in case.attachments.filter(from_reporter=True).order_by("id")
         ],
+        summaries_waiting=len(summaries_waiting(case)),
+        outcome_question=outcome_question_open(case) is not None,
     )
 
 

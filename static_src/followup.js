@@ -143,6 +143,9 @@ function render(answer, view) {
   files.hidden = !view.files.length;
   slot(body, "no-files").hidden = view.files.length > 0;
   setLines(slot(body, "description"), String(view.report.description || ""));
+  // What waits for an answer is on the page the server shows ("all choices", with the code).
+  slot(body, "outcome-question").hidden = !answer.outcome_question;
+  slot(body, "summaries-waiting").hidden = !(answer.summaries_waiting > 0);
   return { template, body };
 }
 

@@ -24,6 +24,7 @@ from reporting.services import (
     message_post,
     message_text,
 )
+from reporting.services.consent import outcome_question_ask, summary_draft
 from tests.helpers import (
     FOLLOWUP_SEALED,
     FOLLOWUP_SEALED_MESSAGES,
@@ -273,3 +274,21 @@ def test_a_reply_that_does_not_open_reads_as_unreadable_never_as_an_error(
     assert page.status_code == 200 and unreadable in page.content.decode()
     staff_page = logged_in(member).get(f"/staff/cases/{case.pk}/")
     assert staff_page.status_code == 200 and unreadable in staff_page.content.decode()
+
+
+def test_the_answer_says_what_waits_for_the_reporter_on_the_servers_page(
+    client: Any, fallback_org: Any, make_member: Any, submit: Any
+) -> None:
+    case, code = _server_case(submit)
+    first = post_json(client, FOLLOWUP_SEALED, {"lookup_token": browser_lookup_token(code)}).json()
+    assert first["summaries_waiting"] == 0 and first["outcome_question"] is False
+    staff = make_member(fallback_org).membership.user
+    Case.objects.filter(pk=case.pk).update(consent_publication=True)
+    case.refresh_from_db()
+    keys = case_keys_for_organisation(case=case, organisation=fallback_org.organisation,
+                                      org_private_key=fallback_org.private_key)
+    summary_draft(case=case, case_key=keys.case_key, text=f"Ein Vorfall im Bus. {STAFF_MARKER}", actor=staff)
+    outcome_question_ask(case=case, actor=staff)
+    response = post_json(client, FOLLOWUP_SEALED, {"lookup_token": browser_lookup_token(code)})
+    assert STAFF_MARKER.encode() not in response.content
+    assert response.json()["summaries_waiting"] == 1 and response.json()["outcome_question"] is True
