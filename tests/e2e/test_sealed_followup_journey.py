@@ -143,3 +143,22 @@ def test_a_wrong_code_gets_the_servers_answer(live_server: Any, page: Any, world
     expect(page.locator("#notice")).to_be_visible()
     expect(page.locator("#id_receipt")).to_be_visible()
     assert Message.objects.filter(direction=Message.Direction.FROM_REPORTER).count() == 0
+
+
+def test_with_a_puzzle_to_solve_the_browser_path_brings_the_solution(
+    live_server: Any, page: Any, world: dict[str, Any], settings: Any
+) -> None:
+    """After wrong codes from here the entry page carries a puzzle (pow.js solves it): the
+    look-up token goes with the solution, through the same gate."""
+    settings.FOLLOWUP_MAX_FAILURES = 0  # every try needs the puzzle
+    settings.FOLLOWUP_POW_DIFFICULTY = 8
+    sent, problems = _watch(page)
+    page.goto(live_server.url + "/de/followup/")
+    assert page.locator("input[name=challenge]").count() == 1
+    page.fill("#id_receipt", world["code"])
+    page.locator("#followup-enter button[type=submit]").click()
+    expect(page.locator(".message-thread .message__body").first).to_contain_text(STAFF_MARKER)
+    posts = [body for method, url, body in sent if method == "POST"]
+    assert len(posts) == 1 and b'"challenge"' in posts[0] and b'"nonce":""' not in posts[0]
+    assert not _carries(posts[0], world["code"])
+    assert problems == []
