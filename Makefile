@@ -18,7 +18,7 @@ node_modules/.installed: package.json
 # The browser's encryption module (SPEC §3.10), bundled from the pinned npm packages at set-up;
 # static_build/ is git-ignored and served same-origin as /static/bundle/.
 # Entry points are the modules a page loads; formats.js is shared by them.
-BUNDLES := static_build/bundle/seal.js
+BUNDLES := static_build/bundle/seal.js static_build/bundle/followup.js
 static_build/bundle/%.js: static_src/%.js $(wildcard static_src/*.js) node_modules/.installed
 	node_modules/.bin/esbuild $< --bundle --minify --format=iife --target=es2020 \
 	  --legal-comments=eof --log-level=warning --outfile=$@

@@ -300,6 +300,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 # Without the built module the report form works as without JavaScript (server-side encryption).
 SEAL_BUNDLE = BASE_DIR / "static_build" / "bundle" / "seal.js"
+# Likewise the follow-up page: without it the follow-up works as without JavaScript.
+FOLLOWUP_BUNDLE = BASE_DIR / "static_build" / "bundle" / "followup.js"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 STORAGES: dict[str, dict[str, object]] = {

@@ -111,6 +111,9 @@ FIELDS: dict[str, Model] = {
         "direction": Field(Kind.CODE, category="case_status"),
         "author": ID,
         "body_ciphertext": ciphertext("case_key"),
+        "seal_id": Field(Kind.ID, note=T(
+            "zufällige Kennung, an die eine im Browser verschlüsselte Antwort gebunden ist (SPEC §3.10); sonst leer",
+            "random id a reply encrypted in the browser is bound to (SPEC §3.10); empty otherwise")),
         "read_at": Field(Kind.TIMESTAMP, category="activity_times", granularity=Granularity.MICROSECOND,
                          note=T("von der meldenden Person gelesen: auf die Stunde (reporting.traces); "
                                 "von Mitarbeitenden gelesen: auf die Mikrosekunde",

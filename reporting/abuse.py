@@ -17,7 +17,7 @@ import enum
 import hashlib
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -261,15 +261,33 @@ def followup_open(client_hash: str, receipt: Any, *, challenge: Any = "", nonce:
     """
     from reporting.services import reporter_open
 
+    return _followup_try(
+        client_hash, challenge, nonce,
+        lambda: reporter_open(receipt=receipt) if isinstance(receipt, str) and len(receipt) <= 64 else None,
+    )
+
+
+def followup_find(client_hash: str, lookup_token: Any, *, challenge: Any = "", nonce: Any = "") -> Any:
+    """The case a receipt code's look-up token finds (the follow-up in the browser, SPEC §3.10),
+    or None; the same gate as `followup_open`: a wrong token is a wrong code, and counts."""
+    from reporting.services import reporter_find
+
+    return _followup_try(
+        client_hash, challenge, nonce,
+        lambda: reporter_find(lookup_token=lookup_token) if isinstance(lookup_token, bytes) else None,
+    )
+
+
+def _followup_try(client_hash: str, challenge: Any, nonce: Any, look: Callable[[], Any]) -> Any:
     difficulty = followup_difficulty(client_hash)
     if difficulty and not (
         pow_check(challenge, nonce, difficulty=difficulty) is Pow.SOLVED
         and pow_consume(challenge, difficulty=difficulty)
     ):
         raise FollowupBlocked(difficulty)
-    access = reporter_open(receipt=receipt) if isinstance(receipt, str) and len(receipt) <= 64 else None
-    if access is None:
+    found = look()
+    if found is None:
         followup_failed(client_hash)
     else:
         followup_succeeded(client_hash)
-    return access
+    return found

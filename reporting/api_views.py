@@ -35,8 +35,13 @@ from meldestelle.pagination import PagePagination, page_of
 from meldestelle.ratelimit import request_client
 from reporting import abuse, crypto, places
 from reporting.forms import ReplyForm, ReportForm
-from reporting.models import Organisation
-from reporting.selectors import partner_directory, reporter_case_view
+from reporting.models import Case, Organisation
+from reporting.selectors import (
+    SealedItem,
+    partner_directory,
+    reporter_case_view,
+    reporter_sealed_case_view,
+)
 from reporting.services import (
     ReporterAccess,
     case_shred,
@@ -44,8 +49,10 @@ from reporting.services import (
     messages_mark_read,
     report_submit,
     seal_offer,
+    sealed_message_post,
     sealed_report_submit,
 )
+from reporting.services.conversation import MESSAGE_MAX_BUCKET
 from reporting.services.sealed import BINDING_MAX_AGE_SECONDS, REPORT_MAX_BUCKET, SealedReport
 from reporting.services.sealed_files import (
     META_MAX_BUCKET,
@@ -702,3 +709,131 @@ class SealedReportView(PublicAPIView):
                 "Nothing you entered has been stored. Please try again in a few minutes."
             ), http_status=503) from exc
         return Response({"reference": case.reference}, status=201)
+
+
+# --------------------------------------------------------------------------------------------
+# The follow-up in the reporter's browser (SPEC §3.10): the receipt code stays in the browser.
+# It sends the code's look-up token; the server answers with ciphertext the browser opens with
+# the code, and takes replies the browser encrypted under the case key.
+
+
+class SealedFollowupIn(serializers.Serializer):
+    lookup_token = Base64Field(max_bytes=crypto.RECEIPT_TOKEN_BYTES,
+                               help_text="HKDF of the normalised receipt code (as at submission).")
+    challenge = _text("From GET /followup/challenge/; needed after several wrong codes (429 `pow_required`).")
+    nonce = _text("The solution of the challenge.")
+
+
+class SealedMessageIn(SealedFollowupIn):
+    seal_id = StrictCharField(max_length=32, help_text="32 random hex digits: the message is bound to "
+                              "`message:<seal_id>`; once per case.")
+    body = Base64Field(max_bytes=1 + crypto.NONCE_BYTES + MESSAGE_MAX_BUCKET + 16,
+                       help_text="The message, padded (as at submission) and encrypted under the case key "
+                       "(AES-256-GCM, bound to the case binding and `message:<seal_id>`).")
+
+
+class SealedItemOut(serializers.Serializer):
+    purpose = serializers.CharField(help_text="Associated data: meldestelle/v1|<binding>|<purpose>.")
+    ciphertext = serializers.CharField(help_text="Base64: version byte, nonce, ciphertext and tag.")
+
+
+class SealedMessageOut(serializers.Serializer):
+    direction = serializers.ChoiceField(choices=["reporter", "staff"])
+    body = SealedItemOut(help_text="Padded text under the case key.")
+    created_at = serializers.DateTimeField()
+    unread = serializers.BooleanField(help_text="A staff message the reporter had not read yet.")
+
+
+class SealedFollowupOut(serializers.Serializer):
+    reference = serializers.CharField()
+    binding = serializers.CharField(help_text="What every ciphertext is bound to; the salt of the receipt key.")
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    status_text = serializers.CharField()
+    received_on = serializers.DateField()
+    reporter_wrap = SealedItemOut(help_text="The case key under HKDF(code, salt=binding, info=receipt).")
+    report = SealedItemOut(help_text="The report: padded JSON.")
+    messages = SealedMessageOut(many=True)
+    attachments = SealedItemOut(many=True, help_text="The reporter's files: JSON name, type and size.")
+    summaries_waiting = serializers.IntegerField(help_text="Summaries waiting for the reporter's approval "
+                                                 "(POST /followup/choices/ with the code shows them).")
+    outcome_question = serializers.BooleanField(help_text="The outcome question waits for an answer.")
+
+
+class SealedMessageSentOut(serializers.Serializer):
+    created_at = serializers.DateTimeField()
+
+
+def _find(request: Request, serializer_class: type[serializers.Serializer]) -> tuple[dict[str, Any], Case]:
+    """The validated body and the case its look-up token finds: the gate of `_open` (a wrong
+    token is a wrong code, with the same answer, and counts)."""
+    data = _validated(request, serializer_class)
+    try:
+        case = abuse.followup_find(
+            request_client(request), data["lookup_token"], challenge=data.get("challenge", ""),
+            nonce=data.get("nonce", ""),
+        )
+    except abuse.FollowupBlocked as exc:
+        raise ApplicationError("pow_required", _(
+            "Several codes that do not open a report were tried from here. Please solve the "
+            "challenge (GET /api/v1/followup/challenge/) and send it with your next try."
+        ), http_status=429, fields={"nonce": [_("Please solve a new challenge.")]}) from exc
+    if case is None:
+        raise ApplicationError("not_found", _("This code does not open a report. Please check it and try again."))
+    return data, case
+
+
+def _sealed(item: SealedItem) -> dict[str, str]:
+    return {"purpose": item.purpose, "ciphertext": base64.b64encode(item.ciphertext).decode()}
+
+
+class FollowupSealedView(PublicAPIView):
+    @extend_schema(
+        operation_id="followup_sealed", request=SealedFollowupIn,
+        responses={200: SealedFollowupOut, **FOLLOWUP_ERRORS},
+        description="The follow-up in the browser (SPEC §3.10): status, and as ciphertext the reporter wrap, "
+        "the report, the messages and the reporter's file names, for the browser to open with the code. "
+        "Marks the staff's messages read.",
+    )
+    def post(self, request: Request) -> Response:
+        _data, case = _find(request, SealedFollowupIn)
+        view = reporter_sealed_case_view(case)
+        messages_mark_read(case=case, by_reporter=True)
+        return Response({
+            "reference": view.reference, "binding": view.binding, "status": view.status,
+            "status_label": view.status_label, "status_text": view.status_text,
+            "received_on": view.received_on.isoformat(),
+            "reporter_wrap": _sealed(view.reporter_wrap), "report": _sealed(view.report),
+            "messages": [
+                {"direction": "reporter" if m.from_reporter else "staff", "body": _sealed(m.body),
+                 "created_at": m.created_at.isoformat(), "unread": m.unread}
+                for m in view.messages
+            ],
+            "attachments": [_sealed(item) for item in view.attachments],
+            "summaries_waiting": view.summaries_waiting, "outcome_question": view.outcome_question,
+        })
+
+
+class FollowupSealedMessageView(PublicAPIView):
+    @extend_schema(
+        operation_id="followup_sealed_message", request=SealedMessageIn,
+        responses={201: SealedMessageSentOut, **FOLLOWUP_ERRORS,
+                   409: error_doc("This `seal_id` was used before in this case: nothing was stored.")},
+        description="A reply encrypted in the browser (SPEC §3.10), stored like any reply of the reporter. "
+        "Checked by length and format only; nothing is stored when anything is refused.",
+    )
+    def post(self, request: Request) -> Response:
+        data, case = _find(request, SealedMessageIn)
+        try:
+            message = sealed_message_post(case=case, seal_id=data["seal_id"], body_ciphertext=data["body"])
+        except ApplicationError as exc:
+            if exc.code == "malformed":
+                raise ApplicationError("malformed", _(
+                    "Your encrypted message could not be accepted. Nothing was stored; please send it again."
+                )) from exc
+            if exc.code == "reply_used":
+                raise ApplicationError("reply_used", _(
+                    "This message was sent before. Nothing was stored again."
+                ), http_status=409) from exc
+            raise
+        return Response({"created_at": message.created_at.isoformat()}, status=201)

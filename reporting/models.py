@@ -274,6 +274,9 @@ class Message(models.Model):
     # Body under the case key, padded to a size bucket (reporting.traces): reporter and
     # counsellors can decrypt.
     body_ciphertext = models.BinaryField()
+    # A reply encrypted in the reporter's browser (SPEC §3.10) cannot know its id before it is
+    # stored: it is bound to this random id instead ("message:<seal_id>"); empty otherwise.
+    seal_id = models.CharField(max_length=32, blank=True, default="")
     # The reporter's messages, and when the reporter read a reply, to the hour
     # (reporting.traces): the thread is in id order.
     read_at = models.DateTimeField(null=True, blank=True)
@@ -281,6 +284,11 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "seal_id"], condition=~models.Q(seal_id=""), name="message_seal_id_once_per_case",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"message {self.pk}"

@@ -11,8 +11,21 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from reporting import crypto, places
-from reporting.models import HelpService, Message, Organisation
-from reporting.services import ReporterAccess, attachment_meta, message_text, report_decrypt
+from reporting.models import Case, HelpService, Message, Organisation
+from reporting.services import (
+    ReporterAccess,
+    attachment_meta,
+    message_purpose,
+    message_text,
+    report_decrypt,
+)
+from reporting.services.common import (
+    PURPOSE_ATTACHMENT_META,
+    PURPOSE_REPORT,
+    PURPOSE_REPORTER_WRAP,
+    case_binding,
+)
+from reporting.services.consent import outcome_question_open, summaries_waiting
 from reporting.taxonomy import CaseStatus, Motive
 
 
@@ -128,6 +141,70 @@ def reporter_case_view(access: ReporterAccess) -> ReporterCaseView:
         description=str(report.get("description", "")),
         messages=messages,
         attachments=attachments,
+    )
+
+
+@dataclass(frozen=True)
+class SealedItem:
+    """One ciphertext under the case key and what it is bound to besides the case."""
+
+    purpose: str
+    ciphertext: bytes
+
+
+@dataclass(frozen=True)
+class SealedMessageView:
+    from_reporter: bool
+    body: SealedItem
+    created_at: datetime
+    unread: bool
+
+
+@dataclass(frozen=True)
+class ReporterSealedCaseView:
+    """What the reporter sees, as ciphertext (the follow-up in the browser, SPEC §3.10): the same
+    as `ReporterCaseView`, opened in the browser with the case key it unwraps with the code."""
+
+    reference: str
+    binding: str  # case_binding: associated data of every ciphertext, the receipt wrap's salt
+    status: str
+    status_label: str
+    status_text: str
+    received_on: date
+    reporter_wrap: SealedItem  # the case key under crypto.receipt_kek(code, binding)
+    report: SealedItem  # padded JSON; the browser shows its description
+    messages: list[SealedMessageView]
+    attachments: list[SealedItem]  # JSON name, type and size of the reporter's own files
+    # What waits for the reporter's answer on the page the server shows (reporting/_followup_choices)
+    summaries_waiting: int
+    outcome_question: bool
+
+
+def reporter_sealed_case_view(case: Case) -> ReporterSealedCaseView:
+    return ReporterSealedCaseView(
+        reference=case.reference,
+        binding=case_binding(case),
+        status=case.status,
+        status_label=str(CaseStatus(case.status).label),
+        status_text=status_explanation(case.status),
+        received_on=case.received_on,
+        reporter_wrap=SealedItem(PURPOSE_REPORTER_WRAP, bytes(case.reporter_wrapped_key or b"")),
+        report=SealedItem(PURPOSE_REPORT, bytes(case.report_ciphertext)),
+        messages=[
+            SealedMessageView(
+                from_reporter=message.direction == Message.Direction.FROM_REPORTER,
+                body=SealedItem(message_purpose(message), bytes(message.body_ciphertext)),
+                created_at=message.created_at,
+                unread=message.direction == Message.Direction.TO_REPORTER and message.read_at is None,
+            )
+            for message in case.messages.order_by("id")
+        ],
+        attachments=[
+            SealedItem(f"{PURPOSE_ATTACHMENT_META}:{attachment.uuid.hex}", bytes(attachment.meta_ciphertext))
+            for attachment in case.attachments.filter(from_reporter=True).order_by("id")
+        ],
+        summaries_waiting=len(summaries_waiting(case)),
+        outcome_question=outcome_question_open(case) is not None,
     )
 
 

@@ -167,6 +167,10 @@ def _enter_code(request: HttpRequest, form: ReceiptForm, *, status: int = 200, n
     return _form_page(request, "reporting/followup_enter.html", {
         "form": form, "notice": notice, "difficulty": difficulty,
         "challenge": abuse.challenge_issue() if difficulty else "",
+        # The follow-up in the browser (SPEC §3.10), when `make install` built it: the page it
+        # fills in, with empty forms for the steps.
+        "followup_script": settings.FOLLOWUP_BUNDLE.is_file(),
+        "reply_form": ReplyForm(), "files_form": FollowupFilesForm(),
     }, status=status)
 
 

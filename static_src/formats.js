@@ -217,3 +217,49 @@ export async function sealFile(caseKey, binding, attachmentId, file) {
   };
 }
 // ============================================================================ end of files
+
+/* ==========================================================================================
+ * The follow-up in the browser (followup.js, SPEC §3.10): the receipt code's look-up token and
+ * key, and opening what the server encrypted under the case key. Python reference:
+ * reporting/crypto.py (normalise_receipt, receipt_lookup_token, receipt_kek, decrypt) and
+ * reporting/traces.py (unpad); twin in tests/helpers.py (browser_followup_open, browser_reply).
+ * ======================================================================================== */
+
+const CROCKFORD_INPUT = { I: "1", L: "1", O: "0" };
+const RECEIPT_IGNORED = " -_.\t\u00a0";
+
+/* crypto.normalise_receipt: XXXX-XXXX-XXXX-XXXX, or null if the text cannot be a code. */
+export function normaliseReceipt(text) {
+  const cleaned = [];
+  for (const ch of text.toUpperCase()) {
+    if (RECEIPT_IGNORED.includes(ch)) {
+      continue;
+    }
+    const mapped = CROCKFORD.includes(ch) ? ch : CROCKFORD_INPUT[ch];
+    if (!mapped) {
+      return null;
+    }
+    cleaned.push(mapped);
+  }
+  if (cleaned.length !== 16) {
+    return null;
+  }
+  return cleaned.join("").match(/.{4}/g).join("-");
+}
+
+/* crypto.receipt_lookup_token: what the browser sends instead of the code. */
+export function receiptLookupToken(normalisedCode) {
+  return hkdf(encoder.encode(normalisedCode), "meldestelle/v1/receipt-lookup", "lookup");
+}
+
+/* crypto.receipt_kek: the key the case key is wrapped under for the reporter. */
+export function receiptKek(normalisedCode, binding) {
+  return hkdf(encoder.encode(normalisedCode), binding, "receipt");
+}
+
+/* `decrypt` and `unpad` are in the opening section above. */
+
+/* The random id a reply encrypted here is bound to ("message:<seal id>"): 32 hex digits. */
+export function newSealId() {
+  return [...random(16)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}

@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import re
+import secrets
 import time
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from pypdf import PdfWriter
 
 from reporting import crypto
 from reporting.models import Attachment, AuditEntry, Case, CaseGrant, Incident, Message, Note
-from reporting.traces import pad
+from reporting.traces import pad, unpad
 from stats.models import StatisticsRecord
 
 # Reading is audited: a look at the case or a download writes these and nothing else.
@@ -760,3 +761,48 @@ def post_sealed(client: Any, sealed: dict[str, Any]) -> Any:
         part.name = "blob"
         parts.append(part)
     return client.post(SEALED, {"sealed": json.dumps(payload), "file": parts})
+
+
+# --------------------------------------------------------------------------------------------
+# The follow-up in the browser (SPEC §3.10): the Python twin of static_src/followup.js
+
+FOLLOWUP_SEALED = "/api/v1/followup/sealed/"
+FOLLOWUP_SEALED_MESSAGES = "/api/v1/followup/sealed/messages/"
+
+
+def browser_lookup_token(code: str) -> str:
+    """What followup.js sends instead of the code: base64 of the code's look-up token."""
+    normalised = crypto.normalise_receipt(code)
+    assert normalised is not None
+    return base64.b64encode(crypto.receipt_lookup_token(normalised)).decode()
+
+
+def browser_followup_open(answer: dict[str, Any], code: str) -> dict[str, Any]:
+    """What followup.js shows from POST /followup/sealed/: the case key unwrapped with the code,
+    the report's description, the thread as (direction, text) and the file names."""
+    normalised = crypto.normalise_receipt(code)
+    assert normalised is not None
+    binding = answer["binding"]
+
+    def opened(item: dict[str, str], key: bytes) -> bytes:
+        return crypto.decrypt(key, base64.b64decode(item["ciphertext"]), case_id=binding, purpose=item["purpose"])
+
+    case_key = opened(answer["reporter_wrap"], crypto.receipt_kek(normalised, case_id=binding))
+    return {
+        "case_key": case_key,
+        "binding": binding,
+        "description": json.loads(unpad(opened(answer["report"], case_key)))["description"],
+        "messages": [(m["direction"], unpad(opened(m["body"], case_key)).decode()) for m in answer["messages"]],
+        "attachments": [json.loads(unpad(opened(item, case_key)))["name"] for item in answer["attachments"]],
+    }
+
+
+def browser_reply(case_key: bytes, binding: str, body: str, code: str) -> dict[str, Any]:
+    """What followup.js posts for a reply: encrypted as message_post encrypts one, bound to a
+    random seal id instead of the message's id (which it cannot know yet)."""
+    seal_id = secrets.token_hex(16)
+    ciphertext = crypto.encrypt(case_key, pad(body.encode()), case_id=binding, purpose=f"message:{seal_id}")
+    return {
+        "lookup_token": browser_lookup_token(code), "seal_id": seal_id,
+        "body": base64.b64encode(ciphertext).decode(),
+    }

@@ -15,6 +15,7 @@ One test function walks the whole table and collects every mismatch, so a failur
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable
@@ -40,7 +41,14 @@ from reporting.services import (
     report_submit,
 )
 from stats.services import classification_save, statistics_publish
-from tests.helpers import PASSWORD, case_state, png_bytes, totp_code, url_patterns
+from tests.helpers import (
+    PASSWORD,
+    browser_lookup_token,
+    case_state,
+    png_bytes,
+    totp_code,
+    url_patterns,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +137,7 @@ class Row:
     expect: dict[str, Expected]
     body: dict[str, Any] = field(default_factory=dict)
     receipt: bool = False  # reporters send their receipt, everyone else a wrong one
+    token: bool = False  # likewise, as its look-up token (the follow-up in the browser)
     json: bool = False
     probe: bool = False  # a method the endpoint does not offer (not in the schema)
     fresh: bool = False  # ends the session: run with a separate, freshly logged-in client
@@ -284,6 +293,11 @@ TABLE: list[Row] = [
     Row("/api/v1/followup/messages/", "POST", receipt_holders(201, 404), json=True, receipt=True,
         body={"body": "matrix api reply"}),
     Row("/api/v1/followup/delete/", "POST", receipt_holders(200, 404), json=True, receipt=True, last=True),
+    # The follow-up in the browser: the receipt's look-up token instead of the code. A reply is
+    # ciphertext the server cannot read: one of the right shape is stored (and reads as unreadable).
+    Row("/api/v1/followup/sealed/", "POST", receipt_holders(200, 404), json=True, token=True),
+    Row("/api/v1/followup/sealed/messages/", "POST", receipt_holders(201, 404), json=True, token=True,
+        body={"seal_id": "0" * 32, "body": base64.b64encode(b"\x01" + bytes(12 + 1024 + 16)).decode()}),
     Row("/api/v1/followup/choices/", "POST", receipt_holders(200, 404), json=True, receipt=True),
     Row("/api/v1/followup/consent/", "POST", receipt_holders(200, 404), json=True, receipt=True,
         body={"contact": True, "statistics": True, "network": False, "publication": False}),
@@ -298,7 +312,8 @@ TABLE: list[Row] = [
     Row("/api/v1/statistics/<int:year>/", "GET", everyone(200), json=True),
     *(Row(route, "GET", everyone(405), json=True, probe=True) for route in (
         "/api/v1/reports/", "/api/v1/reports/bind/", "/api/v1/reports/sealed/", "/api/v1/followup/",
-        "/api/v1/followup/messages/", "/api/v1/followup/delete/")),
+        "/api/v1/followup/messages/", "/api/v1/followup/delete/", "/api/v1/followup/sealed/",
+        "/api/v1/followup/sealed/messages/")),
     Row("/api/v1/statistics/", "POST", everyone(405), json=True, probe=True),
     # ---------------------------------------------------------------- staff API
     Row("/api/v1/auth/login/", "POST", everyone(400), json=True),
@@ -525,6 +540,8 @@ def _request(row: Row, world: World, role: str, url: str) -> Any:
     body = dict(row.body)
     if row.receipt:
         body["receipt"] = world.receipts.get(role) or crypto.new_receipt_code()  # a wrong code for others
+    if row.token:
+        body["lookup_token"] = browser_lookup_token(world.receipts.get(role) or crypto.new_receipt_code())
     if row.method == "GET":
         return client.get(url)
     if row.json:

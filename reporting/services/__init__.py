@@ -20,13 +20,16 @@ from reporting.services.common import CaseKeys, ServiceError, case_binding
 from reporting.services.conversation import (
     ReporterAccess,
     message_post,
+    message_purpose,
     message_text,
     messages_mark_read,
     note_add,
     note_text,
     notify_address,
     report_decrypt,
+    reporter_find,
     reporter_open,
+    sealed_message_post,
 )
 from reporting.services.help import help_service_delete, help_service_save
 from reporting.services.keys import (
@@ -86,6 +89,7 @@ __all__ = [
     "case_transfer",
     "case_unmark_duplicate",
     "message_post",
+    "message_purpose",
     "message_text",
     "messages_mark_read",
     "note_add",
@@ -105,5 +109,7 @@ __all__ = [
     "sealed_report_submit",
     "SealedReport",
     "SealOffer",
+    "reporter_find",
     "reporter_open",
+    "sealed_message_post",
 ]

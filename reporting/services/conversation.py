@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from reporting import crypto, signals
 from reporting.audit import AuditAction, audit_log
@@ -24,9 +26,10 @@ from reporting.services.common import (
     PURPOSE_NOTIFY,
     PURPOSE_REPORT,
     PURPOSE_REPORTER_WRAP,
+    ServiceError,
     case_binding,
 )
-from reporting.traces import pad, to_the_hour, unpad
+from reporting.traces import MIN_BUCKET, pad, to_the_hour, unpad
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +68,27 @@ def reporter_open(*, receipt: str) -> ReporterAccess | None:
         )
     except crypto.CryptoError:
         return None
+    token_lookup = crypto.receipt_lookup_from_token(settings.RECEIPT_PEPPER, crypto.receipt_lookup_token(normalised))
+    if case.receipt_lookup != token_lookup:
+        # A case stored before the follow-up could open in the browser was found by the code's
+        # own HMAC: now that the code is here, it is found by its look-up token too (SPEC §3.10).
+        Case.objects.filter(pk=case.pk).update(receipt_lookup=token_lookup)
+        case.receipt_lookup = token_lookup
     return ReporterAccess(case=case, case_key=case_key)
+
+
+def reporter_find(*, lookup_token: bytes) -> Case | None:
+    """The case a receipt code's look-up token finds (the follow-up in the browser, SPEC §3.10),
+    or None. The server gets no key: only the browser, which holds the code, opens the
+    reporter wrap."""
+    if not isinstance(lookup_token, bytes) or len(lookup_token) != crypto.RECEIPT_TOKEN_BYTES:
+        return None
+    return (
+        Case.objects.select_related("organisation")
+        .filter(receipt_lookup=crypto.receipt_lookup_from_token(settings.RECEIPT_PEPPER, lookup_token),
+                reporter_wrapped_key__isnull=False)
+        .first()
+    )
 
 
 def report_decrypt(*, case: Case, case_key: bytes) -> dict[str, Any]:
@@ -86,6 +109,12 @@ def touch_reporter_activity(case: Case, *, by_reporter: bool) -> None:
         case.staff_unread = True
 
 
+def message_purpose(message: Message) -> str:
+    """What a message's body is bound to besides its case: its id, or the random id a reply
+    encrypted in the reporter's browser was bound to before it had one."""
+    return f"{PURPOSE_MESSAGE}:{message.seal_id or message.pk}"
+
+
 def message_post(*, case: Case, case_key: bytes, body: str, actor: Any | None) -> Message:
     """A message in the anonymous mailbox. `actor=None` means the reporter wrote it."""
     by_reporter = actor is None
@@ -99,11 +128,11 @@ def message_post(*, case: Case, case_key: bytes, body: str, actor: Any | None) -
         message.body_ciphertext = b""
         message.save()
         message.body_ciphertext = crypto.encrypt(
-            case_key, pad(body.encode()), case_id=case_binding(case), purpose=f"{PURPOSE_MESSAGE}:{message.pk}"
+            case_key, pad(body.encode()), case_id=case_binding(case), purpose=message_purpose(message)
         )
         message.save(update_fields=["body_ciphertext"])
         if by_reporter:
-            touch_reporter_activity(case, by_reporter=True)
+            _reporter_wrote(case, message)
         else:
             updates: dict[str, Any] = {"reporter_unread": True}
             if case.first_reply_at is None:
@@ -111,15 +140,54 @@ def message_post(*, case: Case, case_key: bytes, body: str, actor: Any | None) -
             Case.objects.filter(pk=case.pk).update(**updates)
             for name, value in updates.items():
                 setattr(case, name, value)
-        audit_log(
-            actor=actor,
-            action=AuditAction.MESSAGE_FROM_REPORTER if by_reporter else AuditAction.MESSAGE_SENT,
-            case_id=case.pk, organisation_id=case.organisation_id, data={"message": message.pk},
-        )
-        if by_reporter:
-            transaction.on_commit(lambda: _notify_new_message(case.pk), robust=True)
-        elif case.notify_ciphertext:
-            transaction.on_commit(lambda: _notify_reporter(case.pk), robust=True)
+            audit_log(
+                actor=actor, action=AuditAction.MESSAGE_SENT,
+                case_id=case.pk, organisation_id=case.organisation_id, data={"message": message.pk},
+            )
+            if case.notify_ciphertext:
+                transaction.on_commit(lambda: _notify_reporter(case.pk), robust=True)
+    return message
+
+
+def _reporter_wrote(case: Case, message: Message) -> None:
+    """What follows a reporter's message, however it was encrypted: activity, audit, notice."""
+    touch_reporter_activity(case, by_reporter=True)
+    audit_log(
+        actor=None, action=AuditAction.MESSAGE_FROM_REPORTER,
+        case_id=case.pk, organisation_id=case.organisation_id, data={"message": message.pk},
+    )
+    transaction.on_commit(lambda: _notify_new_message(case.pk), robust=True)
+
+
+# A reply encrypted in the reporter's browser (SPEC §3.10): the random id it is bound to, and the
+# largest size bucket a message of at most 20,000 characters (4 bytes each at worst) pads to.
+SEAL_ID = re.compile(r"[0-9a-f]{32}")
+UNREADABLE_MESSAGE = gettext_lazy("This message cannot be read: it was not encrypted for this report.")
+MESSAGE_MAX_BUCKET = 128 * 1024
+
+
+def sealed_message_post(*, case: Case, seal_id: str, body_ciphertext: bytes) -> Message:
+    """Store a reply the reporter's browser encrypted under the case key, bound to the case and
+    to "message:<seal_id>", exactly as `message_post` encrypts one (padded to a size bucket).
+
+    The server cannot read it; it checks the format by length and shape, and stores it like any
+    reply from the reporter (activity, audit, the organisation's notice). ServiceError and
+    nothing stored for a malformed reply or a `seal_id` this case has already used.
+    """
+    if not (
+        isinstance(seal_id, str) and SEAL_ID.fullmatch(seal_id)
+        and crypto.padded_ciphertext_ok(body_ciphertext, min_bucket=MIN_BUCKET, max_bucket=MESSAGE_MAX_BUCKET)
+    ):
+        raise ServiceError("malformed", "The encrypted message does not have the expected format.")
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                case=case, direction=Message.Direction.FROM_REPORTER, author=None,
+                created_at=to_the_hour(), seal_id=seal_id, body_ciphertext=body_ciphertext,
+            )
+            _reporter_wrote(case, message)
+    except IntegrityError as exc:
+        raise ServiceError("reply_used", "This encrypted message was sent before.", http_status=409) from exc
     return message
 
 
@@ -134,10 +202,17 @@ def _notify_reporter(case_id: int) -> None:
 
 
 def message_text(*, message: Message, case_key: bytes) -> str:
-    return unpad(crypto.decrypt(
-        case_key, bytes(message.body_ciphertext), case_id=case_binding(message.case),
-        purpose=f"{PURPOSE_MESSAGE}:{message.pk}",
-    )).decode()
+    try:
+        return unpad(crypto.decrypt(
+            case_key, bytes(message.body_ciphertext), case_id=case_binding(message.case),
+            purpose=message_purpose(message),
+        )).decode()
+    except (crypto.CryptoError, ValueError):
+        if not message.seal_id:
+            raise
+        # Encrypted in a browser, which the server cannot check: one that does not open under
+        # this case's key (a faulty or hostile client) is shown as such, never as an error page.
+        return str(UNREADABLE_MESSAGE)
 
 
 def messages_mark_read(*, case: Case, by_reporter: bool) -> None:

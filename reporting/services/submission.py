@@ -238,7 +238,11 @@ def _report_store(
     if receipt is not None:
         normalised = crypto.normalise_receipt(receipt)
         assert normalised is not None
-        case.receipt_lookup = crypto.receipt_lookup(settings.RECEIPT_PEPPER, normalised)
+        # Found by the code's look-up token, as a case sealed in the browser is: the follow-up
+        # opens in the browser without the code reaching the server (SPEC §3.10).
+        case.receipt_lookup = crypto.receipt_lookup_from_token(
+            settings.RECEIPT_PEPPER, crypto.receipt_lookup_token(normalised)
+        )
         case.reporter_wrapped_key = crypto.wrap_key(
             crypto.receipt_kek(normalised, case_id=binding), case_key,
             owner=binding, purpose=PURPOSE_REPORTER_WRAP,

@@ -89,3 +89,39 @@ def test_statistics_pages_have_no_serious_violations(live_server: Any, axe_page:
         if found:
             problems[path] = found
     assert problems == {}
+
+
+@pytest.mark.parametrize("language", ["de", "ar"])
+def test_the_follow_up_opened_in_the_browser_has_no_serious_violations(
+    live_server: Any, axe_page: Any, make_member: Any, language: str
+) -> None:
+    """The follow-up page bundle/followup.js fills in (SPEC §3.10), with a reply and one sent."""
+    from reporting.services import (
+        ReportInput,
+        case_keys_for_organisation,
+        message_post,
+        organisation_create,
+        report_submit,
+    )
+
+    org = organisation_create(actor=None, slug="landesstelle", name="Landesstelle", is_fallback=True)
+    member = make_member(org, username="berater")
+    submitted = report_submit(report=ReportInput(description="Im Bus beleidigt."), files=())
+    keys = case_keys_for_organisation(case=submitted.case, organisation=org.organisation,
+                                      org_private_key=org.private_key)
+    message_post(case=submitted.case, case_key=keys.case_key, body="Wir melden uns.", actor=member.membership.user)
+    axe_page.goto(f"{live_server.url}/{language}/followup/")
+    axe_page.fill("#id_receipt", submitted.receipt_code or "")
+    axe_page.locator("#followup-enter button[type=submit]").click()
+    axe_page.locator("form[data-slot=reply]").wait_for()
+    problems = {}
+    found = _serious_violations(axe_page)
+    if found:
+        problems["followup-in-the-browser"] = found
+    axe_page.fill("#id_body", "Danke.")
+    axe_page.locator("form[data-slot=reply] button[type=submit]").click()
+    axe_page.locator("#notice:not([hidden])").wait_for()
+    found = _serious_violations(axe_page)
+    if found:
+        problems["followup-reply-sent"] = found
+    assert problems == {}

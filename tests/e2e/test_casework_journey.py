@@ -75,6 +75,10 @@ def test_counsellor_documents_and_closes_reporter_changes_consent(
     reporter.goto(base + "/en/followup/")
     reporter.fill("input[name=receipt]", submitted.receipt_code or "")
     reporter.click("main form button[type=submit]")
+    # Opened in the browser (bundle/followup.js): it says a question waits; the answer and the
+    # choices are on the page the server shows, one press away.
+    reporter.locator("[data-slot=outcome-question]").wait_for(state="visible")
+    reporter.click("section[aria-labelledby=sec-more] form button[type=submit]")
     reporter.wait_for_selector("#consent-choices")
     assert reporter.locator("#outcome-question").count() == 1
     assert reporter.locator("#consent_statistics").is_checked()

@@ -254,7 +254,12 @@ def test_leaving_quickly_leaves_no_history_entry_of_this_site(live_server: Any, 
     assert page.url == before  # not the form, not the start page
 
 
-def test_a_followup_reply_is_post_redirect_get(live_server: Any, page: Any, fallback: Any, submit: Any) -> None:
+def test_a_followup_reply_is_post_redirect_get(
+    live_server: Any, page: Any, fallback: Any, submit: Any, settings: Any, tmp_path: Any
+) -> None:
+    # The server path: with bundle/followup.js the reply goes through the API instead
+    # (tests/e2e/test_sealed_followup_journey.py), and falls back to this post.
+    settings.FOLLOWUP_BUNDLE = tmp_path / "not-built.js"
     receipt = submit().receipt_code
     page.goto(live_server.url + "/en/followup/")
     page.fill("#id_receipt", receipt)

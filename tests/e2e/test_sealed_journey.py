@@ -92,7 +92,7 @@ def test_a_report_sealed_in_chromium_is_read_by_the_counsellor_and_never_sent_in
     staff_page = logged_in(member).get(f"/staff/cases/{case.pk}/")
     assert f"{MARKER}-description".encode() in staff_page.content
 
-    # the code opens the follow-up page (server path, as today)
+    # the code opens the follow-up page (in the browser: tests/e2e/test_sealed_followup_journey.py)
     page.goto(live_server.url + "/de/followup/")
     page.fill("#id_receipt", code.lower())
     page.locator("form button[type=submit]").first.click()
