@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, cast
 
 from django import forms
@@ -12,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from counselling.models import Membership
 from reporting import places, taxonomy
 from reporting.models import HelpService, Organisation
+from reporting.services.help import phone_is_valid
 from reporting.taxonomy import CaseStatus, Channel, DeleteReason
 from reporting.uploads import ACCEPTED_TYPES, MultipleFileField, UploadsMixin
 
@@ -276,10 +276,14 @@ class HelpServiceForm(forms.Form):
                              help_text=_("For example: Lower Saxony, nationwide, Hannover region."))
     position = forms.IntegerField(label=_("Order on the page"), min_value=0, max_value=9999, initial=0,
                                   widget=forms.NumberInput(attrs=_INPUT))
+    referral_only = forms.BooleanField(
+        label=_("For referrals only"), required=False,
+        widget=forms.CheckboxInput(attrs={"class": "kern-form-check__checkbox"}),
+        help_text=_("Offered to counsellors for referrals, not shown on the reporters' help page."))
 
     def clean_phone(self) -> str:
         value = self.cleaned_data["phone"].strip()
-        if value and not re.fullmatch(r"\+?[0-9 ()/\-]{2,40}", value):
+        if not phone_is_valid(value):
             raise forms.ValidationError(_("Please enter the number with digits only, for example 0800 111 0 111."))
         return value
 

@@ -256,6 +256,8 @@ FIELDS: dict[str, Model] = {
         "languages": CONFIG,
         "region": CONFIG,
         "position": CONFIG,
+        "referral_only": Field(Kind.CODE, note=T("nur für Weitervermittlungen, nicht auf der Hilfeseite",
+                                                 "for referrals only, not on the help page")),
         "is_demo": CODE,
         "updated_at": MOMENT,
     }),
@@ -362,7 +364,8 @@ FIELDS: dict[str, Model] = {
         "details_ciphertext": ciphertext("internal_key", category="internal_notes",
                                          note=T("beim Löschen des Falls geleert", "emptied when the case is deleted")),
         "created_at": MOMENT,
-        "service": CODE,
+        "service": Field(Kind.ID, note=T("Eintrag des Hilfeverzeichnisses; leer, wenn der Eintrag entfernt ist",
+                                         "entry of the help directory; empty once the entry is removed")),
         "reason": CODE,
     }),
     "counselling.CaseOutcome": Model("statistics", {
@@ -402,14 +405,6 @@ FIELDS: dict[str, Model] = {
         "reminder_sent_at": MOMENT,
         "reminder_attempts": COUNT,
         "reminder_failed_at": MOMENT,
-    }),
-    "counselling.DirectoryService": Model("directory", {
-        "id": ID,
-        "slug": CONFIG,
-        "name": CONFIG,
-        "kind": CODE,
-        "public_contact": CONFIG,
-        "active": CODE,
     }),
     # ---------------------------------------------------------------------------- stats
     "stats.StatisticsRecord": Model("statistics", {

@@ -28,7 +28,7 @@ from reporting.services.conversation import (
     report_decrypt,
     reporter_open,
 )
-from reporting.services.help import help_service_delete, help_service_save
+from reporting.services.help import help_service_delete, help_service_save, help_services
 from reporting.services.keys import (
     KeyMismatch,
     KeyUnverified,
@@ -61,6 +61,7 @@ from reporting.services.submission import (
 __all__ = [
     "help_service_delete",
     "help_service_save",
+    "help_services",
     "CaseKeys",
     "FileInput",
     "KeyMismatch",
