@@ -52,6 +52,9 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RenameField(model_name='referral', old_name='service', new_name='service_slug'),
+        # A default, so that going back can add the column again to existing rows.
+        migrations.AlterField(model_name='referral', name='service_slug',
+                              field=models.CharField(max_length=100, default='')),
         migrations.AddField(
             model_name='referral',
             name='help_service',
