@@ -44,7 +44,7 @@ from meldestelle.errors import ApplicationError
 from meldestelle.pagination import PagePagination, page_of
 from reporting.models import Case, HelpService
 from reporting.services import CaseKeys, help_service_delete, help_service_save, help_services
-from reporting.services.consent import summary_draft
+from reporting.services.consent import consent_record, summary_draft
 from reporting.services.help import phone_is_valid
 from reporting.taxonomy import REPORTER_LANGUAGES, CaseStatus
 
@@ -197,6 +197,28 @@ class CaseSummaryView(StaffAPIView):
     def post(self, request: Request, case_id: int) -> Response:
         return _write(request, case_id, SummaryInput, lambda case, keys, d: summary_draft(
             case=case, case_key=keys.case_key, text=d["text"], actor=request.user))
+
+
+class ConsentInput(serializers.Serializer):
+    """The consent by purpose the person of a hand-recorded case gave (all four required)."""
+
+    contact = serializers.BooleanField(help_text="we may contact the person")
+    statistics = serializers.BooleanField(help_text="count it in the anonymous statistics")
+    network = serializers.BooleanField(help_text="pass an anonymised record to a monitoring network")
+    publication = serializers.BooleanField(help_text="an anonymised description may be published")
+
+
+class CaseConsentView(StaffAPIView):
+    @extend_schema(request=ConsentInput, responses={200: CreatedOutput, 400: ERROR, 401: ERROR, 404: ERROR},
+                   tags=["staff"], summary="Record the consent of a person without a receipt code",
+                   description="Only for cases recorded by hand (no receipt code): a reporter with a receipt "
+                               "code changes their consent in the follow-up (400 `reporter_decides`).")
+    def post(self, request: Request, case_id: int) -> Response:
+        case = get_case_for_action(request.user, case_id)
+        data = ConsentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = consent_record(actor=request.user, case=case, **data.validated_data)
+        return Response({"id": case.pk})
 
 
 class CaseworkOutput(serializers.Serializer):
