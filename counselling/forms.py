@@ -190,7 +190,8 @@ def manual_report(data: Mapping[str, Any]) -> ReportInput:
         motives=list(data.get("motives") or []), role=data.get("role") or "",
         wants_counselling=bool(data.get("wants_counselling")), language=data.get("language") or "de",
         channel=data["channel"], contact_method="",
-        **{name: bool(data.get(name)) for name in ManualEntryForm.CONSENT_FIELDS},
+        consent_contact=bool(data.get("consent_contact")), consent_statistics=bool(data.get("consent_statistics")),
+        consent_network=bool(data.get("consent_network")), consent_publication=bool(data.get("consent_publication")),
     )
 
 
