@@ -3,7 +3,7 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 STAMP := .venv/.installed
 
-.PHONY: run test lint audit bench install static clean-db messages privacy-docs
+.PHONY: run test lint audit bench install static clean-db messages privacy-docs seal-hash
 
 $(STAMP): pyproject.toml
 	python3 -m venv .venv
@@ -24,6 +24,11 @@ static_build/bundle/%.js: static_src/%.js $(wildcard static_src/*.js) node_modul
 	  --legal-comments=eof --log-level=warning --outfile=$@
 
 install: $(STAMP) node_modules/.installed $(BUNDLES)
+
+# The published hashes of the browser's encryption modules (docs/deployment.md): SHA-256 and the
+# Subresource Integrity value the report form sends with the script.
+seal-hash: install
+	@$(PY) manage.py seal_hash
 
 run: install
 	$(PY) manage.py migrate --noinput

@@ -773,6 +773,11 @@ def bench_page_weight(ctx: Context) -> dict[str, Any]:
                     ]
         finally:
             browser.close()
+    # The browser's encryption module is part of the form's weight (SPEC §3.10): name it, and
+    # say so loudly if the measured page did not load it (not built: `make install`).
+    result["form_seal_bundle_kb"] = result.get("form_files", {}).get("/static/bundle/seal.js")
+    if result["form_seal_bundle_kb"] is None:
+        result["form_seal_bundle_missing"] = "the measured form did not load /static/bundle/seal.js"
     result["form_all_fonts_kb"] = all_fonts_kb
     result["note"] = ("form_kb/form_ar_kb: Chromium first visit, sum of CDP encodedDataLength "
                       "(compressed bodies + headers) over all requests, whitenoise serving collectstatic "
@@ -888,6 +893,107 @@ def _all_fonts_kb() -> float:
     return round(sum(files.values()) / 1024, 1)
 
 
+BROWSER_REPORT_CHARS = 20_000  # the form's longest description
+BROWSER_FILE_MB = 10
+BROWSER_ROUNDS = 15
+_BROWSER_PAGE = "http://localhost/meldestelle-bench/"  # intercepted: a secure context, nothing listens
+
+
+def bench_browser_crypto(ctx: Context) -> dict[str, Any]:
+    """Encryption in the reporter's browser (SPEC §3.10) in Debian's Chromium: `sealReport` of
+    static_src/formats.js on a 20,000-character report (what the form does on "send": two HPKE
+    X-Wing seals, the padded report under AES-256-GCM, the receipt code's wrap and token) and
+    AES-256-GCM of a 10 MB file with WebCrypto, one-shot (formats.js `encrypt`) and in the
+    attachment stream's 64 KiB segments (one `subtle.encrypt` per segment, the cost the streaming
+    format will have; formats.js has no stream function yet). formats.js is bundled here with
+    the project's esbuild, minified as `make install` bundles seal.js, and loaded into a page
+    served by Playwright's router on http://localhost (a secure context)."""
+    from playwright.sync_api import sync_playwright
+
+    from reporting import crypto
+
+    bundle = ctx.workdir / "formats.bench.js"
+    subprocess.run(
+        [str(BASE_DIR / "node_modules" / ".bin" / "esbuild"), str(BASE_DIR / "static_src" / "formats.js"),
+         "--bundle", "--minify", "--format=iife", "--target=es2020", "--global-name=MeldestelleFormats",
+         "--log-level=warning", f"--outfile={bundle}"],
+        cwd=BASE_DIR, check=True,
+    )
+    offer = {"token": "bench", "binding": "S-" + secrets.token_hex(16),
+             "public_key": base64.b64encode(crypto.new_org_keypair().public_key).decode()}
+    html = f"<!doctype html><meta charset=utf-8><title>bench</title><script>{bundle.read_text()}</script>"
+    measure = """async ([offer, chars, megabytes, rounds]) => {
+      const F = window.MeldestelleFormats;
+      const sentence = "Im Bus wurde ich beleidigt, „Geh zurück!“, niemand half. ";
+      const report = {
+        content: { description: sentence.repeat(Math.ceil(chars / sentence.length)).slice(0, chars),
+                   district: "03241", motives: ["racism"], contact_method: "mailbox" },
+        plain: { consent: true },
+      };
+      const seal = [];
+      for (let i = 0; i < rounds; i += 1) {
+        const started = performance.now();
+        const { sealed } = await F.sealReport(offer, report);
+        seal.push(performance.now() - started);
+        if (i === 0) { window.sealedReportBytes = atob(sealed.report).length; }
+      }
+      const file = new Uint8Array(megabytes * 1024 * 1024);
+      for (let at = 0; at < file.length; at += 65536) {
+        crypto.getRandomValues(file.subarray(at, Math.min(at + 65536, file.length)));
+      }
+      const key = F.random(32);
+      const oneShot = [];
+      const segmented = [];
+      for (let i = 0; i < Math.max(3, Math.floor(rounds / 3)); i += 1) {
+        let started = performance.now();
+        await F.encrypt(key, file, offer.binding, "attachment");
+        oneShot.push(performance.now() - started);
+        started = performance.now();
+        const aes = await crypto.subtle.importKey("raw", key, "AES-GCM", false, ["encrypt"]);
+        for (let index = 0, at = 0; at < file.length; index += 1, at += 65536) {
+          const nonce = new Uint8Array(12);
+          new DataView(nonce.buffer).setUint32(8, index);
+          const last = at + 65536 >= file.length ? 1 : 0;
+          const additionalData = F.encoder.encode(`meldestelle/v1/attachment|${offer.binding}|a|${index}|${last}`);
+          await crypto.subtle.encrypt({ name: "AES-GCM", iv: nonce, additionalData }, aes, file.subarray(at, at + 65536));
+        }
+        segmented.push(performance.now() - started);
+      }
+      return { seal, oneShot, segmented, sealedReportBytes: window.sealedReportBytes,
+               userAgent: navigator.userAgent };
+    }"""
+    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.route(_BROWSER_PAGE, lambda route: route.fulfill(status=200, content_type="text/html", body=html))
+            page.goto(_BROWSER_PAGE)
+            timings = page.evaluate(measure, [offer, BROWSER_REPORT_CHARS, BROWSER_FILE_MB, BROWSER_ROUNDS])
+        finally:
+            browser.close()
+
+    def median(values: list[float]) -> float:
+        ordered = sorted(values)
+        return round(ordered[len(ordered) // 2], 1)
+
+    return {
+        "seal_20kb_ms": median(timings["seal"][1:]),
+        "seal_20kb_first_ms": round(timings["seal"][0], 1),
+        "seal_20kb_max_ms": round(max(timings["seal"]), 1),
+        "sealed_report_bytes": timings["sealedReportBytes"],
+        "encrypt_10mb_ms": median(timings["oneShot"]),
+        "encrypt_10mb_segmented_ms": median(timings["segmented"]),
+        "rounds": {"seal": len(timings["seal"]), "encrypt": len(timings["oneShot"])},
+        "browser": timings["userAgent"],
+        "note": ("seal_20kb_ms: median of sealReport (formats.js, minified bundle) after the first call "
+                 "(seal_20kb_first_ms: the first, with the library's warm-up); encrypt_10mb_ms: one-shot "
+                 "AES-256-GCM of 10 MiB (formats.js encrypt, WebCrypto); encrypt_10mb_segmented_ms: the same "
+                 "in 64 KiB segments, one subtle.encrypt each, as the attachment stream will do; formats.js "
+                 "had no stream function when this was written"),
+    }
+
+
 @dataclass(frozen=True)
 class Benchmark:
     name: str
@@ -903,6 +1009,7 @@ BENCHMARKS: list[Benchmark] = [
     Benchmark("disclosure", bench_disclosure),
     Benchmark("inbox", bench_inbox),
     Benchmark("page", bench_page_weight),
+    Benchmark("browser", bench_browser_crypto),
 ]
 
 
@@ -972,6 +1079,10 @@ def flat_keys(benchmarks: dict[str, Any]) -> dict[str, Any]:
         "attachments.s3_download_mb_per_s": s3.get("download_mb_per_s"),
         "attachments.s3_peak_mb": max(s3.get("upload_peak_mb", 0), s3.get("download_peak_mb", 0)) or None,
         "page.form_kb": benchmarks.get("page", {}).get("form_kb"),
+        "page.form_seal_bundle_kb": benchmarks.get("page", {}).get("form_seal_bundle_kb"),
+        "browser.seal_20kb_ms": benchmarks.get("browser", {}).get("seal_20kb_ms"),
+        "browser.encrypt_10mb_ms": benchmarks.get("browser", {}).get("encrypt_10mb_ms"),
+        "browser.encrypt_10mb_segmented_ms": benchmarks.get("browser", {}).get("encrypt_10mb_segmented_ms"),
     }
 
 

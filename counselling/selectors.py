@@ -244,6 +244,23 @@ def inbox_counts(
     return counts
 
 
+def unopenable_cases(organisation: Organisation | None) -> list[Case]:
+    """Cases of the organisation whose browser-made seal did not open with its key (flagged at
+    an unlock, reporting's browser_seals_check): nobody can read them."""
+    if organisation is None:
+        return []
+    return list(Case.objects.filter(
+        grants__organisation=organisation, grants__seal_check=CaseGrant.SealCheck.UNOPENABLE,
+    ).only("pk", "reference").order_by("pk"))
+
+
+def case_unopenable(case: Case, organisation: Organisation | None) -> bool:
+    """Whether the organisation's grant of the case is flagged as not opening (see above)."""
+    return organisation is not None and CaseGrant.objects.filter(
+        case=case, organisation=organisation, seal_check=CaseGrant.SealCheck.UNOPENABLE,
+    ).exists()
+
+
 def district_names() -> dict[str, str]:
     names = places.district_names()
     names[taxonomy.PLACE_ONLINE] = str(_("Online"))
@@ -367,6 +384,7 @@ EVENT_LABELS: dict[AuditAction, Any] = {
     AuditAction.CASE_SUBMITTED: _("Report received"),
     AuditAction.CASE_MANUAL_ENTRY: _("Recorded by hand"),
     AuditAction.CASE_SHREDDED: _("Case deleted"),
+    AuditAction.CASE_SEAL_UNOPENABLE: _("Report cannot be opened: encrypted to another key"),
     AuditAction.ATTACHMENT_ADDED: _("File added"),
     AuditAction.MESSAGE_FROM_REPORTER: _("Message from the reporter"),
     AuditAction.ORGANISATION_CREATED: _("Organisation created"),

@@ -38,6 +38,7 @@ from reporting.models import Attachment, Case, Organisation
 from reporting.services import (
     RotationReason,
     ServiceError,
+    browser_seals_check,
     messages_mark_read,
     organisation_key_check,
 )
@@ -160,13 +161,18 @@ def member_unlock(*, membership: Membership, password: str) -> bytes:
 
     A pending grant is turned into a normal wrap here, after the key passed the unlock-time
     check (it must derive the organisation's stored public key; KeyMismatch otherwise). A key
-    marked due for rotation rotates now (counselling.keys). Raises ServiceError('no_key_access').
+    marked due for rotation rotates now (counselling.keys). Reports sealed in a browser since
+    the last unlock are opened once to check them (reporting's browser_seals_check). Raises
+    ServiceError('no_key_access').
     """
     if not membership.kek_salt or membership.organisation is None:
         raise ServiceError("no_key_access", _("No key access."))
     kek = crypto.password_kek(password, bytes(membership.kek_salt), argon2_params())
     org_private = _unlock_with_kek(membership, kek)
     organisation = membership.organisation
+    # Reports sealed in a browser since the last unlock: the server could not open them to check
+    # the key they were sealed to; flag any that does not open (SPEC §3.10).
+    browser_seals_check(organisation=organisation, org_private_key=org_private, actor=membership.user)
     if Organisation.objects.filter(pk=organisation.pk, key_rotation_due_at__isnull=False).exists():
         try:
             org_key_rotate(actor=membership.user, organisation=organisation, org_private_key=org_private,

@@ -12,6 +12,7 @@ from django_q.brokers import get_broker
 
 from meldestelle.api import error_body
 from meldestelle.errors import ApplicationError
+from reporting.blobs import storage_problem
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -27,6 +28,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks["queue"] = "ok" if broker.ping() else "down"
     except Exception:
         checks["queue"] = "down"
+    try:
+        # Where evidence files go (a local directory or the S3 bucket): a host that cannot
+        # store them must not take reports with files.
+        checks["store"] = "ok" if storage_problem() is None else "down"
+    except Exception:
+        checks["store"] = "down"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "down", "checks": checks}, status=200 if healthy else 503)
 

@@ -78,6 +78,11 @@ FIELDS: dict[str, Model] = {
         "key_version": PARAMETER,
         "sealed_case_key": ciphertext("organisation_key"),
         "sealed_internal_key": ciphertext("organisation_key"),
+        "seal_check": Field(Kind.CODE, note=T(
+            "ob ein im Browser versiegelter Schlüssel schon einmal geöffnet wurde (pending, leer) oder sich "
+            "mit dem Schlüssel der Organisation nicht öffnen lässt (unopenable)",
+            "whether a key sealed in the browser was opened once yet (pending, empty) or does not open with "
+            "the organisation's key (unopenable)")),
         "created_at": Field(Kind.TIMESTAMP, granularity=Granularity.MICROSECOND,
                             note=T("beim Eingang einer Meldung auf die Stunde (reporting.traces); bei einer "
                                    "Abgabe auf die Mikrosekunde",

@@ -13,21 +13,22 @@ Migration `reporting.0008` closes that prefix with one keyed "chain keyed from h
 (`AuditAction.CHAIN_KEYED`) whose MAC covers the prefix's last hash, so the prefix cannot be
 changed afterwards either; the verifier accepts unkeyed entries only before that entry.
 
-`audit_log` must be called inside the transaction of the state change it records. By default
-it locks the chain head and appends there and then, so concurrent writers append one after
-another (chain version 2). The reporter's submission, the one path a flood of reports goes
-through, calls it with `deferred=True` instead (chain version 3, issue 16): the entry is written
-with its own MAC (over a random nonce and its content) and no place on the chain, without
-touching the head, and after commit a single chain writer (`audit_chain_pending`, one at a time:
-it takes the head lock or leaves the work to whoever holds it) gives every waiting entry, in id
-order, the next position and a link MAC over the previous link, its id, its position and its
-own MAC. Verification walks the chain by position and checks every waiting entry's own MAC.
+`audit_log` must be called inside the transaction of the state change it records. By default it
+locks the chain head and appends there and then, so concurrent writers append one after another
+(chain version 2). The reporter's submission, the one path a flood of reports goes through,
+calls it with `deferred=True` instead (chain version 3, issue 16): the entry is written with
+its own MAC (over a random nonce and its content) and no place on the chain, without touching
+the head, and after commit a single chain writer (`audit_chain_pending` in a task of the
+cluster, one at a time under the head lock) gives every waiting entry, in id order, the next
+position and a link MAC over the previous link, its id, its position and its own MAC.
+Verification walks the chain by position and checks every waiting entry's own MAC.
 
 What that changes for an insider who can write the database: an entry can no longer be altered
 or forged at any time (its own MAC), nor removed, reordered or re-linked once it is on the chain
 (normally well under a second after commit). In the moment between commit and chaining it could
-be deleted unnoticed; the writer runs on commit of the same request, and every later writer
-(any audit entry, the anchor, `verify_audit_chain`) chains whatever waits first.
+be deleted unnoticed; the writer is a task the submission queues on commit (the task cluster,
+not the reporter's request, waits for the head), and every later writer (any audit entry, the
+anchor, `verify_audit_chain`) chains whatever waits first.
 
 Audit data holds ids and codes only.
 """
@@ -74,6 +75,8 @@ class AuditAction(StrEnum):
     CASE_SUBMITTED = "reporting.case.submitted"
     CASE_MANUAL_ENTRY = "reporting.case.manual_entry"
     CASE_SHREDDED = "reporting.case.shredded"
+    # A report sealed in a browser whose key does not open with the organisation's (SPEC §3.10)
+    CASE_SEAL_UNOPENABLE = "reporting.case.seal_unopenable"
     ATTACHMENT_ADDED = "reporting.attachment.added"
     MESSAGE_FROM_REPORTER = "reporting.message.from_reporter"
     # Organisations and keys
@@ -359,9 +362,11 @@ def audit_log(
     actor_label = getattr(actor, "username", "") if actor is not None else "system"
     at = to_the_hour() if actor is None else None
     if settings.AUDIT_CHAIN_AFTER_COMMIT:
-        # After commit, chain what waits: this entry if deferred, and entries whose own writer
-        # found the head taken by this transaction.
-        transaction.on_commit(audit_chain_after_commit, robust=True)
+        # After commit, what waits is chained by a single writer. A deferred entry (the
+        # submission path) hands that to the task cluster, so a flood of reports never waits
+        # for the chain head; any other writer chains what waits itself, entries whose own
+        # writer found the head taken by this transaction included.
+        transaction.on_commit(_queue_chain_task if deferred else audit_chain_after_commit, robust=True)
     else:
         # SQLite writes one transaction at a time: a second write after commit would only queue
         # again behind the others, so the entry is chained here, as every entry was before.

@@ -211,14 +211,31 @@ class CaseGrant(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="grants")
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="grants")
+    class SealCheck(models.TextChoices):
+        # The server sealed it (to a key it verified) or a member opened it: nothing to check.
+        OPENED = "", "sealed on the server or opened"
+        # Sealed in a reporter's browser (SPEC §3.10): the server cannot open it to check; the
+        # organisation's next unlock does (reporting.services.keys.browser_seals_check).
+        PENDING = "pending", "sealed in a browser, not opened yet"
+        # Did not open with the organisation's key: sealed to another key; nobody can read it.
+        UNOPENABLE = "unopenable", "does not open with the organisation's key"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="grants")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="grants")
     key_version = models.PositiveIntegerField()
     sealed_case_key = models.BinaryField()
     sealed_internal_key = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
+    seal_check = models.CharField(max_length=12, blank=True, default=SealCheck.OPENED, choices=SealCheck.choices)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["case", "organisation"], name="uniq_case_grant")
+        ]
+        indexes = [
+            # Only the few grants still to check or flagged: the unlock and the inbox ask for them.
+            models.Index(fields=["organisation", "seal_check"], name="grant_seal_check",
+                         condition=~models.Q(seal_check="")),
         ]
 
     def __str__(self) -> str:

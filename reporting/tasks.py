@@ -67,8 +67,8 @@ def vacuum_tables(tables: list[str]) -> int:
 
 
 def chain_audit_entries() -> None:
-    """Chain the audit entries that wait (reporting.audit), when the writers after commit left
-    some for later."""
+    """Chain the audit entries that wait (reporting.audit): queued on commit of every
+    submission, and by a writer that left some for later."""
     from reporting.audit import audit_chain_pending
 
     audit_chain_pending(wait=True)

@@ -98,3 +98,49 @@ export async function sealReport(offer, report) {
   internalKey.fill(0);
   return { sealed, code };
 }
+
+// ---- opening (interop, follow-up) -------------------------------------------------------------
+// The inverse of the functions above, with the same bindings as reporting/crypto.py. The report
+// form does not use them (it only seals); tests/interop/ opens the server's ciphertexts with them,
+// and the follow-up page may decrypt with `decrypt`. Each throws on a wrong key, binding, purpose
+// or altered bytes; none returns unauthenticated data.
+
+/* crypto.decrypt: the inverse of `encrypt`. */
+export async function decrypt(rawKey, blob, binding, purpose) {
+  if (blob.length < 1 + 12 + 16 || blob[0] !== 1) {
+    throw new Error("malformed ciphertext");
+  }
+  const key = await crypto.subtle.importKey("raw", rawKey, "AES-GCM", false, ["decrypt"]);
+  const additionalData = encoder.encode(`meldestelle/v1|${binding}|${purpose}`);
+  return new Uint8Array(await crypto.subtle.decrypt(
+    { name: "AES-GCM", iv: blob.subarray(1, 13), additionalData }, key, blob.subarray(13),
+  ));
+}
+
+/* crypto.unseal: the inverse of `seal`. `privateKey` is the 32-byte X-Wing seed (draft-06); the
+   server stores the same key expanded (SHAKE256(seed, 96): ML-KEM-768 seed, X25519 key). */
+export async function unseal(privateKey, blob, binding, purpose) {
+  const suite = new CipherSuite({ kem: new XWing(), kdf: new HkdfSha256(), aead: new Aes256Gcm() });
+  const recipientKey = await suite.kem.deserializePrivateKey(privateKey);
+  const info = encoder.encode(`meldestelle/v1/seal|${binding}|${purpose}`);
+  const encLength = 1120;
+  if (blob.length < encLength + 16) {
+    throw new Error("malformed seal");
+  }
+  const enc = blob.slice(0, encLength);
+  return new Uint8Array(await suite.open({ recipientKey, enc, info }, blob.slice(encLength)));
+}
+
+/* reporting.traces.unpad: the inverse of `pad`; bytes without the padding header come back
+   unchanged, as there. */
+export function unpad(padded) {
+  const header = encoder.encode("\u0000pad1");
+  if (padded.length < 9 || !header.every((byte, i) => padded[i] === byte)) {
+    return padded;
+  }
+  const length = new DataView(padded.buffer, padded.byteOffset, padded.byteLength).getUint32(5);
+  if (9 + length > padded.length) {
+    throw new Error("not padded");
+  }
+  return padded.slice(9, 9 + length);
+}

@@ -637,3 +637,68 @@ def browser_seal(offer: dict[str, Any], report: dict[str, Any] | None = None) ->
         "consent_contact": True, "consent_statistics": True, "consent_network": False,
         "consent_publication": False,
     }, code
+
+
+# --------------------------------------------------------------------------------------------
+# Interoperability with the browser's crypto (static_src/formats.js) under Node (issue 17)
+
+NODE_REQUIRED = "MELDESTELLE_REQUIRE_NODE"
+INTEROP = Path(__file__).resolve().parent / "interop"
+INTEROP_VECTORS = INTEROP / "vectors.json"
+
+
+def node_run(script: str, *args: str) -> Any:
+    """Run tests/interop/<script> under Node with the project's node_modules; its JSON output.
+
+    Without Node (or without `npm ci`'s packages) the test skips, saying why; under `.ci/run`
+    (MELDESTELLE_REQUIRE_NODE=1) it fails instead."""
+    import os
+    import shutil
+    import subprocess
+
+    import pytest
+
+    node = shutil.which("node")
+    hpke = Path(settings.BASE_DIR) / "node_modules" / "@hpke" / "hybridkem-x-wing"
+    reason = ("Node.js is not installed" if node is None
+              else "node_modules lacks @hpke/hybridkem-x-wing (`make install` runs npm ci)" if not hpke.is_dir()
+              else "")
+    if reason:
+        if os.environ.get(NODE_REQUIRED) == "1":
+            pytest.fail(f"{reason}: the browser-crypto interop tests need it ({NODE_REQUIRED}=1)")
+        pytest.skip(f"{reason}: the browser-crypto interop tests are skipped")
+    assert node is not None
+    done = subprocess.run(  # noqa: S603 (our own script, our own arguments)
+        [node, str(INTEROP / script), *args], capture_output=True, text=True, timeout=120, check=False,
+        cwd=settings.BASE_DIR,
+    )
+    assert done.returncode == 0, f"node {script} failed:\n{done.stderr}"
+    return json.loads(done.stdout)
+
+
+def xwing_private_key(seed: bytes) -> bytes:
+    """The server's form of an X-Wing private key (draft-06, as @hpke/hybridkem-x-wing stores it:
+    a 32-byte seed): SHAKE256(seed, 96) = ML-KEM-768 seed (64 bytes) + X25519 private key."""
+    return hashlib.shake_256(seed).digest(96)
+
+
+def interop_seal(
+    *, public_key: bytes, binding: str, content: dict[str, Any], case_key: bytes, internal_key: bytes, code: str
+) -> dict[str, str]:
+    """With reporting.crypto, exactly what formats.js's sealReport sends, for given keys and code
+    (base64 fields, and the code)."""
+    normalised = crypto.normalise_receipt(code)
+    assert normalised is not None
+
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode()
+
+    return {
+        "sealed_case_key": b64(crypto.seal(public_key, case_key, case_id=binding, purpose="case-key")),
+        "sealed_internal_key": b64(crypto.seal(public_key, internal_key, case_id=binding, purpose="internal-key")),
+        "report": b64(crypto.encrypt(case_key, pad(json.dumps(content).encode()), case_id=binding, purpose="report")),
+        "lookup_token": b64(crypto.receipt_lookup_token(normalised)),
+        "reporter_wrap": b64(crypto.wrap_key(crypto.receipt_kek(normalised, case_id=binding), case_key,
+                                             owner=binding, purpose="reporter-wrap")),
+        "code": normalised,
+    }

@@ -55,9 +55,10 @@ def test_unknown_api_path_is_json_404(client: Any) -> None:
     assert response.json()["error"]["code"] == "not_found"
 
 
-def test_health_reports_database_and_queue(client: Any) -> None:
+def test_health_reports_database_queue_and_store(client: Any) -> None:
     response = client.get("/healthz")
-    assert response.json()["checks"]["database"] == "ok"
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "queue": "ok", "store": "ok"}
 
 
 def test_language_switcher_links_every_language_on_reporter_pages(client: Any) -> None:

@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('counselling', '0010_casework'),
-        ('reporting', '0018_help_directory_for_referrals'),
+        ('reporting', '0019_help_directory_for_referrals'),
     ]
 
     operations = [

@@ -70,6 +70,15 @@ def _classify_url(case: Case) -> str | None:
 @key_required
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for_member(request.user, case_id)
+    membership = membership_of(request.user)
+    if selectors.case_unopenable(case, membership.organisation if membership else None):
+        # Not a lost unlock (which the unlock page would mend): the report was sealed to
+        # another key in the reporter's browser, and no unlock opens it (SPEC §3.10).
+        return _page(request, "counselling/error.html", {
+            "title": _("%(reference)s cannot be opened") % {"reference": case.reference},
+            "text": _("This report was encrypted in the reporter's browser to a key that is not this "
+                      "organisation's. Nobody can open it. This should not happen: tell the operator."),
+        }, status=409)
     keys = request_case_keys(request, case)
     case_opened(actor=request.user, case=case)
     return _case_page(request, case, keys)

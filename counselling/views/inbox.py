@@ -58,6 +58,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "motives": selectors.taxonomy.Motive.choices, "colleagues": selectors.colleagues(
             membership.organisation if membership else None),
         "cutoff": cutoff, "unread_count": counts.get("unread", 0),
+        "unopenable": selectors.unopenable_cases(membership.organisation if membership else None),
     })
 
 

@@ -261,6 +261,9 @@ def organisation_key_rotate(
             _recovery_setup(org, old_key, org_private_key, recovery_code, actor)
         org_key_store(org, version=old_key.version + 1, keypair=keypair)
         new_key = organisation_sealing_key(org)  # verified like every key sealed to
+        # Browser-made seals nobody opened yet: flagged now if they do not open, before the old
+        # epoch (the only key that could have opened them) is gone.
+        browser_seals_check(organisation=org, org_private_key=org_private_key, actor=actor)
         resealed = 0
         grants = CaseGrant.objects.filter(organisation=org).select_related("case").order_by("pk")
         for grant in grants.iterator(chunk_size=500):
@@ -272,7 +275,8 @@ def organisation_key_rotate(
                              "with the current key; left as it is.", grant.case_id, org.pk)
                 continue
             _seal_grant_fields(grant, grant.case, new_key, keys)
-            grant.save(update_fields=["key_version", "sealed_case_key", "sealed_internal_key"])
+            grant.seal_check = CaseGrant.SealCheck.OPENED  # sealed on the server now
+            grant.save(update_fields=["key_version", "sealed_case_key", "sealed_internal_key", "seal_check"])
             resealed += 1
         # The old epochs' private keys are now wrapped nowhere (the members' wraps go in the
         # same transaction, counselling.keys): what stays sealed to them opens for nobody.
@@ -420,11 +424,56 @@ def grant_case_keys(
     return grant
 
 
+# How many browser-made seals one unlock checks (about a millisecond each); the rest wait for
+# the next unlock, so a long pause between unlocks never makes a login slow.
+SEAL_CHECKS_PER_UNLOCK = 1000
+
+
+def browser_seals_check(*, organisation: Organisation, org_private_key: bytes, actor: Any | None) -> list[str]:
+    """Open every grant sealed in a reporter's browser that nobody opened yet (SPEC §3.10).
+
+    The server cannot open a browser's seal, so it cannot refuse one made to another key when
+    the report arrives; the organisation's first unlock afterwards (counselling's member_unlock,
+    and every key rotation) opens it here. A grant that opens is marked so; one that does not
+    is flagged UNOPENABLE (the inbox lists it), audited (`reporting.case.seal_unopenable`, ids
+    only) and logged at ERROR: nobody can read that report. Returns the references flagged now.
+    Two unlocks at once check a grant once: the flag changes only from PENDING.
+    """
+    pending = (CaseGrant.objects.filter(organisation=organisation, seal_check=CaseGrant.SealCheck.PENDING)
+               .select_related("case").order_by("pk")[:SEAL_CHECKS_PER_UNLOCK])
+    flagged: list[str] = []
+    for grant in pending:
+        try:
+            _unseal_grant(grant, org_private_key)
+        except crypto.CryptoError:
+            opened = False
+        else:
+            opened = True
+        with transaction.atomic():
+            changed = CaseGrant.objects.filter(pk=grant.pk, seal_check=CaseGrant.SealCheck.PENDING).update(
+                seal_check=CaseGrant.SealCheck.OPENED if opened else CaseGrant.SealCheck.UNOPENABLE
+            )
+            if changed and not opened:
+                audit_log(actor=actor, action=AuditAction.CASE_SEAL_UNOPENABLE, case_id=grant.case_id,
+                          organisation_id=organisation.pk, data={"key_version": grant.key_version})
+        if changed and not opened:
+            logger.error("Case %s was sealed in a browser but its key does not open with the key of "
+                         "organisation %s (version %s): nobody can read it.", grant.case_id, organisation.pk,
+                         grant.key_version)
+            flagged.append(grant.case.reference)
+    return flagged
+
+
 def case_keys_for_organisation(*, case: Case, organisation: Organisation, org_private_key: bytes) -> CaseKeys:
     """Open the organisation's grant; raises ServiceError('no_grant') if it holds none."""
     grant = CaseGrant.objects.filter(case=case, organisation=organisation).select_related("case").first()
     if grant is None:
         raise ServiceError("no_grant", _("This organisation holds no key for the case."))
+    if grant.seal_check == CaseGrant.SealCheck.UNOPENABLE:
+        raise ServiceError("seal_unopenable", _(
+            "This report was encrypted in the reporter's browser to a key that is not this "
+            "organisation's. Nobody can open it."
+        ))
     try:
         return _unseal_grant(grant, org_private_key)
     except crypto.CryptoError as exc:

@@ -189,10 +189,12 @@ def sealed_report_submit(*, sealed: SealedReport) -> Case:
             )
         case.save()
         # Who can decrypt: members of the organisation holding epoch `key.version` (if the
-        # browser sealed honestly; the first unlock reports a seal that does not open).
+        # browser sealed honestly; the first unlock opens it and flags a seal that does not
+        # open: keys.browser_seals_check).
         CaseGrant.objects.create(
             case=case, organisation=organisation, key_version=key.version,
             sealed_case_key=sealed.sealed_case_key, sealed_internal_key=sealed.sealed_internal_key,
+            seal_check=CaseGrant.SealCheck.PENDING,
         )
         Case.objects.filter(pk=case.pk).update(updated_at=received_at)
         CaseGrant.objects.filter(case=case).update(created_at=received_at)

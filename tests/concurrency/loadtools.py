@@ -11,6 +11,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,3 +164,22 @@ def wait_until_serving(server: Server, timeout: float = 30, *, healthy: bool = F
             conn.close()
         time.sleep(0.1)
     raise RuntimeError(f"server did not answer within {timeout}s:\n{server.log()}")
+
+
+@contextmanager
+def task_cluster(log_path: Path, **env: str) -> Iterator[subprocess.Popen[bytes]]:
+    """`manage.py qcluster` on this test's database, as production runs it; stopped by its PID."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(BASE_DIR / ".venv" / "bin" / "python"), "manage.py", "qcluster"],
+            cwd=BASE_DIR, env=server_env(**env), stdout=log, stderr=subprocess.STDOUT,
+        )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -12,16 +12,18 @@ Why not pytest-django's `live_server`: Django's development server listens with 
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection, connections
 from django.utils import timezone
-from loadtools import Response, post_json, report_payload, require_api
+from loadtools import Response, post_json, report_payload, require_api, task_cluster
 
 from counselling.retention import retention_purge
 from reporting.audit import AuditAction, audit_verify_chain
@@ -89,11 +91,21 @@ def assert_every_marker_landed_once(org: NewOrganisation, markers: list[str], re
         assert access is not None
         assert marker in report_decrypt(case=access.case, case_key=access.case_key)["description"]
 
-    # The audit trail: one entry per case, every one chained after its commit by the writers
-    # of the submissions themselves (nothing waits), and the chain verifies.
+    # The audit trail: one entry per case, and the chain verifies (an entry that still waits
+    # for the chain writer verifies by its own MAC).
     submitted = AuditEntry.objects.filter(action=AuditAction.CASE_SUBMITTED)
     assert sorted(submitted.values_list("case_id", flat=True)) == sorted(case.pk for case in cases)
+    assert audit_verify_chain() is None
+
+
+def assert_the_chain_writer_chains_every_entry(timeout: float = 90) -> None:
+    """The single chain writer (a task of the cluster) gives every waiting entry its place."""
+    deadline = time.monotonic() + timeout
+    while AuditEntry.objects.filter(chain_position__isnull=True).exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert not AuditEntry.objects.filter(chain_position__isnull=True).exists()
+    positions = list(AuditEntry.objects.order_by("chain_position").values_list("chain_position", flat=True))
+    assert positions == list(range(positions[0], positions[0] + len(positions)))
     assert audit_verify_chain() is None
 
 
@@ -115,11 +127,12 @@ def test_64_submissions_at_once_in_threads_all_land_with_unique_references(
         receipts = list(pool.map(lambda m: _in_thread(lambda: submit(m))(), markers))
 
     assert_every_marker_landed_once(receiving_org, markers, receipts)
+    assert_the_chain_writer_chains_every_entry()  # the tests' cluster runs tasks inline
 
 
 @pytest.mark.django_db(transaction=True)
 def test_64_submissions_at_once_over_http_all_answer_201_and_land(
-    gunicorn: Any, receiving_org: NewOrganisation
+    gunicorn: Any, receiving_org: NewOrganisation, tmp_path: Path
 ) -> None:
     require_api()
     server = gunicorn(workers=2, threads=8)
@@ -131,6 +144,9 @@ def test_64_submissions_at_once_over_http_all_answer_201_and_land(
     assert failures == []
     assert len({r.body["reference"] for r in responses}) == BURST
     assert_every_marker_landed_once(receiving_org, markers, [r.body["receipt"] for r in responses])
+    # The requests did not chain their entries; the task cluster's single writer does.
+    with task_cluster(tmp_path / "qcluster.log"):
+        assert_the_chain_writer_chains_every_entry()
 
 
 @pytest.mark.django_db(transaction=True)

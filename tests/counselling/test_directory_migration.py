@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("counselling", "0010_casework"), ("reporting", "0018_help_directory_for_referrals")]
+BEFORE = [("counselling", "0010_casework"), ("reporting", "0019_help_directory_for_referrals")]
 AFTER = [("counselling", "0011_one_help_directory")]
 
 

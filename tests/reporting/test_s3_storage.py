@@ -165,6 +165,24 @@ def test_the_service_refuses_with_a_service_error_when_the_store_is_unreachable(
         pass
 
 
+@pytest.mark.django_db
+def test_health_names_the_store_and_turns_down_while_it_is_unreachable(
+    client: Any, settings: Any, s3_server: WeedServer
+) -> None:
+    settings.MEDIA_STORAGE = "s3"
+    settings.STORAGES = {**settings.STORAGES, "default": s3_server.storages(s3_server.new_bucket())}
+    healthy = client.get("/healthz")
+    assert healthy.status_code == 200 and healthy.json()["checks"]["store"] == "ok"
+
+    [closed_port] = free_ports(1)
+    storage = s3_server.storages("meldestelle")
+    storage["OPTIONS"]["endpoint_url"] = f"http://127.0.0.1:{closed_port}"
+    settings.STORAGES = {**settings.STORAGES, "default": storage}
+    down = client.get("/healthz")
+    assert down.status_code == 503
+    assert down.json() == {"status": "down", "checks": {"database": "ok", "queue": "ok", "store": "down"}}
+
+
 def test_check_deploy_names_a_missing_bucket_and_an_unreachable_store(
     settings: Any, s3_server: WeedServer
 ) -> None:

@@ -21,6 +21,8 @@ from reporting.audit import AuditAction
 from reporting.models import AuditEntry, Case, CaseGrant
 from reporting.services import (
     RotationReason,
+    ServiceError,
+    browser_seals_check,
     case_keys_for_organisation,
     organisation_key_rotate,
     report_decrypt,
@@ -165,15 +167,69 @@ def test_a_binding_to_a_retired_key_epoch_is_refused(client: Any, make_org: Any)
     assert post_json(client, SEALED, browser_seal(fresh)[0]).status_code == 201
 
 
-def test_a_seal_to_another_organisation_is_stored_but_opens_for_nobody(client: Any, make_org: Any) -> None:
-    """The server cannot open a seal: it checks the format. A seal to another organisation's key
-    passes the format check and is then unreadable; the server-side test is what it can see."""
+def test_a_seal_to_another_organisation_is_flagged_at_the_organisations_first_unlock(
+    client: Any, make_org: Any, make_member: Any, caplog: Any,
+) -> None:
+    """The server cannot open a seal, so it cannot refuse one made to another organisation's
+    key: it checks the format and stores it. The receiving organisation's first unlock opens
+    every browser-made seal once and flags the one that does not open: audited, logged, listed
+    in the inbox, and its case page says so instead of asking for another unlock."""
     org = make_org("landesstelle", is_fallback=True)
     other = make_org("anders", statewide=False)
-    offer = bind(client).json()
+    member = make_member(org, username="berater")
+    colleague = make_member(org, username="kollegin")
+    outsider = make_member(other, username="aussen")
     other_key = bytes(other.organisation.keys.get(active=True).public_key)
-    payload, _code = browser_seal(dict(offer, public_key=base64.b64encode(other_key).decode()))
-    assert post_json(client, SEALED, payload).status_code == 201
-    case = Case.objects.get()
-    with pytest.raises(Exception):  # noqa: B017 (ServiceError: the key cannot be opened)
-        case_keys_for_organisation(case=case, organisation=org.organisation, org_private_key=org.private_key)
+    wrong, _code = browser_seal(dict(bind(client).json(), public_key=base64.b64encode(other_key).decode()))
+    assert post_json(client, SEALED, wrong).status_code == 201
+    honest, _code = browser_seal(bind(client).json())
+    assert post_json(client, SEALED, honest).status_code == 201
+    bad_case, good_case = Case.objects.order_by("pk")
+    assert set(CaseGrant.objects.values_list("seal_check", flat=True)) == {CaseGrant.SealCheck.PENDING}
+    with pytest.raises(ServiceError):  # the receiving organisation's key does not open it
+        case_keys_for_organisation(case=bad_case, organisation=org.organisation, org_private_key=org.private_key)
+
+    caplog.set_level("ERROR", logger="reporting.services.keys")
+    staff = logged_in(member)  # the first unlock
+    assert CaseGrant.objects.get(case=bad_case).seal_check == CaseGrant.SealCheck.UNOPENABLE
+    assert CaseGrant.objects.get(case=good_case).seal_check == CaseGrant.SealCheck.OPENED
+    flagged = AuditEntry.objects.filter(action=AuditAction.CASE_SEAL_UNOPENABLE)
+    assert list(flagged.values_list("case_id", "organisation_id")) == [(bad_case.pk, org.organisation.pk)]
+    assert [r.getMessage() for r in caplog.records if "nobody can read it" in r.getMessage()] == [
+        f"Case {bad_case.pk} was sealed in a browser but its key does not open with the key of organisation "
+        f"{org.organisation.pk} (version 1): nobody can read it."
+    ]
+    assert MARKER not in caplog.text
+
+    inbox = staff.get("/staff/").content.decode()
+    assert "data-unopenable" in inbox and bad_case.reference in inbox
+    assert good_case.reference not in inbox.split("data-unopenable", 1)[1].split("</div>\n</div>", 1)[0]
+    page = staff.get(f"/staff/cases/{bad_case.pk}/")
+    assert page.status_code == 409 and b"Nobody can open it" in page.content  # no unlock loop
+    assert staff.get(f"/staff/cases/{good_case.pk}/").status_code == 200
+    # the colleague's unlock finds nothing new to report; the outsider sees neither
+    logged_in(colleague)
+    assert flagged.count() == 1
+    assert "data-unopenable" not in logged_in(outsider).get("/staff/").content.decode()
+    assert logged_in(outsider).get(f"/staff/cases/{bad_case.pk}/").status_code == 404
+
+
+def test_a_rotation_flags_a_browser_seal_that_does_not_open_before_the_old_key_is_gone(
+    client: Any, make_org: Any,
+) -> None:
+    org = make_org("landesstelle", is_fallback=True)
+    other = make_org("anders", statewide=False)
+    other_key = bytes(other.organisation.keys.get(active=True).public_key)
+    wrong, _code = browser_seal(dict(bind(client).json(), public_key=base64.b64encode(other_key).decode()))
+    assert post_json(client, SEALED, wrong).status_code == 201
+    honest, _code = browser_seal(bind(client).json())
+    assert post_json(client, SEALED, honest).status_code == 201
+    bad_case, good_case = Case.objects.order_by("pk")
+    rotated = organisation_key_rotate(actor=None, organisation=org.organisation, org_private_key=org.private_key,
+                                      reason=RotationReason.ON_DEMAND)
+    assert CaseGrant.objects.get(case=bad_case).seal_check == CaseGrant.SealCheck.UNOPENABLE
+    assert AuditEntry.objects.filter(action=AuditAction.CASE_SEAL_UNOPENABLE, case_id=bad_case.pk).count() == 1
+    good = CaseGrant.objects.get(case=good_case)
+    assert good.seal_check == CaseGrant.SealCheck.OPENED and good.key_version == rotated.key.version
+    case_keys_for_organisation(case=good_case, organisation=org.organisation, org_private_key=rotated.private_key)
+    assert browser_seals_check(organisation=org.organisation, org_private_key=rotated.private_key, actor=None) == []

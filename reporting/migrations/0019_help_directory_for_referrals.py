@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reporting', '0017_case_seal_binding'),
+        ('reporting', '0018_casegrant_seal_check'),
     ]
 
     operations = [
