@@ -324,7 +324,8 @@ class HelpServiceForm(forms.Form):
                                   widget=forms.NumberInput(attrs=_INPUT))
     referral_only = forms.BooleanField(
         label=_("For referrals only"), required=False,
-        widget=forms.CheckboxInput(attrs={"class": "kern-form-check__checkbox"}),
+        widget=forms.CheckboxInput(attrs={"class": "kern-form-check__checkbox",
+                                          "aria-describedby": "id_referral_only-hint"}),
         help_text=_("Offered to counsellors for referrals, not shown on the reporters' help page."))
 
     def clean_phone(self) -> str:
