@@ -43,7 +43,6 @@ from counselling.models import (
     CaseToken,
     Contact,
     Deadline,
-    DirectoryService,
     Intervention,
     JusticeTrack,
     Membership,
@@ -51,7 +50,7 @@ from counselling.models import (
 )
 from reporting import crypto
 from reporting.audit import AuditAction, audit_log
-from reporting.models import Case
+from reporting.models import Case, HelpService
 from reporting.services import ServiceError, case_binding, case_set_status
 from reporting.services.consent import outcome_question_ask
 from reporting.taxonomy import CaseStatus
@@ -148,36 +147,20 @@ def intervention_add(*, actor: Any, case: Case, internal_key: bytes, code: str, 
     return intervention
 
 
-def directory_services(*, active_only: bool = True) -> list[DirectoryService]:
-    qs = DirectoryService.objects.all()
-    return list(qs.filter(active=True) if active_only else qs)
-
-
-def referral_add(*, actor: Any, case: Case, internal_key: bytes, service: str, reason: str,
+def referral_add(*, actor: Any, case: Case, internal_key: bytes, service: int, reason: str,
                  note: str = "") -> Referral:
+    """Refer the person to an entry of the coordinator's directory (``reporting.HelpService``,
+    by id; entries kept for referrals only count too)."""
     _check_code(reason, ReferralReason, "reason")
-    if not DirectoryService.objects.filter(slug=service, active=True).exists():
+    entry = HelpService.objects.filter(pk=service).first()
+    if entry is None:
         raise _invalid("service", gettext_lazy("Choose a service from the directory."))
     with transaction.atomic():
         referral = _row(Referral, case=case, actor=actor, kind="referral", internal_key=internal_key,
-                        payload={"note": _check_text(note, "note")}, service=service, reason=reason)
+                        payload={"note": _check_text(note, "note")}, service=entry, reason=reason)
         audit_log(actor=actor, action=AuditAction.REFERRAL_ADDED, case_id=case.pk,
-                  organisation_id=case.organisation_id, data={"referral": referral.pk, "service": service})
+                  organisation_id=case.organisation_id, data={"referral": referral.pk, "service": entry.pk})
     return referral
-
-
-def directory_service_save(*, actor: Any, slug: str, name: str, kind: str, public_contact: str = "",
-                           active: bool = True) -> DirectoryService:
-    """The coordinator adds or changes an entry of the directory of further services."""
-    _check_code(kind, ReferralReason, "kind")
-    if not name.strip() or len(name) > 200:
-        raise _invalid("name", gettext_lazy("Give a name of at most 200 characters."))
-    with transaction.atomic():
-        service, _created = DirectoryService.objects.update_or_create(
-            slug=slug, defaults={"name": name.strip(), "kind": kind, "public_contact": public_contact.strip()[:300],
-                                 "active": active})
-        audit_log(actor=actor, action=AuditAction.DIRECTORY_UPDATED, data={"service": service.pk})
-    return service
 
 
 # --------------------------------------------------------------------------------------------
@@ -376,12 +359,12 @@ def casework_read(*, case: Case, internal_key: bytes) -> CaseworkView:
         details = _open(internal_key, case, "intervention", item.pk, item.details_ciphertext)
         view.interventions.append({"id": item.pk, "code": item.code, "label": labels.get(item.code, ""),
                                    "author": _author(item), **details})
-    names = dict(DirectoryService.objects.values_list("slug", "name"))
     reasons = dict(ReferralReason.choices)
-    for referral in Referral.objects.filter(case=case).select_related("author"):
+    for referral in Referral.objects.filter(case=case).select_related("author", "service"):
         details = _open(internal_key, case, "referral", referral.pk, referral.details_ciphertext)
-        view.referrals.append({"id": referral.pk, "service": referral.service,
-                               "service_name": names.get(referral.service, referral.service),
+        view.referrals.append({"id": referral.pk, "service": referral.service_id,
+                               "service_name": referral.service.name if referral.service else
+                               _("(removed from the directory)"),
                                "reason": referral.reason, "reason_label": reasons.get(referral.reason, ""),
                                "author": _author(referral), **details})
     kinds = dict(DeadlineKind.choices)

@@ -34,8 +34,8 @@ DEMO_ORGS = (
 )
 
 
-# The help page's directory (coordinator's page "Help directory"): the real emergency numbers,
-# and fictional services clearly marked as demo.
+# The one help directory (coordinator's page "Help directory"): the real emergency numbers, and
+# fictional services clearly marked as demo, two of them kept for counsellors' referrals only.
 DEMO_HELP = (
     {"name": "Polizei / Police", "kind": HelpService.Kind.EMERGENCY, "phone": "110",
      "description": "Notruf, kostenlos, Tag und Nacht / Emergency, free of charge, day and night",
@@ -52,6 +52,12 @@ DEMO_HELP = (
     {"name": "Demo-Sorgentelefon (Demo)", "kind": HelpService.Kind.PHONE_COUNSELLING,
      "phone": "0800 000 0003", "languages": ["de", "uk", "ru"], "region": "bundesweit / nationwide",
      "description": "Fiktiver Eintrag für die Demo / A fictional entry for the demo"},
+    {"name": "Demo-Kanzlei für Antidiskriminierungsrecht (Demo)", "kind": HelpService.Kind.LEGAL_ADVICE,
+     "phone": "0800 000 0004", "languages": ["de", "en"], "region": "Niedersachsen", "referral_only": True,
+     "description": "Fiktiver Eintrag, nur für Weitervermittlungen / A fictional entry, for referrals only"},
+    {"name": "Demo-Traumaambulanz (Demo)", "kind": HelpService.Kind.PSYCHOLOGICAL,
+     "phone": "0800 000 0005", "languages": ["de", "ar"], "region": "Hannover", "referral_only": True,
+     "description": "Fiktiver Eintrag, nur für Weitervermittlungen / A fictional entry, for referrals only"},
 )
 
 

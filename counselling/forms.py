@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from typing import Any, cast
 
 from django import forms
@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from counselling.models import Membership
 from reporting import places, taxonomy
 from reporting.models import HelpService, Organisation
+from reporting.services import ReportInput
+from reporting.services.help import phone_is_valid
 from reporting.taxonomy import CaseStatus, Channel, DeleteReason
 from reporting.uploads import ACCEPTED_TYPES, MultipleFileField, UploadsMixin
 
@@ -152,10 +154,54 @@ class ManualEntryForm(forms.Form):
     wants_counselling = forms.BooleanField(label=_("The person wants counselling"), required=False)
     language = forms.ChoiceField(label=_("Language"), choices=[(c, c) for c in taxonomy.REPORTER_LANGUAGES],
                                  initial="de", widget=forms.Select(attrs=_SELECT))
+    # Consent by purpose (SPEC §5.1), as the person gave it; the same four purposes and the same
+    # starting values as the online form (reporting.forms.ReportForm).
+    consent_contact = forms.BooleanField(
+        label=_("We may contact the person."), required=False, initial=True,
+        widget=forms.CheckboxInput(attrs={"class": "kern-form-check__checkbox"}))
+    consent_statistics = forms.BooleanField(
+        label=_("Count it in the anonymous statistics (codes only, never what the person said)."),
+        required=False, initial=True, widget=forms.CheckboxInput(attrs={"class": "kern-form-check__checkbox"}))
+    consent_network = forms.BooleanField(
+        label=_("Pass an anonymised record (codes only) to a monitoring network such as RIAS."),
+        required=False, widget=forms.CheckboxInput(attrs={"class": "kern-form-check__checkbox"}))
+    consent_publication = forms.BooleanField(
+        label=_("An anonymised description may be published in the public chronicle."),
+        required=False, widget=forms.CheckboxInput(attrs={"class": "kern-form-check__checkbox"}))
+
+    CONSENT_FIELDS = ("consent_contact", "consent_statistics", "consent_network", "consent_publication")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["district"]).choices = district_choices()
+
+    @property
+    def consent_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.CONSENT_FIELDS]
+
+
+def manual_report(data: Mapping[str, Any]) -> ReportInput:
+    """A manual entry's answers (the page's cleaned data or the API's validated data) as the
+    report the case stores, with the person's consent by purpose."""
+    return ReportInput(
+        description=data["description"], incident_type=data.get("incident_type") or "",
+        occurred_on=data.get("occurred_on"), district=data.get("district") or "unknown",
+        area_of_life=data.get("area_of_life") or "", place_details=data.get("place_details") or "",
+        motives=list(data.get("motives") or []), role=data.get("role") or "",
+        wants_counselling=bool(data.get("wants_counselling")), language=data.get("language") or "de",
+        channel=data["channel"], contact_method="",
+        consent_contact=bool(data.get("consent_contact")), consent_statistics=bool(data.get("consent_statistics")),
+        consent_network=bool(data.get("consent_network")), consent_publication=bool(data.get("consent_publication")),
+    )
+
+
+class ConsentRecordForm(forms.Form):
+    """The consent by purpose of a person without a receipt code, as a counsellor records it."""
+
+    consent_contact = ManualEntryForm.base_fields["consent_contact"]
+    consent_statistics = ManualEntryForm.base_fields["consent_statistics"]
+    consent_network = ManualEntryForm.base_fields["consent_network"]
+    consent_publication = ManualEntryForm.base_fields["consent_publication"]
 
 
 class InviteForm(forms.Form):
@@ -276,10 +322,15 @@ class HelpServiceForm(forms.Form):
                              help_text=_("For example: Lower Saxony, nationwide, Hannover region."))
     position = forms.IntegerField(label=_("Order on the page"), min_value=0, max_value=9999, initial=0,
                                   widget=forms.NumberInput(attrs=_INPUT))
+    referral_only = forms.BooleanField(
+        label=_("For referrals only"), required=False,
+        widget=forms.CheckboxInput(attrs={"class": "kern-form-check__checkbox",
+                                          "aria-describedby": "id_referral_only-hint"}),
+        help_text=_("Offered to counsellors for referrals, not shown on the reporters' help page."))
 
     def clean_phone(self) -> str:
         value = self.cleaned_data["phone"].strip()
-        if value and not re.fullmatch(r"\+?[0-9 ()/\-]{2,40}", value):
+        if not phone_is_valid(value):
             raise forms.ValidationError(_("Please enter the number with digits only, for example 0800 111 0 111."))
         return value
 

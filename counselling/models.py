@@ -143,10 +143,12 @@ class Intervention(_CaseworkRow):
 
 class Referral(_CaseworkRow):
     """A referral to a service outside the partner network, from the coordinator's directory
-    (``service`` is the directory entry's key, kept without a foreign key so the record stays
-    when an entry is removed); reason code; a note encrypted."""
+    (``reporting.HelpService``, the one the reporter's help page shows); reason code; a note
+    encrypted. The record stays when its entry is removed (``service`` becomes empty), so the
+    counselling statistics keep counting it."""
 
-    service = models.CharField(max_length=100)
+    service = models.ForeignKey("reporting.HelpService", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="referrals")
     reason = models.CharField(max_length=30)
 
     def __str__(self) -> str:
@@ -208,21 +210,3 @@ class Deadline(models.Model):
 
     def __str__(self) -> str:
         return f"deadline {self.pk}"
-
-
-class DirectoryService(models.Model):
-    """A further service outside the partner network (lawyers, psychological help, victim
-    support) that counsellors refer people to; kept by the coordinator. Minimal: issue 14's
-    help-page directory is meant to replace it (referrals keep only the ``slug``)."""
-
-    slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=30)
-    public_contact = models.CharField(max_length=300, blank=True)
-    active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name

@@ -431,6 +431,7 @@ EVENT_LABELS: dict[AuditAction, Any] = {
     AuditAction.HELP_SERVICE_DELETED: _("Help page entry deleted"),
     AuditAction.SUMMARY_DRAFTED: _("Public summary drafted"),
     AuditAction.CONSENT_CHANGED: _("Reporter changed their consent"),
+    AuditAction.CONSENT_RECORDED: _("Consent recorded for the person"),
     AuditAction.SUMMARY_ANSWERED: _("Reporter answered the summary"),
     AuditAction.OUTCOME_QUESTION_ASKED: _("Reporter asked how it went"),
     AuditAction.OUTCOME_QUESTION_ANSWERED: _("Reporter answered how it went"),

@@ -58,6 +58,7 @@ urlpatterns = [
     path("cases/<int:case_id>/casework/referral/", casework.referral_view, name="casework_referral"),
     path("cases/<int:case_id>/casework/close/", casework.close_view, name="casework_close"),
     path("cases/<int:case_id>/casework/summary/", casework.summary_view, name="casework_summary"),
+    path("cases/<int:case_id>/casework/consent/", casework.consent_view, name="casework_consent"),
     path("counselling-statistics/", casework.funder_page, name="funder_statistics"),
     path("counselling-statistics/export.csv", casework.funder_export, name="funder_export"),
     path("exports/<slug:network>.csv", casework.network_export_view, name="network_export"),

@@ -539,6 +539,12 @@ SPECTACULAR_SETTINGS = {
         "YesNoUnknownEnum": "counselling.codes.YesNoUnknown",
         "ReferralReasonEnum": "counselling.codes.ReferralReason",
         "DeadlineKindEnum": "counselling.codes.DeadlineKind",
+        # The reporter languages, offered by the report, the manual entry and the help directory.
+        "LanguageEnum": "reporting.taxonomy.REPORTER_LANGUAGES",
+        # Every channel, and the channels a counsellor records by hand (all but the online form
+        # and the API).
+        "ChannelEnum": "reporting.taxonomy.Channel",
+        "ManualChannelEnum": "counselling.forms.MANUAL_CHANNELS",
     },
 }
 

@@ -128,7 +128,11 @@ class AuditAction(StrEnum):
     DEADLINE_REMINDER_FAILED = "counselling.deadline.reminder_failed"
     REFERRAL_ADDED = "counselling.referral.added"
     CASE_CLOSED_WITH_OUTCOME = "counselling.case.closed_with_outcome"
+    # No longer written: the directory it named became the one help directory (issue 20),
+    # whose changes are HELP_SERVICE_SAVED / _DELETED; old entries keep it.
     DIRECTORY_UPDATED = "counselling.directory.updated"
+    # A counsellor recorded the consent by purpose of a person without a receipt code.
+    CONSENT_RECORDED = "counselling.consent.recorded"
     SUMMARY_DRAFTED = "counselling.summary.drafted"
     # The reporter's choices (SPEC §5.1): consent by purpose, summaries, the outcome question
     CONSENT_CHANGED = "reporting.consent.changed"

@@ -485,10 +485,12 @@ class OutcomeQuestion(models.Model):
     def __str__(self) -> str:
         return f"outcome question {self.pk}"
 class HelpService(models.Model):
-    """One entry of the directory of further help on the reporter's help page (SPEC §4.0).
+    """One entry of the directory of further help (SPEC §4.0, §5.1): the one directory that
+    the reporter's help page shows and that counsellors refer people to.
 
-    The coordinator keeps it (staff page "Help directory"), so a changed number needs no code
-    change. Public contact details of services only: nothing about reporters.
+    The coordinator keeps it (staff page "Help directory", ``/api/v1/directory/``), so a
+    changed number needs no code change. Public contact details of services only: nothing
+    about reporters.
     """
 
     class Kind(models.TextChoices):
@@ -500,6 +502,8 @@ class HelpService(models.Model):
         VICTIM_SUPPORT = "victim_support", _("Victim support")
         PHONE_COUNSELLING = "phone_counselling", _("Someone to talk to, day and night")
         MIGRATION = "migration", _("Migration and refugee counselling")
+        LEGAL_ADVICE = "legal_advice", _("Legal advice")
+        PSYCHOLOGICAL = "psychological", _("Psychological help")
         OTHER = "other", _("Other help")
 
     name = models.CharField(max_length=200)
@@ -512,6 +516,9 @@ class HelpService(models.Model):
     # In words: "Lower Saxony", "nationwide", "Hannover region" …
     region = models.CharField(max_length=100, blank=True)
     position = models.PositiveIntegerField(default=0)
+    # Offered to counsellors for referrals only, not shown on the reporter's help page (a
+    # lawyer's office that takes referrals but no calls from the public, say).
+    referral_only = models.BooleanField(default=False)
     is_demo = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -264,7 +264,7 @@ def _help_entry(service: HelpService) -> HelpEntry:
 def help_page_view() -> dict[str, Any]:
     """What the help page shows (SPEC §4.0): the emergency numbers and the coordinator's
     directory of further help, grouped by kind, and the partner organisations' public contacts."""
-    services = list(HelpService.objects.all())
+    services = list(HelpService.objects.filter(referral_only=False))
     emergency = [_help_entry(s) for s in services if s.kind == HelpService.Kind.EMERGENCY]
     groups = []
     for kind in HelpService.Kind:

@@ -17,7 +17,9 @@ from stats import presentation, selectors, tables
 # 2: one neutral label for every hidden figure, blank tables, geography fixed per year,
 # protection across all releases of a year with an integer-programming audit, scheduled
 # provisional releases instead of a live view.
-METHODOLOGY_VERSION = 2
+# 3: consent by purpose (a withdrawal leaves later releases and exports, frozen ones stay) and
+# the public chronicle stated.
+METHODOLOGY_VERSION = 3
 
 # The sentence on provisional releases, per STATS_PROVISIONAL_SCHEDULE.
 _SCHEDULE_TEXT = {
@@ -111,6 +113,23 @@ Releases of a year
 14. {schedule_text} A provisional release is a frozen snapshot of the incidents classified so
     far, checked in the same way as every other release. Final figures come with the annual
     release. There are no live figures.
+
+Consent and the public chronicle
+
+15. Reporters decide by purpose what may happen with their report: in the form, and later
+    with their receipt code. For a case recorded by hand (phone, in person, letter) the
+    counsellor enters what the person said, and enters any later change. An incident is
+    counted only while every report of it consents to the anonymous statistics; an
+    anonymised record of it (codes only) goes to a monitoring network such as RIAS only
+    while every report of it consents to that. Withdrawn consent takes the incident out of
+    every later release and every later export. Releases and exports made before the
+    withdrawal stay as they were: published figures are frozen (11).
+16. The public chronicle shows short anonymised descriptions of incidents, with the year and
+    month only. A counsellor drafts one only for a report whose reporter agreed to
+    publication, leaving out names, exact places and dates; it is published only after the
+    reporter approved it with their receipt code. When the reporter withdraws that consent or
+    deletes the report, the description leaves the chronicle at once. The chronicle is not
+    part of the statistics.
 """ + (_audit_paragraph(audit) if audit is not None else "")
 
 
@@ -118,7 +137,7 @@ def _audit_paragraph(audit: Mapping[str, Any]) -> str:
     return f"""
 The check of this release
 
-15. The check covered this release and every earlier release of its year: it examined
+17. The check covered this release and every earlier release of its year: it examined
     {audit.get("cells_audited", 0)} hidden figures in {audit.get("seconds", 0)} seconds. Every
     hidden figure keeps at least {audit.get("min_values")} possible values; no hidden figure
     can be worked out.

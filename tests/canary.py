@@ -24,9 +24,9 @@ from django.db import connection
 from django.test import Client
 from django_q.models import Task
 
-from counselling.casework import directory_service_save
 from reporting import abuse
 from reporting.models import Attachment, Case, CaseGrant, Message, Note
+from reporting.services import help_service_save
 from stats.models import StatisticsRecord
 from tests.helpers import PASSWORD, make_jpeg, make_pdf, totp_code
 
@@ -286,7 +286,7 @@ def journey_until_deletion(make_org: Any, make_member: Any, on_commit: Callable[
     # 4b. The counselling work (SPEC §5.1), every text holding a marker; the reporter agrees
     # to a public summary, which then waits for their answer (never approved here: a published
     # summary is public text on purpose).
-    directory_service_save(actor=None, slug="legal-aid", name="Legal aid (Demo)", kind="legal")
+    legal_aid = help_service_save(actor=None, name="Legal aid (Demo)", kind="legal_advice", referral_only=True)
     response = post_json(reporter, "/api/v1/followup/consent/", {
         "receipt": code, "contact": True, "statistics": True, "network": True, "publication": True})
     assert response.status_code == 200, response.content
@@ -298,7 +298,7 @@ def journey_until_deletion(make_org: Any, make_member: Any, on_commit: Callable[
             ("justice", {"reported_to_police": "yes", "politically_motivated": "unknown",
                          "proceedings": "investigation", "outcome": "pending", "note": marked["justice"]}),
             ("deadlines", {"kind": "agg_claim", "due_on": "2099-01-31", "label": marked["deadline"]}),
-            ("referrals", {"service": "legal-aid", "reason": "legal", "note": marked["referral"]}),
+            ("referrals", {"service": legal_aid.pk, "reason": "legal", "note": marked["referral"]}),
             ("summary", {"text": marked["summary"]}),
             ("close", {"outcome": "partly_resolved", "wishes": marked["wishes"]}),
         ):

@@ -158,8 +158,12 @@ def _case_c(row: Row) -> dict[str, Expected]:
 
 
 CASE = "<int:case_id>"
-CASEWORK_PAGES = ("contact", "intervention", "justice", "deadline", "deadline/done", "referral", "close", "summary")
-CASEWORK_API = ("contacts", "interventions", "justice", "deadlines", "deadlines/done", "referrals", "close", "summary")
+CASEWORK_PAGES = ("contact", "intervention", "justice", "deadline", "deadline/done", "referral", "close", "summary",
+                  "consent")
+CASEWORK_API = ("contacts", "interventions", "justice", "deadlines", "deadlines/done", "referrals", "close", "summary",
+                "consent")
+DIRECTORY_READERS = ("counsellor_a", "counsellor_b", "partner_admin_a", "coordinator", "copy_holder")
+RECORDERS = ("counsellor_a", "counsellor_b", "partner_admin_a", "copy_holder")  # members of an organisation
 MEMBER = "<int:member_id>"
 POST_ONLY_PAGE = everyone(405)  # require_POST answers before anything else
 
@@ -346,13 +350,17 @@ TABLE: list[Row] = [
     *(Row(f"/api/v1/cases/{CASE}/{action}/", "POST", org_a(400, api=True), json=True) for action in CASEWORK_API),
     *(Row(f"/api/v1/cases/{CASE}/{action}/", "GET", all_staff(405, api=True), json=True, probe=True,
           expect_case_c=all_staff(405, api=True)) for action in CASEWORK_API),
-    Row("/api/v1/directory/", "GET", staff_api(**dict.fromkeys(("counsellor_a", "counsellor_b", "partner_admin_a",
-                                                                "coordinator", "copy_holder"), 200)), json=True),
+    Row("/api/v1/directory/", "GET", staff_api(**dict.fromkeys(DIRECTORY_READERS, 200)), json=True),
     Row("/api/v1/directory/", "POST", staff_api(coordinator=400), json=True),
+    Row("/api/v1/directory/<int:entry_id>/", "GET", staff_api(**dict.fromkeys(DIRECTORY_READERS, 200)), json=True),
+    Row("/api/v1/directory/<int:entry_id>/", "PATCH", staff_api(coordinator=200), json=True),  # nothing to change
+    Row("/api/v1/directory/<int:entry_id>/", "DELETE", staff_api(coordinator=204), json=True, last=True),
+    Row("/api/v1/directory/<int:entry_id>/", "POST", all_staff(405, api=True), json=True, probe=True),
+    # Manual entry (empty body: nothing recorded).
+    Row("/api/v1/cases/", "POST", staff_api(**dict.fromkeys(RECORDERS, 400)), json=True),
     Row("/api/v1/counselling-statistics/", "GET", staff_api(coordinator=200, partner_admin_a=200), json=True),
     Row("/api/v1/exports/<slug:network>/", "GET", staff_api(coordinator=200, partner_admin_a=200), json=True),
     Row("/api/v1/auth/login/", "GET", everyone(405), json=True, probe=True),
-    Row("/api/v1/cases/", "POST", all_staff(405, api=True), json=True, probe=True),
     *(Row(f"/api/v1/cases/{CASE}/{action}", "GET", all_staff(405, api=True), json=True, probe=True,
           expect_case_c=all_staff(405, api=True))
       for action in ("status/", "take/", "messages/", "notes/", "transfer/", "duplicate/", "delete/", "assign/",
@@ -413,6 +421,7 @@ class World:
     case_c: Any
     attachment_uuid: str
     help_service: int
+    directory_entry: int  # removed through the API (the page's delete removes help_service)
     member_own: int  # a counsellor of organisation A (victim of the admin actions)
     member_foreign: int  # a counsellor of organisation B
     template_own: int  # a reply template of organisation A
@@ -479,6 +488,8 @@ def world(make_org: Any, make_member: Any, submit: Any, settings: Any) -> World:
         receipts={"reporter_a": a.receipt_code, "reporter_b": b.receipt_code},
         case_a=a.case, case_c=c.case, attachment_uuid=a.case.attachments.get().uuid.hex,
         help_service=help_service_save(actor=None, name="Matrix help", kind="other").pk,
+        directory_entry=help_service_save(actor=None, name="Matrix referral", kind="legal_advice",
+                                          referral_only=True).pk,
         member_own=make_member(org_a_, username="m-victim-a").membership.pk,
         member_foreign=make_member(org_b_, username="m-other-b").membership.pk,
         template_own=reply_template_save(actor=None, organisation=org_a_.organisation, kind="first_answer",
@@ -494,7 +505,7 @@ def world(make_org: Any, make_member: Any, submit: Any, settings: Any) -> World:
 def _variants(row: Row, world: World) -> list[tuple[str, dict[str, Any], dict[str, Expected]]]:
     """(label, URL parameters, expected answers) for each object the row is checked with."""
     base = {"year": YEAR, "version": 1, "attachment_uuid": world.attachment_uuid, "network": "rias",
-            "service_id": world.help_service}
+            "service_id": world.help_service, "entry_id": world.directory_entry}
     if "<int:case_id>" in row.route:
         return [("case A", {**base, "case_id": world.case_a.pk}, row.expect),
                 ("case C", {**base, "case_id": world.case_c.pk}, _case_c(row))]

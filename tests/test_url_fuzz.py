@@ -56,6 +56,7 @@ def world(make_org: Any, make_member: Any, submit: Any) -> dict[str, Any]:
     statistics_publish(actor=None, year=YEAR)
     counsellor = make_member(org, role=Membership.Role.PARTNER_ADMIN)
     colleague = make_member(org)
+    help_service = help_service_save(actor=None, name="Fuzz help", kind="other").pk
     baseline = {
         "case_id": case.pk, "attachment_uuid": case.attachments.get().uuid.hex,
         "member_id": colleague.membership.pk, "year": YEAR, "version": 1,
@@ -64,7 +65,7 @@ def world(make_org: Any, make_member: Any, submit: Any) -> dict[str, Any]:
         "object_id": counsellor.membership.user.pk, "id": counsellor.membership.user.pk,
         "pk": counsellor.totp_device.pk, "content_type_id": 1, "app_label": "auth", "url": "auth/",
         "network": "rias",
-        "service_id": help_service_save(actor=None, name="Fuzz help", kind="other").pk,
+        "service_id": help_service, "entry_id": help_service,  # the help directory: page and API
     }
     return {"baseline": baseline, "clients": {
         "anonymous": lambda: Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False),

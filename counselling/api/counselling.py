@@ -42,10 +42,11 @@ from counselling.funder import funder_statistics
 from meldestelle.api import ERROR, invalid
 from meldestelle.errors import ApplicationError
 from meldestelle.pagination import PagePagination, page_of
-from reporting.models import Case
-from reporting.services import CaseKeys
-from reporting.services.consent import summary_draft
-from reporting.taxonomy import CaseStatus
+from reporting.models import Case, HelpService
+from reporting.services import CaseKeys, help_service_delete, help_service_save, help_services
+from reporting.services.consent import consent_record, summary_draft
+from reporting.services.help import phone_is_valid
+from reporting.taxonomy import REPORTER_LANGUAGES, CaseStatus
 
 WRITE_RESPONSES = {201: CreatedOutput, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR}
 
@@ -151,7 +152,7 @@ class CaseDeadlineDoneView(StaffAPIView):
 
 
 class ReferralInput(serializers.Serializer):
-    service = serializers.SlugField(help_text="slug of an entry of the directory (GET /api/v1/directory/)")
+    service = serializers.IntegerField(help_text="id of an entry of the directory (GET /api/v1/directory/)")
     reason = serializers.ChoiceField(choices=ReferralReason.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
 
@@ -198,6 +199,28 @@ class CaseSummaryView(StaffAPIView):
             case=case, case_key=keys.case_key, text=d["text"], actor=request.user))
 
 
+class ConsentInput(serializers.Serializer):
+    """The consent by purpose the person of a hand-recorded case gave (all four required)."""
+
+    contact = serializers.BooleanField(help_text="we may contact the person")
+    statistics = serializers.BooleanField(help_text="count it in the anonymous statistics")
+    network = serializers.BooleanField(help_text="pass an anonymised record to a monitoring network")
+    publication = serializers.BooleanField(help_text="an anonymised description may be published")
+
+
+class CaseConsentView(StaffAPIView):
+    @extend_schema(request=ConsentInput, responses={200: CreatedOutput, 400: ERROR, 401: ERROR, 404: ERROR},
+                   tags=["staff"], summary="Record the consent of a person without a receipt code",
+                   description="Only for cases recorded by hand (no receipt code): a reporter with a receipt "
+                               "code changes their consent in the follow-up (400 `reporter_decides`).")
+    def post(self, request: Request, case_id: int) -> Response:
+        case = get_case_for_action(request.user, case_id)
+        data = ConsentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = consent_record(actor=request.user, case=case, **data.validated_data)
+        return Response({"id": case.pk})
+
+
 class CaseworkOutput(serializers.Serializer):
     contacts = serializers.ListField(child=serializers.DictField())
     interventions = serializers.ListField(child=serializers.DictField())
@@ -232,32 +255,90 @@ class CaseworkView(StaffAPIView):
 
 
 class DirectoryEntry(serializers.Serializer):
-    slug = serializers.SlugField()
+    """One entry of the directory: the reporter's help page shows it unless ``referral_only``;
+    counsellors refer people to every entry."""
+
+    id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(max_length=200)
-    kind = serializers.ChoiceField(choices=ReferralReason.choices)  # type: ignore[assignment]
-    public_contact = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
-    active = serializers.BooleanField(required=False, default=True)
+    kind = serializers.ChoiceField(choices=HelpService.Kind.choices)  # type: ignore[assignment]
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=40,
+                                  help_text="as people dial it, for example 0800 111 0 111")
+    web = serializers.URLField(required=False, allow_blank=True, default="", max_length=300)
+    languages = serializers.ListField(child=serializers.ChoiceField(choices=REPORTER_LANGUAGES), required=False,
+                                      default=list, help_text="languages the service answers in")
+    region = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    position = serializers.IntegerField(required=False, default=0, min_value=0, max_value=9999,
+                                        help_text="order on the help page")
+    referral_only = serializers.BooleanField(required=False, default=False,
+                                             help_text="offered for referrals only, not on the help page")
+    is_demo = serializers.BooleanField(read_only=True)
+
+    def validate_phone(self, value: str) -> str:
+        value = value.strip()
+        if not phone_is_valid(value):
+            raise serializers.ValidationError(
+                _("Please enter the number with digits only, for example 0800 111 0 111."))
+        return value
+
+
+def _directory_entry(entry_id: int) -> HelpService:
+    entry = HelpService.objects.filter(pk=entry_id).first()
+    if entry is None:
+        raise Http404
+    return entry
 
 
 class DirectoryView(StaffAPIView):
     @extend_schema(responses={200: page_of("DirectoryPage", DirectoryEntry(many=True)), 401: ERROR, 404: ERROR},
                    parameters=[OpenApiParameter("page", int)], tags=["staff"],
-                   summary="The directory of further services", operation_id="staff_directory_list")
+                   summary="The directory of further help (help page and referrals)",
+                   operation_id="staff_directory_list")
     def get(self, request: Request) -> Response:
         if membership_of(request.user) is None:
             raise Http404
         pagination = PagePagination()
-        services = pagination.paginate(casework.directory_services(active_only=False), request)
+        services = pagination.paginate(help_services(), request)
         return pagination.get_paginated_response(DirectoryEntry(services, many=True).data)
 
-    @extend_schema(request=DirectoryEntry, responses={200: DirectoryEntry, 400: ERROR, 401: ERROR, 404: ERROR},
-                   tags=["staff"], summary="Add or change a directory entry (coordinator)")
+    @extend_schema(request=DirectoryEntry, responses={201: DirectoryEntry, 400: ERROR, 401: ERROR, 404: ERROR},
+                   tags=["staff"], summary="Add a directory entry (coordinator)",
+                   operation_id="staff_directory_create")
     def post(self, request: Request) -> Response:
         coordinator_membership(request._request)
         data = DirectoryEntry(data=request.data)
         data.is_valid(raise_exception=True)
-        service = casework.directory_service_save(actor=request.user, **data.validated_data)
-        return Response(DirectoryEntry(service).data)
+        service = help_service_save(actor=request.user, **data.validated_data)
+        return Response(DirectoryEntry(service).data, status=201)
+
+
+class DirectoryEntryView(StaffAPIView):
+    @extend_schema(responses={200: DirectoryEntry, 401: ERROR, 404: ERROR}, tags=["staff"],
+                   summary="One directory entry", operation_id="staff_directory_read")
+    def get(self, request: Request, entry_id: int) -> Response:
+        if membership_of(request.user) is None:
+            raise Http404
+        return Response(DirectoryEntry(_directory_entry(entry_id)).data)
+
+    @extend_schema(request=DirectoryEntry(partial=True),
+                   responses={200: DirectoryEntry, 400: ERROR, 401: ERROR, 404: ERROR}, tags=["staff"],
+                   summary="Change a directory entry (coordinator); only the fields given change",
+                   operation_id="staff_directory_update")
+    def patch(self, request: Request, entry_id: int) -> Response:
+        coordinator_membership(request._request)
+        entry = _directory_entry(entry_id)
+        data = DirectoryEntry(entry, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        entry = help_service_save(actor=request.user, service=entry, **data.validated_data)
+        return Response(DirectoryEntry(entry).data)
+
+    @extend_schema(request=None, responses={204: None, 401: ERROR, 404: ERROR}, tags=["staff"],
+                   summary="Remove a directory entry (coordinator); referrals to it stay counted",
+                   operation_id="staff_directory_delete")
+    def delete(self, request: Request, entry_id: int) -> Response:
+        coordinator_membership(request._request)
+        help_service_delete(actor=request.user, service=_directory_entry(entry_id))
+        return Response(status=204)
 
 
 # --------------------------------------------------------------------------------------------

@@ -43,7 +43,9 @@ urlpatterns: list = [
     path("cases/<int:case_id>/referrals/", counselling.CaseReferralView.as_view(), name="case_referrals"),
     path("cases/<int:case_id>/close/", counselling.CaseCloseView.as_view(), name="case_close"),
     path("cases/<int:case_id>/summary/", counselling.CaseSummaryView.as_view(), name="case_summary"),
+    path("cases/<int:case_id>/consent/", counselling.CaseConsentView.as_view(), name="case_consent"),
     path("directory/", counselling.DirectoryView.as_view(), name="directory"),
+    path("directory/<int:entry_id>/", counselling.DirectoryEntryView.as_view(), name="directory_entry"),
     path("counselling-statistics/", counselling.FunderStatisticsView.as_view(), name="funder_statistics"),
     path("exports/<slug:network>/", counselling.NetworkExportView.as_view(), name="network_export"),
 ]

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Model
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.middleware.csrf import get_token
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -31,6 +31,7 @@ from counselling.access import (
     request_org_key,
 )
 from counselling.decorators import is_staff_session
+from counselling.forms import MANUAL_CHANNELS, district_choices, manual_report
 from counselling.services import case_opened
 from meldestelle.api import ERROR, SafeJSONParser, invalid
 from meldestelle.errors import ApplicationError
@@ -47,8 +48,17 @@ from reporting.services import (
     case_unmark_duplicate,
     message_post,
     note_add,
+    report_submit,
 )
-from reporting.taxonomy import CaseStatus, DeleteReason
+from reporting.taxonomy import (
+    REPORTER_LANGUAGES,
+    AreaOfLife,
+    CaseStatus,
+    DeleteReason,
+    IncidentType,
+    Motive,
+    ReporterRole,
+)
 
 
 class IsStaffSession(permissions.BasePermission):
@@ -162,6 +172,42 @@ CaseListOutput = page_of(
 )
 
 
+class ManualEntryInput(serializers.Serializer):
+    """A case that came by phone, in person, by letter or from another organisation (SPEC §5),
+    with the person's consent by purpose (SPEC §5.1): the four answers are required, since
+    the counsellor records what the person said, not a default."""
+
+    channel = serializers.ChoiceField(choices=MANUAL_CHANNELS)
+    description = serializers.CharField(max_length=20000)
+    incident_type = serializers.ChoiceField(choices=IncidentType.choices, required=False, allow_blank=True,
+                                            default="")
+    occurred_on = serializers.DateField(required=False, allow_null=True, default=None)
+    district = serializers.ChoiceField(choices=[], required=False, default="unknown",
+                                       help_text="a district AGS key, `online` or `unknown`")
+    area_of_life = serializers.ChoiceField(choices=AreaOfLife.choices, required=False, allow_blank=True,
+                                           default="")
+    place_details = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    motives = serializers.ListField(child=serializers.ChoiceField(choices=Motive.choices), required=False,
+                                    default=list)
+    role = serializers.ChoiceField(choices=ReporterRole.choices, required=False, allow_blank=True, default="")
+    wants_counselling = serializers.BooleanField(required=False, default=False)
+    language = serializers.ChoiceField(choices=REPORTER_LANGUAGES, required=False, default="de")
+    consent_contact = serializers.BooleanField(help_text="we may contact the person")
+    consent_statistics = serializers.BooleanField(help_text="count it in the anonymous statistics")
+    consent_network = serializers.BooleanField(help_text="pass an anonymised record to a monitoring network")
+    consent_publication = serializers.BooleanField(
+        help_text="an anonymised description may be published in the chronicle")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["district"].choices = [key for key, _label in district_choices()]  # type: ignore[attr-defined]
+
+
+class ManualEntryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+
+
 class CaseListView(StaffAPIView):
     @extend_schema(
         parameters=[
@@ -195,6 +241,20 @@ class CaseListView(StaffAPIView):
         rows = pagination.paginate(cases, request, paginator=selectors.CountedPaginator(
             cases, selectors.PAGE_SIZE, count=counts[tab]))
         return pagination.get_paginated_response(CaseListItem(rows, many=True).data, counts=counts)
+
+    @extend_schema(request=ManualEntryInput, responses={201: ManualEntryOutput, 400: ERROR, 401: ERROR, 404: ERROR},
+                   tags=["staff"], summary="Record a case that came by phone, in person or by letter",
+                   operation_id="staff_cases_record")
+    def post(self, request: Request) -> Response:
+        membership = membership_of(request.user)
+        if membership is None or membership.organisation is None:
+            raise Http404
+        data = ManualEntryInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        submitted = report_submit(report=manual_report(data.validated_data), organisation=membership.organisation,
+                                  actor=request.user)
+        return Response(ManualEntryOutput({"id": submitted.case.pk, "reference": submitted.case.reference}).data,
+                        status=201)
 
 
 class MessageOutput(serializers.Serializer):

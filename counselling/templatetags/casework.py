@@ -9,7 +9,8 @@ from django import template
 
 from counselling import casework, codes
 from counselling.access import request_case_keys
-from counselling.views.casework import consent_of, summaries_of
+from counselling.views.casework import consent_choices, consent_of, summaries_of
+from reporting.services import help_services
 from reporting.taxonomy import CaseStatus
 
 register = template.Library()
@@ -23,7 +24,8 @@ def casework_panel(context: Any) -> dict[str, Any]:
         "case": case, "may_act": context.get("may_act", False), "csrf_token": context.get("csrf_token"),
         "work": casework.casework_read(case=case, internal_key=keys.internal_key or b""),
         "consent": consent_of(case), "summaries": summaries_of(case, keys.case_key),
-        "directory": casework.directory_services(),
+        "consent_choices": consent_choices(case),
+        "directory": list(help_services()),
         "contact_modes": codes.ContactMode.choices, "interventions": codes.InterventionCode.choices,
         "yes_no": codes.YesNoUnknown.choices, "proceedings": codes.Proceedings.choices,
         "justice_outcomes": codes.JusticeOutcome.choices, "deadline_kinds": codes.DeadlineKind.choices,

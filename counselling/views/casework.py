@@ -29,17 +29,25 @@ from counselling.access import (
 )
 from counselling.api import counselling as api
 from counselling.decorators import staff_required
+from counselling.forms import ConsentRecordForm
 from counselling.funder import funder_csv, funder_statistics
 from counselling.models import Membership
 from counselling.views.common import _case_url, _page
 from reporting.models import Case, Organisation, PublicSummary
 from reporting.services import CaseKeys, ServiceError
-from reporting.services.consent import summary_draft, summary_text
+from reporting.services.consent import consent_record, summary_draft, summary_text
 
 
 def consent_of(case: Case) -> dict[str, bool]:
     return {"contact": case.consent_contact, "statistics": case.consent_statistics,
             "network": case.consent_network, "publication": case.consent_publication}
+
+
+def consent_choices(case: Case) -> list[tuple[str, str, bool]]:
+    """(purpose, label, given) for the form that records a hand-recorded case's consent."""
+    form = ConsentRecordForm()
+    return [(purpose, str(form.fields[f"consent_{purpose}"].label), given)
+            for purpose, given in consent_of(case).items()]
 
 
 def summaries_of(case: Case, case_key: bytes) -> list[dict[str, Any]]:
@@ -144,6 +152,25 @@ def summary_view(request: HttpRequest, case_id: int) -> HttpResponse:
     return _post(request, case_id, api.SummaryInput, lambda case, keys, d: summary_draft(
         case=case, case_key=keys.case_key, text=d["text"], actor=request.user),
         _("The summary waits for the reporter's answer."))
+
+
+@require_POST
+@staff_required
+def consent_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Record the consent by purpose that the person of a hand-recorded case gave."""
+    case = get_case_for_action(request.user, case_id)
+    form = ConsentRecordForm(request.POST)
+    form.is_valid()  # four check boxes: every input is valid, an absent box is a no
+    data = form.cleaned_data
+    try:
+        consent_record(actor=request.user, case=case, contact=data["consent_contact"],
+                       statistics=data["consent_statistics"], network=data["consent_network"],
+                       publication=data["consent_publication"])
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(_case_url(case) + "#casework")
+    messages.success(request, _("The consent is recorded."))
+    return redirect(_case_url(case) + "#casework")
 
 
 # --------------------------------------------------------------------------------------------

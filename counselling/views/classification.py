@@ -78,6 +78,17 @@ class ClassificationForm(forms.Form):
     people_affected = forms.IntegerField(
         label=_("Number of people affected"), required=False, min_value=1,
     )
+    # The two additions the RIAS crosswalk needs (stats/crosswalks/rias-v1.json).
+    targeted = forms.ChoiceField(
+        label=_("Was the damage to property targeted at people or institutions?"), required=False,
+        choices=[("", _("Not known")), ("yes", _("Yes")), ("no", _("No"))],
+        help_text=_("Only for damage to property: for example a memorial, a synagogue or a person's home, "
+                    "not random graffiti."),
+    )
+    assembly = forms.BooleanField(
+        label=_("It happened at an assembly or demonstration"), required=False,
+        help_text=_("Only for offensive behaviour."),
+    )
 
     classification: Classification | None = None
 
@@ -105,6 +116,8 @@ class ClassificationForm(forms.Form):
                 widget.attrs.setdefault("class", "kern-form-input__select")
             elif isinstance(widget, forms.NumberInput):
                 widget.attrs.setdefault("class", "kern-form-input__input")
+            elif isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "kern-form-check__checkbox")
 
 
 # --------------------------------------------------------------------------------------------
@@ -123,6 +136,8 @@ def record_values(record: StatisticsRecord) -> dict[str, Any]:
         "antisemitism_forms": list(record.antisemitism_forms), "area_of_life": record.area_of_life,
         "district": record.district, "year": record.year, "month": record.month,
         "channel": record.channel, "people_affected": record.people_affected,
+        "targeted": "" if record.targeted is None else ("yes" if record.targeted else "no"),
+        "assembly": record.assembly,
     }
 
 

@@ -17,10 +17,10 @@ from django.utils.translation import gettext_lazy as _lazy
 from counselling import selectors
 from counselling.access import membership_of
 from counselling.decorators import staff_required
-from counselling.forms import ManualEntryForm
+from counselling.forms import ManualEntryForm, manual_report
 from counselling.views.common import _case_url, _page
 from reporting.models import Case
-from reporting.services import ReportInput, report_submit
+from reporting.services import report_submit
 
 
 @staff_required
@@ -128,14 +128,8 @@ def manual_entry(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = ManualEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        report = ReportInput(
-            description=data["description"], incident_type=data["incident_type"], occurred_on=data["occurred_on"],
-            district=data["district"], area_of_life=data["area_of_life"], place_details=data["place_details"],
-            motives=list(data["motives"]), role=data["role"], wants_counselling=data["wants_counselling"],
-            language=data["language"], channel=data["channel"], contact_method="",
-        )
-        submitted = report_submit(report=report, organisation=membership.organisation, actor=request.user)
+        submitted = report_submit(report=manual_report(form.cleaned_data), organisation=membership.organisation,
+                                  actor=request.user)
         messages.success(request, _("Case %(reference)s has been recorded.") % {"reference": submitted.case.reference})
         return redirect(_case_url(submitted.case))
     return _page(request, "counselling/manual_entry.html", {"form": form})

@@ -31,7 +31,7 @@ from reporting.services.conversation import (
     reporter_open,
     sealed_message_post,
 )
-from reporting.services.help import help_service_delete, help_service_save
+from reporting.services.help import help_service_delete, help_service_save, help_services
 from reporting.services.keys import (
     KeyMismatch,
     KeyUnverified,
@@ -65,6 +65,7 @@ from reporting.services.submission import (
 __all__ = [
     "help_service_delete",
     "help_service_save",
+    "help_services",
     "CaseKeys",
     "FileInput",
     "KeyMismatch",

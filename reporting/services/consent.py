@@ -52,8 +52,27 @@ def consent_set(*, case: Case, contact: bool, statistics: bool, network: bool, p
     marks its summaries withdrawn; withdrawing statistics or the network export takes the
     incident out of every later release or export (the incident follows all its reports).
     """
-    values = {"consent_contact": contact, "consent_statistics": statistics,
-              "consent_network": network, "consent_publication": publication}
+    return _consent_apply(case=case, actor=None, action=AuditAction.CONSENT_CHANGED, values={
+        "consent_contact": contact, "consent_statistics": statistics, "consent_network": network,
+        "consent_publication": publication})
+
+
+def consent_record(*, actor: Any, case: Case, contact: bool, statistics: bool, network: bool,
+                   publication: bool) -> Case:
+    """A counsellor records the consent by purpose that a person gave by phone, in person or
+    by letter, for a case recorded by hand (no receipt code). It counts exactly as a reporter's
+    own choice: the statistics and the network export follow it, and a withdrawal takes the
+    incident out of every later release or export. A reporter with a receipt code decides
+    alone, in the follow-up."""
+    if case.receipt_lookup:
+        raise ServiceError("reporter_decides", str(_(
+            "The reporter sets their consent themselves with their receipt code.")))
+    return _consent_apply(case=case, actor=actor, action=AuditAction.CONSENT_RECORDED, values={
+        "consent_contact": contact, "consent_statistics": statistics, "consent_network": network,
+        "consent_publication": publication})
+
+
+def _consent_apply(*, case: Case, actor: Any, action: AuditAction, values: dict[str, bool]) -> Case:
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
         changed = {name: value for name, value in values.items() if getattr(case, name) != value}
@@ -63,9 +82,9 @@ def consent_set(*, case: Case, contact: bool, statistics: bool, network: bool, p
             setattr(case, name, value)
         case.save(update_fields=[*changed, "updated_at"])
         _incident_refresh(case.incident_id)
-        if not publication:
+        if not values["consent_publication"]:
             _unpublish(case)
-        audit_log(actor=None, action=AuditAction.CONSENT_CHANGED, case_id=case.pk,
+        audit_log(actor=actor, action=action, case_id=case.pk,
                   organisation_id=case.organisation_id, data={"changed": changed})
     return case
 

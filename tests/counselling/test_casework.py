@@ -12,10 +12,10 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from counselling.casework import deadline_reminders_run, directory_service_save
+from counselling.casework import deadline_reminders_run
 from counselling.models import CaseOutcome, Contact, Deadline, Intervention, JusticeTrack, Referral
 from reporting.models import Case, OutcomeQuestion
-from reporting.services import case_shred
+from reporting.services import case_shred, help_service_save
 from tests.helpers import case_state, case_world, logged_in
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,8 @@ SECRET = "Casework-Secret-7f3a"
 def world(make_org: Any, make_member: Any, submit: Any) -> dict[str, Any]:
     world = case_world(make_org, make_member, submit)
     world["client"] = logged_in(world["owner"])
-    directory_service_save(actor=None, slug="legal-aid", name="Legal aid (Demo)", kind="legal")
+    world["service"] = help_service_save(actor=None, name="Legal aid (Demo)", kind="legal_advice",
+                                         referral_only=True)
     return world
 
 
@@ -56,7 +57,7 @@ def test_documented_work_reads_back_and_is_ciphertext_at_rest(world: dict[str, A
                      "outcome": "pending", "note": f"{SECRET} j"}),
         ("deadlines", {"kind": "agg_claim", "due_on": (timezone.localdate() + timedelta(days=60)).isoformat(),
                        "label": f"{SECRET} d"}),
-        ("referrals", {"service": "legal-aid", "reason": "legal", "note": f"{SECRET} r"}),
+        ("referrals", {"service": world["service"].pk, "reason": "legal", "note": f"{SECRET} r"}),
     ):
         response = _post(client, case, path, payload)
         assert response.status_code in (200, 201), (path, response.content)
@@ -95,6 +96,7 @@ def test_colleague_reads_copy_holder_reads_outsider_gets_404(world: dict[str, An
     ("interventions", {"code": "public_action"}, "code"),  # no consent to publication
     ("deadlines", {"kind": "agg_claim", "due_on": "2001-01-01"}, "due_on"),
     ("referrals", {"service": "nowhere", "reason": "legal"}, "service"),
+    ("referrals", {"service": 987654, "reason": "legal"}, "service"),  # no such directory entry
     ("close", {"outcome": "won_the_lottery"}, "outcome"),
     ("justice", {"reported_to_police": "maybe", "politically_motivated": "no", "proceedings": "none",
                  "outcome": "pending"}, "reported_to_police"),
@@ -203,10 +205,3 @@ def test_done_deadline_is_not_reminded(world: dict[str, Any]) -> None:
     assert deadline_reminders_run() == 0
 
 
-def test_directory_is_kept_by_the_coordinator(world: dict[str, Any]) -> None:
-    coordinator = logged_in(world["coordinator"])
-    entry = {"slug": "trauma-help", "name": "Trauma help (Demo)", "kind": "psychological"}
-    assert coordinator.post("/api/v1/directory/", entry, content_type="application/json").status_code == 200
-    assert world["client"].post("/api/v1/directory/", entry, content_type="application/json").status_code == 404
-    slugs = [e["slug"] for e in world["client"].get("/api/v1/directory/").json()["results"]]
-    assert slugs == ["legal-aid", "trauma-help"]

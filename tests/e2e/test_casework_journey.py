@@ -1,5 +1,7 @@
 """Issue 20's journey in real Chromium: a counsellor documents a contact and an intervention
-and closes the case with an outcome; the reporter changes a consent on the follow-up page."""
+and closes the case with an outcome; the reporter changes a consent on the follow-up page; a
+counsellor records a phone call with the caller's consent and refers them to a service of the
+one help directory, kept for referrals only."""
 
 from __future__ import annotations
 
@@ -8,9 +10,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from counselling.models import CaseOutcome, Contact, Intervention
+from counselling.models import CaseOutcome, Contact, Intervention, Referral
 from reporting.models import Case, Incident
-from reporting.services import ReportInput, organisation_create, report_submit
+from reporting.services import ReportInput, help_service_save, organisation_create, report_submit
 from tests.helpers import PASSWORD, totp_code
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -22,6 +24,58 @@ def plain_http_cookies(settings: Any) -> None:
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     settings.SECURE_SSL_REDIRECT = False
+
+
+def _log_in(page: Any, base: str, user: Any) -> None:
+    page.goto(base + "/staff/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.fill("#id_otp", totp_code(user))
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/staff/")
+
+
+def test_counsellor_records_a_call_with_consent_and_refers_to_the_directory(
+    live_server: Any, page: Any, plain_http_cookies: None,
+) -> None:
+    from counselling.services import member_create
+
+    home = organisation_create(actor=None, slug="home", name="Home", is_fallback=True, languages=["de"])
+    counsellor = member_create(actor=None, organisation=home.organisation, username="ben", password=PASSWORD,
+                               org_private_key=home.private_key).membership.user
+    lawyer = help_service_save(actor=None, name="Kanzlei Gleichbehandlung (Demo)", kind="legal_advice",
+                               referral_only=True)
+    base = live_server.url
+    _log_in(page, base, counsellor)
+
+    page.goto(base + "/staff/cases/new/")
+    page.select_option("#id_channel", "phone")
+    page.fill("#id_description", "Caller was insulted at the bakery.")
+    page.check("#id_motives_0")
+    page.uncheck("#id_consent_contact")  # the caller does not want to be called back
+    page.check("#id_consent_network")
+    page.click("#manual-entry-form button[type=submit]")
+    page.wait_for_url(f"{base}/staff/cases/*/")
+    case = Case.objects.get()
+    assert (case.channel, case.consent_contact, case.consent_statistics, case.consent_network,
+            case.consent_publication) == ("phone", False, True, True, False)
+
+    page.click("#casework details:has(#referral-form) > summary")
+    page.select_option("#referral-service", str(lawyer.pk))
+    page.select_option("#referral-reason", "legal")
+    page.click("#referral-form button[type=submit]")
+    expect(page.locator("#referrals")).to_contain_text("Kanzlei Gleichbehandlung (Demo)")
+    assert Referral.objects.get().service_id == lawyer.pk
+
+    # The caller phones again and withdraws the network export: the counsellor records it.
+    page.wait_for_load_state("networkidle")
+    given = page.locator("#consent [data-purpose=network]").inner_text()
+    page.click("#casework details:has(#consent-form) > summary")
+    assert page.locator("#consent-network").is_checked() and not page.locator("#consent-contact").is_checked()
+    page.uncheck("#consent-network")
+    page.click("#consent-form button[type=submit]")
+    expect(page.locator("#consent [data-purpose=network]")).not_to_have_text(given)
+    assert Incident.objects.get(pk=case.incident_id).consent_network is False
 
 
 def test_counsellor_documents_and_closes_reporter_changes_consent(

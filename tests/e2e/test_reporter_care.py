@@ -368,5 +368,7 @@ def test_the_help_page_lists_real_contacts(live_server: Any, page: Any, fallback
     expect(page.locator("#emergency a[href='tel:110']")).to_be_visible()
     expect(page.locator("#emergency a[href='tel:112']")).to_be_visible()
     expect(page.locator("main")).to_contain_text("beratung@example.org")
-    for service in HelpService.objects.exclude(kind=HelpService.Kind.EMERGENCY):
+    for service in HelpService.objects.exclude(kind=HelpService.Kind.EMERGENCY).filter(referral_only=False):
         expect(page.locator("main")).to_contain_text(service.name)
+    for service in HelpService.objects.filter(referral_only=True):  # for counsellors' referrals only
+        expect(page.locator("main")).not_to_contain_text(service.name)

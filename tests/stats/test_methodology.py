@@ -130,6 +130,59 @@ def test_page_renders_the_same_facts(client, db, settings, lang, schedule) -> No
     assert f'data-methodology-version="{METHODOLOGY_VERSION}"' in html
 
 
+# ------------------------------------------------------------------------------ consent and the chronicle
+
+CONSENT_RULES = (
+    "An incident is counted only while every report of it consents to the anonymous statistics",
+    "goes to a monitoring network such as RIAS only while every report of it consents to that",
+    "Withdrawn consent takes the incident out of every later release and every later export.",
+    "Releases and exports made before the withdrawal stay as they were",
+    "the counsellor enters what the person said, and enters any later change",
+    "it is published only after the reporter approved it with their receipt code",
+    "the description leaves the chronicle at once",
+)
+
+
+def test_text_states_the_consent_and_chronicle_rules() -> None:
+    text = " ".join(methodology_text(k=3).split())
+    for rule in CONSENT_RULES:
+        assert rule in text
+
+
+def test_page_states_the_consent_and_chronicle_rules(client, db) -> None:
+    html = client.get("/en/statistics/methodology/").content.decode()
+    section = " ".join(html.split('id="methodology"', 1)[1].split("</section>", 1)[0].split())
+    facts = dict(re.findall(r'data-fact="(\w+)">(.*?)</li>', section))
+    assert "Withdrawn consent takes the incident out of every later release and export." in facts["consent"]
+    assert "Releases and exports made before stay as they were" in facts["consent"]
+    assert "published only after the reporter approved it with their receipt code" in facts["chronicle"]
+
+
+def test_the_consent_rules_are_what_the_code_does(fallback_org, submit, classify) -> None:
+    """What the text says, done: a withdrawal leaves the next release and export, the frozen
+    release stays; an incident counts only while every report of it consents."""
+    from reporting.services import case_mark_duplicate
+    from reporting.services.consent import consent_set
+    from stats.models import Publication
+    from stats.networks import network_export
+    from stats.selectors import counted_records
+
+    cases = [submit(consent_network=True).case for _ in range(6)]
+    for case in cases:
+        classify(case, motives=["antisemitism"])
+    first = statistics_publish(actor=None, year=2024)
+    assert len(network_export(actor=None, network="rias", year=2024).splitlines()) == 1 + 6
+    consent_set(case=cases[0], contact=True, statistics=False, network=False, publication=False)
+    assert counted_records(year=2024).count() == 5
+    assert len(network_export(actor=None, network="rias", year=2024).splitlines()) == 1 + 5
+    statistics_publish(actor=None, year=2024, note="Consent withdrawn.")
+    assert Publication.objects.get(year=2024, version=1).tables == first.tables
+    # A second report of the same incident that does not consent keeps the incident out.
+    second = submit(consent_statistics=False).case
+    case_mark_duplicate(actor=None, case=second, original=cases[1])
+    assert counted_records(year=2024).count() == 4
+
+
 # ------------------------------------------------------------------------------ the schedule
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 import pytest
@@ -99,3 +100,63 @@ def test_export_endpoints(make_org: Any, make_member: Any, submit: Any) -> None:
     assert counsellor.get(f"/api/v1/exports/rias/?year={YEAR}").status_code == 404
     assert coordinator.get(f"/api/v1/exports/nowhere/?year={YEAR}").status_code == 404
     assert coordinator.get("/api/v1/exports/rias/?year=abc").status_code == 400
+
+
+def _as_page_form(data: dict[str, Any]) -> dict[str, Any]:
+    """Classification values as the classification page's form posts them."""
+    form = {key: value for key, value in data.items() if key not in ("targeted", "assembly")}
+    if "targeted" in data:
+        form["targeted"] = "yes" if data["targeted"] else "no"
+    if data.get("assembly"):
+        form["assembly"] = "on"
+    return form
+
+
+@pytest.mark.parametrize("through", ["page", "api"])
+def test_the_rias_additions_set_by_a_counsellor_reach_the_export(
+    make_org: Any, make_member: Any, submit: Any, through: str
+) -> None:
+    """The counsellor sets "targeted" and "assembly" on the classification page or through the
+    classification API; the RIAS export shows them as in the fixed sample."""
+    org = make_org("home", is_fallback=True)
+    counsellor = logged_in(make_member(org))
+    expected = {}
+    for consent, overrides, outcome in SAMPLE:
+        case = submit(consent_network=consent).case
+        data = {"incident_type": "assault", "motives": ["antisemitism"], "area_of_life": "online",
+                "district": "online", "year": YEAR, "month": 4, "channel": "online_form", **overrides}
+        if through == "page":
+            response = counsellor.post(f"/staff/cases/{case.pk}/classify/", _as_page_form(data))
+            assert response.status_code == 302, response.content[:500]
+        else:
+            response = counsellor.post(f"/api/v1/cases/{case.pk}/classification/", data,
+                                       content_type="application/json")
+            assert response.status_code == 201, response.content
+        if outcome is not None:
+            expected[str(StatisticsRecord.objects.get(incident_id=case.incident_id).incident_key)] = outcome
+    coordinator = logged_in(make_member(None, role=Membership.Role.COORDINATOR))
+    rows = _rows(coordinator.get(f"/api/v1/exports/rias/?year={YEAR}").content.decode())
+    assert {row["incident_key"]: (row["network_incident_type"], row["network_forms"], row["rias_targeted"],
+                                  row["rias_assembly"]) for row in rows} == expected
+
+
+def test_the_classification_page_shows_the_rias_additions_it_saved(
+    make_org: Any, make_member: Any, submit: Any
+) -> None:
+    org = make_org("home", is_fallback=True)
+    counsellor = logged_in(make_member(org))
+    damage, insult = submit(consent_network=True).case, submit(consent_network=True).case
+    base = {"motives": ["antisemitism"], "area_of_life": "online", "district": "online", "year": YEAR,
+            "month": 4, "channel": "online_form"}
+    page = counsellor.get(f"/staff/cases/{damage.pk}/classify/").content.decode()
+    assert 'name="targeted"' in page and 'name="assembly"' in page
+    counsellor.post(f"/staff/cases/{damage.pk}/classify/", {**base, "incident_type": "property_damage",
+                                                              "targeted": "no"})
+    counsellor.post(f"/staff/cases/{insult.pk}/classify/", {**base, "incident_type": "offensive_behaviour",
+                                                              "assembly": "on"})
+    assert StatisticsRecord.objects.get(incident_id=damage.incident_id).targeted is False
+    assert StatisticsRecord.objects.get(incident_id=insult.incident_id).assembly is True
+    page = counsellor.get(f"/staff/cases/{damage.pk}/classify/").content.decode()
+    assert '<option value="no" selected>' in page
+    page = counsellor.get(f"/staff/cases/{insult.pk}/classify/").content.decode()
+    assert re.search(r'<input type="checkbox" name="assembly"[^>]*checked', page)
