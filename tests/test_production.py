@@ -324,7 +324,7 @@ def test_production_two_hosts_share_one_bucket_with_a_redis_task_cluster(
         for server in servers:
             status, health = browser.request(server.base_url, "GET", "/healthz")
             assert status == 200, (health, server.log())
-            assert health["checks"] == {"database": "ok", "queue": "ok"}, health
+            assert health["checks"] == {"database": "ok", "queue": "ok", "store": "ok"}, health
 
         # The reporter: submitted with a photo through A, followed up through B.
         marker = uuid.uuid4().hex

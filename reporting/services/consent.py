@@ -52,7 +52,7 @@ def consent_set(*, case: Case, contact: bool, statistics: bool, network: bool, p
     marks its summaries withdrawn; withdrawing statistics or the network export takes the
     incident out of every later release or export (the incident follows all its reports).
     """
-    return _consent_apply(case=case, actor=None, action=AuditAction.CONSENT_CHANGED, values={
+    return _consent_apply(case=case, actor=None, values={
         "consent_contact": contact, "consent_statistics": statistics, "consent_network": network,
         "consent_publication": publication})
 
@@ -67,12 +67,14 @@ def consent_record(*, actor: Any, case: Case, contact: bool, statistics: bool, n
     if case.receipt_lookup:
         raise ServiceError("reporter_decides", str(_(
             "The reporter sets their consent themselves with their receipt code.")))
-    return _consent_apply(case=case, actor=actor, action=AuditAction.CONSENT_RECORDED, values={
+    return _consent_apply(case=case, actor=actor, values={
         "consent_contact": contact, "consent_statistics": statistics, "consent_network": network,
         "consent_publication": publication})
 
 
-def _consent_apply(*, case: Case, actor: Any, action: AuditAction, values: dict[str, bool]) -> Case:
+def _consent_apply(*, case: Case, actor: Any, values: dict[str, bool]) -> Case:
+    """Apply the answers; the reporter's own change (`actor=None`) and a counsellor's record of
+    a hand-recorded person's change are audited as different actions."""
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
         changed = {name: value for name, value in values.items() if getattr(case, name) != value}
@@ -84,7 +86,9 @@ def _consent_apply(*, case: Case, actor: Any, action: AuditAction, values: dict[
         _incident_refresh(case.incident_id)
         if not values["consent_publication"]:
             _unpublish(case)
-        audit_log(actor=actor, action=action, case_id=case.pk,
+        audit_log(actor=actor,
+                  action=AuditAction.CONSENT_CHANGED if actor is None else AuditAction.CONSENT_RECORDED,
+                  case_id=case.pk,
                   organisation_id=case.organisation_id, data={"changed": changed})
     return case
 

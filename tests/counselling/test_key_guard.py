@@ -20,7 +20,7 @@ from django.test import Client, RequestFactory
 
 from counselling import access
 from counselling.models import Membership
-from reporting.services import FileInput
+from reporting.services import FileInput, help_service_save
 from tests.helpers import PASSWORD, logged_in, totp_code, url_patterns, view_handlers
 
 KEY_READERS = (access.request_org_key, access.request_case_keys)
@@ -165,10 +165,11 @@ def test_every_guarded_view_without_the_key_gets_the_guard_answer(
     newcomer = make_member(home, with_key=False)
     params = {"case_id": case.pk, "attachment_uuid": case.attachments.get().uuid.hex,
               "member_id": newcomer.membership.pk}
+    service = help_service_save(actor=None, name="Legal aid (Demo)", kind="legal_advice", referral_only=True)
     # A valid body for every guarded action: input is checked before the keys are looked at.
     body = {"body": "hello", "organisation": other.organisation.slug, "mode": "phone", "code": "rights_info",
             "reported_to_police": "yes", "politically_motivated": "no", "proceedings": "none",
-            "kind": "agg_claim", "due_on": "2099-01-01", "service": "legal-aid", "reason": "legal",
+            "kind": "agg_claim", "due_on": "2099-01-01", "service": service.pk, "reason": "legal",
             "text": "hello"}
     checked = []
     for route, method, handler in _staff_handlers():
