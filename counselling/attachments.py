@@ -5,22 +5,48 @@ again the first time it is opened here (reporting.services.sealed_files)."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 
 from counselling import previews
 from counselling.services import attachment_downloaded, attachment_viewed
 from reporting import files
+from reporting.blobs import StorageUnavailable
 from reporting.models import Attachment
-from reporting.services import CaseKeys, attachment_meta, attachment_open
+from reporting.services import CaseKeys, ServiceError, attachment_meta, attachment_open
 from reporting.services.sealed_files import attachment_clean_on_first_open
+
+
+@contextmanager
+def _store_reachable() -> Iterator[None]:
+    """A store that cannot be reached is a calm 503 (`storage_unavailable`) before anything is
+    sent or audited, never a broken download or an error page."""
+    try:
+        yield
+    except StorageUnavailable as exc:
+        raise ServiceError("storage_unavailable", _(
+            "The file store cannot be reached at the moment. Nothing was changed; please try again "
+            "in a few minutes.")) from exc
+
+
+def _opened(attachment: Attachment, case_key: bytes) -> Iterator[bytes]:
+    """The decrypted file with its first segment already read: the store answered."""
+    chunks = attachment_open(attachment=attachment, case_key=case_key)
+    with _store_reachable():
+        first = next(chunks, None)
+    return itertools.chain(() if first is None else (first,), chunks)
 
 
 def download_response(*, actor: Any, attachment: Attachment, keys: CaseKeys) -> StreamingHttpResponse:
     """The file as a download under a safe name (audited); unknown types as octet-stream."""
-    attachment_clean_on_first_open(actor=actor, attachment=attachment, case_key=keys.case_key)
+    with _store_reachable():
+        attachment_clean_on_first_open(actor=actor, attachment=attachment, case_key=keys.case_key)
     meta = attachment_meta(attachment=attachment, case_key=keys.case_key)
     content_type = str(meta.get("content_type", ""))
     extension = files.EXTENSIONS.get(content_type)
@@ -28,9 +54,9 @@ def download_response(*, actor: Any, attachment: Attachment, keys: CaseKeys) -> 
         content_type, name = "application/octet-stream", "attachment.bin"
     else:
         name = files.safe_download_name(str(meta.get("name", "")), extension)
+    content = _opened(attachment, keys.case_key)
     attachment_downloaded(actor=actor, attachment=attachment)
-    response = StreamingHttpResponse(attachment_open(attachment=attachment, case_key=keys.case_key),
-                                     content_type=content_type)
+    response = StreamingHttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store"
@@ -42,11 +68,13 @@ def download_response(*, actor: Any, attachment: Attachment, keys: CaseKeys) -> 
 def inline_response(*, actor: Any, attachment: Attachment, keys: CaseKeys) -> HttpResponse | None:
     """The picture shown inline (an image without its metadata, a PDF's first pages; audited),
     or None for a file that has none."""
-    attachment_clean_on_first_open(actor=actor, attachment=attachment, case_key=keys.case_key)
+    with _store_reachable():
+        attachment_clean_on_first_open(actor=actor, attachment=attachment, case_key=keys.case_key)
     content_type = str(attachment_meta(attachment=attachment, case_key=keys.case_key).get("content_type", ""))
     if not previews.previewable(content_type):
         return None
-    data = b"".join(attachment_open(attachment=attachment, case_key=keys.case_key))
+    with _store_reachable():
+        data = b"".join(attachment_open(attachment=attachment, case_key=keys.case_key))
     try:
         shown = previews.preview(data, content_type)
     except previews.NoPreview:

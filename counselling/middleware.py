@@ -15,14 +15,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.translation import gettext as _
 
+from meldestelle.errors import ApplicationError
+
 STAFF_PREFIX = "/staff/"
 _MARK = "_staff_error_page"
 
 
-def staff_error_page(request: HttpRequest, status: int) -> HttpResponse:
+def staff_error_page(request: HttpRequest, status: int, text: str | None = None) -> HttpResponse:
     from counselling.views.common import _page
 
-    if status == 403:
+    if text is not None:
+        title = _("Not available right now")
+    elif status == 403:
         title, text = _("Not allowed"), _("You cannot open this page with your account.")
     else:
         title, text = _("Page not found"), _("This page does not exist or is not visible to you.")
@@ -49,4 +53,7 @@ class StaffErrorPageMiddleware:
             return staff_error_page(request, 404)
         if isinstance(exception, PermissionDenied):
             return staff_error_page(request, 403)
+        if isinstance(exception, ApplicationError) and exception.status == 503:
+            # A service that is briefly unavailable (the file store): a calm page, not a 500.
+            return staff_error_page(request, 503, exception.message)
         return None

@@ -28,6 +28,7 @@ STATUS: dict[str, int] = {
     "unavailable": 503,
     "no_organisation": 503,
     "key_unverified": 503,
+    "storage_unavailable": 503,
     "server_error": 500,
 }
 

@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from reporting import crypto
+from reporting.audit import AuditAction
 from reporting.blobs import StorageUnavailable, blob_read, blob_write, storage_problem
 from reporting.models import Attachment, AuditEntry, Case
 from reporting.services import (
@@ -28,7 +29,7 @@ from reporting.services import (
     reporter_open,
 )
 from reporting.services.common import ServiceError
-from tests.helpers import WeedServer, free_ports, make_jpeg
+from tests.helpers import WeedServer, free_ports, logged_in, make_jpeg
 
 MB = 1024 * 1024
 REPORTS = "/api/v1/reports/"
@@ -209,3 +210,34 @@ def _report(description: str) -> Any:
     from reporting.services import ReportInput
 
     return ReportInput(description=description, district="03241", motives=["racism"])
+
+
+@pytest.mark.django_db
+def test_a_file_the_store_cannot_give_back_is_a_calm_503_for_the_counsellor(
+    s3_bucket: str, s3_server: WeedServer, settings: Any, fallback_org: Any, make_member: Any, submit: Any
+) -> None:
+    case = submit(description="A report whose photo is on S3.",
+                  files=(FileInput("photo.jpg", make_jpeg(), "image/jpeg"),)).case
+    attachment = case.attachments.get()
+    member = make_member(fallback_org)
+    page, api = logged_in(member), logged_in(member, api=True)
+    page_url = f"/staff/cases/{case.pk}/files/{attachment.uuid.hex}/"
+    api_url = f"/api/v1/cases/{case.pk}/files/{attachment.uuid.hex}/"
+    assert b"".join(page.get(page_url).streaming_content) == b"".join(api.get(api_url).streaming_content)
+    downloads = AuditEntry.objects.filter(action=AuditAction.ATTACHMENT_DOWNLOADED).count()
+
+    [closed_port] = free_ports(1)
+    storage = s3_server.storages(s3_bucket)
+    storage["OPTIONS"]["endpoint_url"] = f"http://127.0.0.1:{closed_port}"
+    settings.STORAGES = {**settings.STORAGES, "default": storage}
+
+    answer = page.get(page_url, HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 503
+    assert b"The file store cannot be reached at the moment" in answer.content
+    refused = api.get(api_url, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 503 and refused.json()["error"]["code"] == "storage_unavailable"
+    inline = page.get(page_url + "view/", HTTP_ACCEPT_LANGUAGE="en")
+    assert inline.status_code == 503
+    # Nothing was handed out, so nothing is recorded as downloaded; the file is still there.
+    assert AuditEntry.objects.filter(action=AuditAction.ATTACHMENT_DOWNLOADED).count() == downloads
+    assert s3_server.object_keys(s3_bucket) == [attachment.blob.name]
