@@ -243,9 +243,14 @@ def _retry_due() -> None:
 
 
 @pytest.fixture
-def queued(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Queue through the ORM broker instead of running tasks synchronously at enqueue time."""
+def queued(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
+    """Queue through the ORM broker instead of running tasks synchronously at enqueue time.
+
+    The submission's audit entry is chained in its transaction here (as on SQLite), so the
+    only package on the broker is the notice these tests follow; the chain writer's own task
+    is tested in tests/reporting/test_audit.py and tests/concurrency/."""
     monkeypatch.setattr(Conf, "SYNC", False)
+    settings.AUDIT_CHAIN_AFTER_COMMIT = False
 
 
 def _enqueue_new_case_notice(fallback_org: Any, make_member: Any, submit: Any, capture: Any) -> Case:
