@@ -182,7 +182,12 @@ def attachment_clean_on_first_open(*, actor: Any, attachment: Attachment, case_k
                 attachment.blob.name, attachment.meta_ciphertext = locked.blob.name, locked.meta_ciphertext
                 return
             old_name = locked.blob.name
-            data = b"".join(attachment_open(attachment=locked, case_key=case_key))
+            try:
+                data = b"".join(attachment_open(attachment=locked, case_key=case_key))
+            except (crypto.CryptoError, ValueError) as exc:  # not encrypted for this case
+                raise ServiceError("attachment_unreadable", str(_(
+                    "This file cannot be opened: it was not encrypted for this report. Nothing was changed."
+                )), http_status=422) from exc
             try:
                 clean = sanitise_upload(data, keep_metadata=bool(meta.get("keep_metadata")))
             except UnsupportedFileType:

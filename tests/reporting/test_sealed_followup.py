@@ -433,3 +433,41 @@ def test_a_wrong_token_for_files_counts_toward_the_limit_like_a_wrong_code(
 def test_files_added_in_the_browser_must_be_multipart(client: Any, fallback_org: Any) -> None:
     response = post_json(client, "/api/v1/followup/sealed/files/", {"lookup_token": browser_lookup_token(WRONG_CODE)})
     assert_error(response, 415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize("spoil", ["meta", "stream", "stream_not_cleaned"])
+def test_a_file_not_encrypted_for_the_case_is_listed_as_unreadable_and_never_an_error_page(
+    client: Any, fallback_org: Any, make_member: Any, submit: Any, spoil: str
+) -> None:
+    """A browser that lies (a script, not followup.js) can send ciphertext of the right shape under
+    another key: the counsellor's page lists it, opening it is refused calmly, nothing changes."""
+    case, code = _server_case(submit)
+    view = _opened(client, code)
+    other = crypto.new_key()
+    meta_key, stream_key = (other, view["case_key"]) if spoil == "meta" else (view["case_key"], other)
+    photo = make_pdf() if spoil == "stream_not_cleaned" else make_jpeg()
+    payload = browser_followup_files(meta_key, view["binding"], code, [("x.pdf", photo, False)])
+    wrong = browser_followup_files(stream_key, view["binding"], code, [("x.pdf", photo, False)])
+    payload["streams"] = wrong["streams"] if spoil != "meta" else payload["streams"]
+    if spoil != "meta":
+        # the stream under another key, bound to the id the metadata names
+        attachment_id = payload["sealed"]["attachments"][0]["id"]
+        stream = io.BytesIO()
+        crypto.encrypt_stream(other, [photo], stream, case_id=view["binding"], attachment_id=attachment_id)
+        payload["streams"] = [stream.getvalue()]
+    assert post_followup_files(client, payload).status_code == 201
+    attachment = Attachment.objects.get(uuid=payload["sealed"]["attachments"][0]["id"])
+    blobs = _blob_names()
+    staff = logged_in(make_member(fallback_org, username="berater"))
+    page = staff.get(f"/staff/cases/{case.pk}/")
+    assert page.status_code == 200
+    if spoil == "meta":
+        assert "cannot be opened" in page.content.decode()
+    for url in (f"/staff/cases/{case.pk}/files/{attachment.uuid.hex}/",
+                f"/api/v1/cases/{case.pk}/files/{attachment.uuid.hex}/"):
+        response = staff.get(url)
+        assert response.status_code == 422, (url, response.status_code)
+    assert _blob_names() == blobs
+    assert not AuditEntry.objects.filter(action=AuditAction.ATTACHMENT_CLEANED).exists()
+    # the reporter's page (without JavaScript) still opens
+    assert client.post("/en/followup/", {"receipt": code}).status_code == 200
