@@ -903,7 +903,9 @@ class FollowupSealedFilesView(PublicAPIView):
             case = _find_case(request, data)  # the gate first: a wrong token counts
             if handler.failed is not None:
                 logger.error("Sealed files not stored: %s", handler.failed)
-                raise _unavailable("storage_unavailable")
+                raise ApplicationError("storage_unavailable", _(
+                    "Your files have not been stored. Please try again in a few minutes."
+                ), http_status=503)
             refused = _("Your encrypted files could not be accepted. Nothing was stored; please send them again.")
             if not streams or (len(streams) <= settings.REPORT_MAX_FILES and len(data["attachments"]) != len(streams)):
                 raise ApplicationError("malformed", refused)
@@ -927,7 +929,9 @@ class FollowupSealedFilesView(PublicAPIView):
                     ), http_status=409) from exc
                 if exc.code in {"too_many_files", "file_too_large"}:
                     raise  # 413, with its own message
-                raise _unavailable(exc.code) from exc
+                raise ApplicationError(exc.code, _(
+                    "Your files have not been stored. Please try again in a few minutes."
+                ), http_status=503) from exc
             except DatabaseError as exc:
                 logger.error("Sealed files not stored: %s", type(exc).__name__)
                 raise ApplicationError("unavailable", _(
