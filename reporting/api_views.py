@@ -875,7 +875,9 @@ class FollowupSealedFilesView(PublicAPIView):
         }},
         responses={201: SealedFilesOut, **FOLLOWUP_ERRORS,
                    409: error_doc("An attachment id was used before: nothing was stored."),
-                   413: error_doc("Too many files, or a file too large: nothing was stored.")},
+                   413: error_doc("Too many files, or a file too large: nothing was stored."),
+                   415: error_doc("Not multipart/form-data."),
+                   503: error_doc("The file store or the database is unavailable: nothing was stored.")},
         description="Files the reporter's browser encrypted in the follow-up (SPEC §3.10), stored like any "
         "file the reporter adds. Checked by length and format only; nothing is stored when anything is "
         "refused. The JSON part's shape is SealedFilesIn.",
