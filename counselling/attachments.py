@@ -18,6 +18,7 @@ from counselling import previews
 from counselling.services import attachment_downloaded, attachment_viewed
 from reporting import files
 from reporting.blobs import StorageUnavailable
+from reporting.crypto import CryptoError
 from reporting.models import Attachment
 from reporting.services import CaseKeys, ServiceError, attachment_meta, attachment_open
 from reporting.services.sealed_files import attachment_clean_on_first_open
@@ -35,11 +36,29 @@ def _store_reachable() -> Iterator[None]:
             "in a few minutes.")) from exc
 
 
+def _unreadable() -> ServiceError:
+    return ServiceError("attachment_unreadable", _(
+        "This file cannot be opened: it was not encrypted for this report. Nothing was changed."
+    ), http_status=422)
+
+
+def _readable(meta: dict[str, Any]) -> dict[str, Any]:
+    """A file sealed in a browser whose metadata does not open under the case key is never
+    offered (reporting.services.submission.attachment_meta)."""
+    if meta.get("unreadable"):
+        raise _unreadable()
+    return meta
+
+
 def _opened(attachment: Attachment, case_key: bytes) -> Iterator[bytes]:
-    """The decrypted file with its first segment already read: the store answered."""
+    """The decrypted file with its first segment already read: the store answered, and the
+    file opens under the case key (one sealed in a browser may not)."""
     chunks = attachment_open(attachment=attachment, case_key=case_key)
     with _store_reachable():
-        first = next(chunks, None)
+        try:
+            first = next(chunks, None)
+        except (CryptoError, ValueError) as exc:
+            raise _unreadable() from exc
     return itertools.chain(() if first is None else (first,), chunks)
 
 
@@ -47,7 +66,7 @@ def download_response(*, actor: Any, attachment: Attachment, keys: CaseKeys) -> 
     """The file as a download under a safe name (audited); unknown types as octet-stream."""
     with _store_reachable():
         attachment_clean_on_first_open(actor=actor, attachment=attachment, case_key=keys.case_key)
-    meta = attachment_meta(attachment=attachment, case_key=keys.case_key)
+    meta = _readable(attachment_meta(attachment=attachment, case_key=keys.case_key))
     content_type = str(meta.get("content_type", ""))
     extension = files.EXTENSIONS.get(content_type)
     if extension is None:
@@ -70,11 +89,14 @@ def inline_response(*, actor: Any, attachment: Attachment, keys: CaseKeys) -> Ht
     or None for a file that has none."""
     with _store_reachable():
         attachment_clean_on_first_open(actor=actor, attachment=attachment, case_key=keys.case_key)
-    content_type = str(attachment_meta(attachment=attachment, case_key=keys.case_key).get("content_type", ""))
+    content_type = str(_readable(attachment_meta(attachment=attachment, case_key=keys.case_key)).get("content_type", ""))
     if not previews.previewable(content_type):
         return None
     with _store_reachable():
-        data = b"".join(attachment_open(attachment=attachment, case_key=keys.case_key))
+        try:
+            data = b"".join(attachment_open(attachment=attachment, case_key=keys.case_key))
+        except (CryptoError, ValueError) as exc:
+            raise _unreadable() from exc
     try:
         shown = previews.preview(data, content_type)
     except previews.NoPreview:

@@ -21,11 +21,11 @@ STAFF_PREFIX = "/staff/"
 _MARK = "_staff_error_page"
 
 
-def staff_error_page(request: HttpRequest, status: int, text: str | None = None) -> HttpResponse:
+def staff_error_page(request: HttpRequest, status: int, text: str | None = None, title: str | None = None) -> HttpResponse:
     from counselling.views.common import _page
 
     if text is not None:
-        title = _("Not available right now")
+        title = title or _("Not available right now")
     elif status == 403:
         title, text = _("Not allowed"), _("You cannot open this page with your account.")
     else:
@@ -56,4 +56,7 @@ class StaffErrorPageMiddleware:
         if isinstance(exception, ApplicationError) and exception.status == 503:
             # A service that is briefly unavailable (the file store): a calm page, not a 500.
             return staff_error_page(request, 503, exception.message)
+        if isinstance(exception, ApplicationError) and exception.code == "attachment_unreadable":
+            # A file sealed in a browser under another key: refused calmly, not a 500.
+            return staff_error_page(request, exception.status, exception.message, _("This file cannot be opened"))
         return None

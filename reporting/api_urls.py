@@ -17,6 +17,7 @@ urlpatterns = [
     path("followup/messages/", api_views.FollowupMessageView.as_view(), name="followup_messages"),
     path("followup/sealed/", api_views.FollowupSealedView.as_view(), name="followup_sealed"),
     path("followup/sealed/messages/", api_views.FollowupSealedMessageView.as_view(), name="followup_sealed_messages"),
+    path("followup/sealed/files/", api_views.FollowupSealedFilesView.as_view(), name="followup_sealed_files"),
     path("followup/delete/", api_views.FollowupDeleteView.as_view(), name="followup_delete"),
     path("followup/choices/", api_choices.FollowupChoicesView.as_view(), name="followup_choices"),
     path("followup/consent/", api_choices.FollowupConsentView.as_view(), name="followup_consent"),

@@ -59,6 +59,7 @@ from reporting.services.sealed_files import (
     SealedFile,
     max_sealed_file_bytes,
     sealed_attachment_ids,
+    sealed_followup_files_add,
 )
 from reporting.services.submission import remove_blobs
 from reporting.taxonomy import (
@@ -768,6 +769,10 @@ def _find(request: Request, serializer_class: type[serializers.Serializer]) -> t
     """The validated body and the case its look-up token finds: the gate of `_open` (a wrong
     token is a wrong code, with the same answer, and counts)."""
     data = _validated(request, serializer_class)
+    return data, _find_case(request, data)
+
+
+def _find_case(request: Request, data: dict[str, Any]) -> Case:
     try:
         case = abuse.followup_find(
             request_client(request), data["lookup_token"], challenge=data.get("challenge", ""),
@@ -780,7 +785,7 @@ def _find(request: Request, serializer_class: type[serializers.Serializer]) -> t
         ), http_status=429, fields={"nonce": [_("Please solve a new challenge.")]}) from exc
     if case is None:
         raise ApplicationError("not_found", _("This code does not open a report. Please check it and try again."))
-    return data, case
+    return case
 
 
 def _sealed(item: SealedItem) -> dict[str, str]:
@@ -837,3 +842,106 @@ class FollowupSealedMessageView(PublicAPIView):
                 ), http_status=409) from exc
             raise
         return Response({"created_at": message.created_at.isoformat()}, status=201)
+
+
+class SealedFileIn(serializers.Serializer):
+    id = StrictCharField(max_length=32, help_text="32 random hex digits (128 bits) chosen by the browser: the "
+                         "file's attachment id, which its stream and metadata are bound to.")
+    meta = Base64Field(max_bytes=1 + crypto.NONCE_BYTES + META_MAX_BUCKET + 16,
+                       help_text="Name, type and size as padded JSON under the case key (AES-256-GCM, "
+                       "purpose `attachment-meta:<id>`).")
+
+
+class SealedFilesIn(SealedFollowupIn):
+    attachments = SealedFileIn(many=True, help_text="For each `file` part, in order: its id and metadata.")
+
+
+class SealedFilesOut(serializers.Serializer):
+    added = serializers.IntegerField(help_text="How many files were stored.")
+
+
+class FollowupSealedFilesView(PublicAPIView):
+    @extend_schema(
+        operation_id="followup_sealed_files",
+        request={"multipart/form-data": {
+            "type": "object", "required": ["sealed", "file"],
+            "properties": {
+                "sealed": {"type": "string", "description": "SealedFilesIn as JSON (the look-up token, and "
+                           "for each file its id and metadata ciphertext)."},
+                "file": {"type": "array", "items": {"type": "string", "format": "binary"},
+                         "description": "Each file's ciphertext (reporting.crypto's attachment stream under "
+                         "the case key, bound to the case binding and the file's id), in order."},
+            },
+        }},
+        responses={201: SealedFilesOut, **FOLLOWUP_ERRORS,
+                   409: error_doc("An attachment id was used before: nothing was stored."),
+                   413: error_doc("Too many files, or a file too large: nothing was stored."),
+                   415: error_doc("Not multipart/form-data."),
+                   503: error_doc("The file store or the database is unavailable: nothing was stored.")},
+        description="Files the reporter's browser encrypted in the follow-up (SPEC §3.10), stored like any "
+        "file the reporter adds. Checked by length and format only; nothing is stored when anything is "
+        "refused. The JSON part's shape is SealedFilesIn.",
+    )
+    def post(self, request: Request) -> Response:
+        if not str(request.content_type).startswith("multipart/"):
+            raise ApplicationError("unsupported_media_type", _("Please send multipart/form-data."), http_status=415)
+        handler = SealedStreamUploadHandler(
+            request._request, max_files=settings.REPORT_MAX_FILES, max_bytes=max_sealed_file_bytes()
+        )
+        request._request.upload_handlers = [handler]
+        stored = False
+        try:
+            try:
+                form = request.data
+                sealed_json = form.get("sealed") if isinstance(form, dict) else None
+                streams = request.FILES.getlist("file")
+            except ParseError as exc:
+                raise ApplicationError("malformed", _("The request body could not be read.")) from exc
+            try:
+                payload = json.loads(sealed_json) if isinstance(sealed_json, str) else None
+            except ValueError:
+                payload = None
+            data = _shaped(payload, SealedFilesIn)
+            case = _find_case(request, data)  # the gate first: a wrong token counts
+            if handler.failed is not None:
+                logger.error("Sealed files not stored: %s", handler.failed)
+                raise ApplicationError("storage_unavailable", _(
+                    "Your files have not been stored. Please try again in a few minutes."
+                ), http_status=503)
+            refused = _("Your encrypted files could not be accepted. Nothing was stored; please send them again.")
+            if not streams or (len(streams) <= settings.REPORT_MAX_FILES and len(data["attachments"]) != len(streams)):
+                raise ApplicationError("malformed", refused)
+            files = [
+                SealedFile(blob_name=stream.blob_name or "", ciphertext_bytes=stream.size, head=stream.head,
+                           meta_ciphertext=item["meta"])
+                for stream, item in zip(streams, data["attachments"], strict=False)
+            ]
+            ids = [item["id"] for item in data["attachments"]]
+            files += [SealedFile(blob_name="", ciphertext_bytes=stream.size, head=b"", meta_ciphertext=b"")
+                      for stream in streams[len(files):]]
+            ids += [""] * (len(files) - len(ids))
+            try:
+                added = sealed_followup_files_add(case=case, files=files, attachment_ids=ids)
+            except ApplicationError as exc:
+                if exc.code == "malformed":
+                    raise ApplicationError("malformed", refused) from exc
+                if exc.code == "attachment_id_used":
+                    raise ApplicationError("attachment_id_used", _(
+                        "Your files could not be stored. Nothing was stored; please send them again."
+                    ), http_status=409) from exc
+                if exc.code in {"too_many_files", "file_too_large"}:
+                    raise  # 413, with its own message
+                raise ApplicationError(exc.code, _(
+                    "Your files have not been stored. Please try again in a few minutes."
+                ), http_status=503) from exc
+            except DatabaseError as exc:
+                logger.error("Sealed files not stored: %s", type(exc).__name__)
+                raise ApplicationError("unavailable", _(
+                    "Your files have not been stored. Please try again in a few minutes."
+                ), http_status=503) from exc
+            stored = True
+            return Response({"added": len(added)}, status=201)
+        finally:
+            if not stored:
+                handler.upload_interrupted()  # a stream still open (the body broke off) is dropped
+                remove_blobs(handler.blob_names)

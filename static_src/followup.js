@@ -14,15 +14,20 @@
  *   4. A reply is padded and encrypted here under the case key, bound to the case and to
  *      "message:<random seal id>" exactly as the server binds a message to its id, and sent
  *      with the token to POST /api/v1/followup/sealed/messages/.
- * Files, the reporter's choices and deleting keep the server path (the code goes with those
- * forms, as without JavaScript). Anything else (no WebCrypto, a code the server must explain,
+ *   5. Files added here are checked and prepared as on the report form (files.js: count, size,
+ *      type, photos re-encoded on a canvas), sealed with formats.js's sealFile under the case
+ *      key, bound to the case and to a random attachment id (128 bits) exactly as the server
+ *      binds a file, and sent with the token to POST /api/v1/followup/sealed/files/.
+ * The reporter's choices and deleting keep the server path (the code goes with those forms,
+ * as without JavaScript). Anything else (no WebCrypto, a code the server must explain,
  * a refusal, no network, an exception) falls back to the ordinary form post with what the
  * person typed, which works as without JavaScript. Python reference: tests/helpers.py
  * (browser_followup_open, browser_reply) and tests/reporting/test_sealed_followup.py.
  */
+import { chosenFiles, postFiles, prepareFiles } from "./files.js";
 import {
   decrypt, encoder, encrypt, fromBase64, newSealId, normaliseReceipt, pad, receiptKek, receiptLookupToken,
-  toBase64, unpad,
+  sealFile, toBase64, unpad,
 } from "./formats.js";
 
 const MESSAGE_MAX = 20000;
@@ -216,6 +221,89 @@ function replies(root, session) {
   });
 }
 
+// ------------------------------------------------------------------------------ adding files
+
+async function sendFiles(session, picked) {
+  const files = await prepareFiles(picked);
+  if (!files || !files.length) {
+    return null;
+  }
+  const attachments = [];
+  const streams = [];
+  for (const file of files) {
+    const id = newSealId(); // 128 random bits: the attachment's id, which everything is bound to
+    const sealed = await sealFile(session.caseKey, session.binding, id, file);
+    attachments.push({ id, meta: toBase64(sealed.meta) });
+    streams.push(sealed.stream);
+  }
+  const stored = await postFiles(session.filesUrl, { lookup_token: session.token, attachments }, streams);
+  return stored.status === 201 ? files.map((file) => file.name) : null;
+}
+
+function addingFiles(root, session) {
+  const form = root.querySelector('form[data-slot="add-files"]');
+  const list = root.querySelector('[data-slot="files"]');
+  const none = root.querySelector('[data-slot="no-files"]');
+  const notice = root.querySelector("#notice");
+  if (!form || !session.filesUrl) {
+    return;
+  }
+  let busy = false;
+  form.addEventListener("submit", (event) => {
+    if (form.hasAttribute("data-as-usual")) {
+      return;
+    }
+    const picked = chosenFiles(form);
+    if (!picked.chosen.length) {
+      form.setAttribute("data-as-usual", "");
+      return; // the server explains
+    }
+    event.preventDefault();
+    if (busy) {
+      return;
+    }
+    busy = true;
+    form.setAttribute("aria-busy", "true");
+    const submitter = event.submitter || null;
+    // In a task of its own (as in seal.js): the browser drops a submission started while the
+    // form still fires this one.
+    const fallBack = () => setTimeout(() => {
+      busy = false;
+      form.removeAttribute("aria-busy");
+      form.setAttribute("data-as-usual", "");
+      postAsUsual(form, submitter); // the chosen files and the code, as without JavaScript
+    }, 0);
+    sendFiles(session, picked).then((names) => {
+      if (!names) {
+        fallBack();
+        return;
+      }
+      busy = false;
+      form.removeAttribute("aria-busy");
+      // Stored: from here on nothing may send them again.
+      form.reset();
+      for (const hidden of form.querySelectorAll('input[type="hidden"][name="receipt"]')) {
+        hidden.value = session.typed;
+      }
+      try {
+        for (const name of names) {
+          const item = document.createElement("li");
+          item.textContent = name;
+          list.append(item);
+        }
+        list.hidden = false;
+        none.hidden = true;
+        const title = slot(notice, "notice");
+        title.textContent = title.getAttribute("data-files");
+        notice.hidden = false;
+        notice.focus();
+      } catch (error) {
+        // only the showing failed; the page shows the files the next time
+      }
+    }, fallBack);
+  });
+}
+
 // ------------------------------------------------------------------------------ the entry form
 
 function start() {
@@ -261,14 +349,17 @@ function start() {
       }
       const view = await opened(answer.body, code);
       const { template, body } = render(answer.body, view);
-      // Files, choices and deleting keep the server path: those forms carry the code, as
-      // without JavaScript, and only when the person sends them.
+      // Choices and deleting keep the server path, and files when this browser cannot seal
+      // them: those forms carry the code, as without JavaScript, and only when sent.
       for (const hidden of body.querySelectorAll('input[type="hidden"][name="receipt"]')) {
         hidden.value = typed;
       }
-      replies(body, {
-        caseKey: view.caseKey, binding: view.binding, token, replyUrl: form.getAttribute("data-followup-reply"),
-      });
+      const session = {
+        caseKey: view.caseKey, binding: view.binding, token, typed,
+        replyUrl: form.getAttribute("data-followup-reply"), filesUrl: form.getAttribute("data-followup-files"),
+      };
+      replies(body, session);
+      addingFiles(body, session);
       show(template, body);
       return true;
     })().then((done) => (done ? null : fallBack()), fallBack);

@@ -768,6 +768,7 @@ def post_sealed(client: Any, sealed: dict[str, Any]) -> Any:
 
 FOLLOWUP_SEALED = "/api/v1/followup/sealed/"
 FOLLOWUP_SEALED_MESSAGES = "/api/v1/followup/sealed/messages/"
+FOLLOWUP_SEALED_FILES = "/api/v1/followup/sealed/files/"
 
 
 def browser_lookup_token(code: str) -> str:
@@ -806,3 +807,28 @@ def browser_reply(case_key: bytes, binding: str, body: str, code: str) -> dict[s
         "lookup_token": browser_lookup_token(code), "seal_id": seal_id,
         "body": base64.b64encode(ciphertext).decode(),
     }
+
+
+def browser_followup_files(
+    case_key: bytes, binding: str, code: str, files: list[tuple[str, bytes, bool]],
+) -> dict[str, Any]:
+    """What followup.js posts for files added in the follow-up: each (name, content, keep
+    metadata) sealed as sealFile seals it, bound to a random attachment id the browser chose.
+    {"sealed": the JSON part, "streams": one stream per file}."""
+    attachments, streams = [], []
+    for name, content, keep in files:
+        attachment_id = secrets.token_hex(16)
+        meta, stream = browser_seal_file(case_key, binding, attachment_id, name, content, keep_metadata=keep)
+        attachments.append({"id": attachment_id, "meta": base64.b64encode(meta).decode()})
+        streams.append(stream)
+    return {"sealed": {"lookup_token": browser_lookup_token(code), "attachments": attachments}, "streams": streams}
+
+
+def post_followup_files(client: Any, payload: dict[str, Any]) -> Any:
+    """POST files sealed in the follow-up: the JSON part `sealed`, a part `file` per stream."""
+    parts = []
+    for stream in payload["streams"]:
+        part = io.BytesIO(stream)
+        part.name = "blob"
+        parts.append(part)
+    return client.post(FOLLOWUP_SEALED_FILES, {"sealed": json.dumps(payload["sealed"]), "file": parts})

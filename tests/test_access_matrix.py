@@ -16,8 +16,10 @@ One test function walks the whole table and collects every mismatch, so a failur
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -139,6 +141,7 @@ class Row:
     receipt: bool = False  # reporters send their receipt, everyone else a wrong one
     token: bool = False  # likewise, as its look-up token (the follow-up in the browser)
     json: bool = False
+    sealed_files: bool = False  # multipart: the body as the JSON part `sealed`, and one sealed file
     probe: bool = False  # a method the endpoint does not offer (not in the schema)
     fresh: bool = False  # ends the session: run with a separate, freshly logged-in client
     last: bool = False  # destroys case data: run after everything else
@@ -302,6 +305,9 @@ TABLE: list[Row] = [
     Row("/api/v1/followup/sealed/", "POST", receipt_holders(200, 404), json=True, token=True),
     Row("/api/v1/followup/sealed/messages/", "POST", receipt_holders(201, 404), json=True, token=True,
         body={"seal_id": "0" * 32, "body": base64.b64encode(b"\x01" + bytes(12 + 1024 + 16)).decode()}),
+    # A file sealed in the browser: a stream of the right format (under some key) is stored.
+    Row("/api/v1/followup/sealed/files/", "POST", receipt_holders(201, 404), json=True, token=True,
+        sealed_files=True),
     Row("/api/v1/followup/choices/", "POST", receipt_holders(200, 404), json=True, receipt=True),
     Row("/api/v1/followup/consent/", "POST", receipt_holders(200, 404), json=True, receipt=True,
         body={"contact": True, "statistics": True, "network": False, "publication": False}),
@@ -317,7 +323,7 @@ TABLE: list[Row] = [
     *(Row(route, "GET", everyone(405), json=True, probe=True) for route in (
         "/api/v1/reports/", "/api/v1/reports/bind/", "/api/v1/reports/sealed/", "/api/v1/followup/",
         "/api/v1/followup/messages/", "/api/v1/followup/delete/", "/api/v1/followup/sealed/",
-        "/api/v1/followup/sealed/messages/")),
+        "/api/v1/followup/sealed/messages/", "/api/v1/followup/sealed/files/")),
     Row("/api/v1/statistics/", "POST", everyone(405), json=True, probe=True),
     # ---------------------------------------------------------------- staff API
     Row("/api/v1/auth/login/", "POST", everyone(400), json=True),
@@ -555,6 +561,14 @@ def _request(row: Row, world: World, role: str, url: str) -> Any:
         body["lookup_token"] = browser_lookup_token(world.receipts.get(role) or crypto.new_receipt_code())
     if row.method == "GET":
         return client.get(url)
+    if row.sealed_files:
+        attachment_id = secrets.token_hex(16)  # the browser's random id: fresh for every request
+        stream = io.BytesIO()
+        crypto.encrypt_stream(crypto.new_key(), [b"matrix file"], stream, case_id="S-x", attachment_id=attachment_id)
+        stream.seek(0)
+        stream.name = "blob"
+        body["attachments"] = [{"id": attachment_id, "meta": base64.b64encode(b"\x01" + bytes(12 + 1024 + 16)).decode()}]
+        return client.post(url, {"sealed": json.dumps(body), "file": [stream]})
     if row.json:
         return client.generic(row.method, url, json.dumps(body), content_type="application/json")
     return client.generic(row.method, url, urlencode(body), content_type="application/x-www-form-urlencoded")

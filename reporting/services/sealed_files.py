@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from reporting import crypto
@@ -37,6 +38,7 @@ from reporting.blobs import StorageUnavailable, blob_write
 from reporting.files import UnsupportedFileType, safe_download_name, sanitise_upload
 from reporting.models import Attachment, Case
 from reporting.services.common import PURPOSE_ATTACHMENT_META, ServiceError, case_binding
+from reporting.services.conversation import touch_reporter_activity
 from reporting.services.submission import _chunks, attachment_meta, attachment_open, remove_blobs
 from reporting.traces import MIN_BUCKET, pad, to_the_hour
 
@@ -111,6 +113,46 @@ def sealed_files_store(*, case: Case, files: Sequence[SealedFile]) -> list[Attac
 
 
 # --------------------------------------------------------------------------------------------
+# Files added in the follow-up (SPEC §3.10)
+
+ATTACHMENT_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def sealed_followup_files_add(*, case: Case, files: Sequence[SealedFile], attachment_ids: Sequence[str]) -> list[Attachment]:
+    """Files the reporter's browser sealed in the follow-up, each bound to the case binding and
+    an attachment id the browser chose at random (128 bits; a collision is refused, 409, and
+    nothing is stored): stored like `attachment_add` stores a reporter's file (activity,
+    audit). The caller removes the blobs when this raises. ServiceError otherwise."""
+    check_sealed_files(files)
+    if len(attachment_ids) != len(files) or len(set(attachment_ids)) != len(attachment_ids) or not all(
+        isinstance(item, str) and ATTACHMENT_ID.fullmatch(item) for item in attachment_ids
+    ):
+        raise ServiceError("malformed", "An encrypted file does not have the expected format.")
+    if not files:
+        raise ServiceError("malformed", "No file was sent.")
+    received_at = to_the_hour()
+    attachments = []
+    try:
+        with transaction.atomic():
+            for attachment_id, item in zip(attachment_ids, files, strict=True):
+                attachment = Attachment(
+                    case=case, uuid=uuid.UUID(hex=attachment_id), from_reporter=True, created_at=received_at,
+                    meta_ciphertext=item.meta_ciphertext,
+                )
+                attachment.blob.name = item.blob_name
+                attachment.save()
+                attachments.append(attachment)
+                audit_log(
+                    actor=None, action=AuditAction.ATTACHMENT_ADDED, case_id=case.pk,
+                    organisation_id=case.organisation_id, data={"attachment": attachment.uuid.hex},
+                )
+            touch_reporter_activity(case, by_reporter=True)
+    except IntegrityError as exc:
+        raise ServiceError("attachment_id_used", "An attachment id was used before.", http_status=409) from exc
+    return attachments
+
+
+# --------------------------------------------------------------------------------------------
 # Cleaning at the first opening
 
 
@@ -140,7 +182,12 @@ def attachment_clean_on_first_open(*, actor: Any, attachment: Attachment, case_k
                 attachment.blob.name, attachment.meta_ciphertext = locked.blob.name, locked.meta_ciphertext
                 return
             old_name = locked.blob.name
-            data = b"".join(attachment_open(attachment=locked, case_key=case_key))
+            try:
+                data = b"".join(attachment_open(attachment=locked, case_key=case_key))
+            except (crypto.CryptoError, ValueError) as exc:  # not encrypted for this case
+                raise ServiceError("attachment_unreadable", str(_(
+                    "This file cannot be opened: it was not encrypted for this report. Nothing was changed."
+                )), http_status=422) from exc
             try:
                 clean = sanitise_upload(data, keep_metadata=bool(meta.get("keep_metadata")))
             except UnsupportedFileType:
@@ -184,4 +231,5 @@ def attachment_clean_on_first_open(*, actor: Any, attachment: Attachment, case_k
 __all__ = [
     "SealedFile", "attachment_clean_on_first_open", "check_sealed_files", "max_sealed_file_bytes",
     "needs_cleaning", "new_blob_name", "sealed_attachment_ids", "sealed_files_store",
+    "sealed_followup_files_add",
 ]

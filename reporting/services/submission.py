@@ -47,6 +47,8 @@ from reporting.services.keys import (
 from reporting.taxonomy import Channel
 from reporting.traces import pad, to_the_hour, unpad
 
+UNREADABLE_ATTACHMENT = _("A file that cannot be opened: it was not encrypted for this report")
+
 logger = logging.getLogger(__name__)
 
 
@@ -449,12 +451,25 @@ def attachment_add(*, case: Case, case_key: bytes, item: FileInput, actor: Any |
 
 def attachment_meta(*, attachment: Attachment, case_key: bytes) -> dict[str, Any]:
     # Padded when sealed in the reporter's browser (reporting.services.sealed_files).
-    return json.loads(unpad(
-        crypto.decrypt(
-            case_key, bytes(attachment.meta_ciphertext), case_id=case_binding(attachment.case),
-            purpose=f"{PURPOSE_ATTACHMENT_META}:{attachment.uuid.hex}",
-        )
-    ))
+    try:
+        meta = json.loads(unpad(
+            crypto.decrypt(
+                case_key, bytes(attachment.meta_ciphertext), case_id=case_binding(attachment.case),
+                purpose=f"{PURPOSE_ATTACHMENT_META}:{attachment.uuid.hex}",
+            )
+        ))
+    except (crypto.CryptoError, ValueError):
+        if not attachment.from_reporter:
+            raise
+        meta = None
+    if isinstance(meta, dict) and isinstance(meta.get("name", ""), str) and isinstance(meta.get("size", 0), int):
+        return meta
+    if not attachment.from_reporter:
+        raise ValueError("attachment metadata of the wrong shape")
+    # Sealed in a browser, which the server cannot check: a file that does not open under this
+    # case's key (a faulty or hostile client) is listed as such, never as an error page, and
+    # never offered for download (`unreadable`).
+    return {"name": str(UNREADABLE_ATTACHMENT), "content_type": "", "size": 0, "unreadable": True}
 
 
 def attachment_open(*, attachment: Attachment, case_key: bytes) -> Any:

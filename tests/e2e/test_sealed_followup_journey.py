@@ -5,13 +5,17 @@ the browser path fails, the follow-up pages work as they always did."""
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
+from PIL import Image
 from playwright.sync_api import expect
 
-from reporting.models import Case, Message
+from reporting.audit import AuditAction
+from reporting.models import Attachment, AuditEntry, Case, Message
 from reporting.services import (
     ReportInput,
     case_keys_for_organisation,
@@ -20,12 +24,13 @@ from reporting.services import (
     organisation_create,
     report_submit,
 )
-from tests.helpers import logged_in
+from tests.helpers import files_in, jpeg_with_exif, logged_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 STAFF_MARKER = "STAFFMARK-71c2e0"
 REPLY_MARKER = "REPLYMARK-5d08aa"
+FILE_MARKER = "FILEMARK-b39e4c"
 
 
 @pytest.fixture(autouse=True)
@@ -162,3 +167,68 @@ def test_with_a_puzzle_to_solve_the_browser_path_brings_the_solution(
     assert len(posts) == 1 and b'"challenge"' in posts[0] and b'"nonce":""' not in posts[0]
     assert not _carries(posts[0], world["code"])
     assert problems == []
+
+
+def _open_in_browser(page: Any, live_server: Any, code: str) -> None:
+    page.goto(live_server.url + "/de/followup/")
+    page.fill("#id_receipt", code)
+    page.locator("#followup-enter button[type=submit]").click()
+    expect(page.locator(".message-thread .message__body").first).to_contain_text(STAFF_MARKER)
+
+
+def test_a_photo_added_in_the_follow_up_is_sealed_in_chromium_and_no_request_carries_the_marker_or_the_code(
+    live_server: Any, page: Any, world: dict[str, Any], tmp_path: Path
+) -> None:
+    code = world["code"]
+    photo = tmp_path / f"{FILE_MARKER}-foto.jpg"
+    photo.write_bytes(jpeg_with_exif(FILE_MARKER, width=640, height=480))
+    sent, problems = _watch(page)
+    _open_in_browser(page, live_server, code)
+    page.set_input_files("#id_files", str(photo))
+    page.locator("form[data-slot=add-files] button[type=submit]").click()
+    expect(page.locator("#notice")).to_be_visible()
+    expect(page.locator("[data-slot=files] li").last).to_have_text(f"{FILE_MARKER}-foto.jpg")
+    assert problems == []
+
+    posts = [url.removeprefix(live_server.url) for method, url, _body in sent if method == "POST"]
+    assert posts == ["/api/v1/followup/sealed/", "/api/v1/followup/sealed/files/"]
+    for _method, url, body in sent:
+        assert FILE_MARKER not in url and FILE_MARKER.encode() not in body
+        assert not _carries(url.encode(), code) and not _carries(body, code)
+    assert max(len(body) for _method, _url, body in sent) > 2000  # the photo went, sealed
+
+    case = Case.objects.get()
+    attachment = Attachment.objects.get(case=case)
+    assert attachment.from_reporter
+    stored = b"".join(path.read_bytes() for path in files_in(settings.MEDIA_ROOT))
+    assert stored.startswith(b"MSA1") and FILE_MARKER.encode() not in stored
+    assert AuditEntry.objects.filter(action=AuditAction.ATTACHMENT_ADDED, case_id=case.pk).count() == 1
+    case.refresh_from_db()
+    assert case.staff_unread is True
+
+    # the counsellor sees the name and downloads the photo without its EXIF
+    staff = logged_in(world["member"])
+    case_page = staff.get(f"/staff/cases/{case.pk}/")
+    assert f"{FILE_MARKER}-foto.jpg".encode() in case_page.content
+    download = staff.get(f"/staff/cases/{case.pk}/files/{attachment.uuid.hex}/")
+    assert download.status_code == 200
+    picture_bytes = b"".join(download.streaming_content)
+    assert FILE_MARKER.encode() not in picture_bytes
+    with Image.open(io.BytesIO(picture_bytes)) as picture:
+        assert picture.format == "JPEG" and picture.size == (640, 480) and not picture.getexif()
+
+
+def test_when_sealing_files_fails_the_chosen_files_take_the_ordinary_post(
+    live_server: Any, page: Any, world: dict[str, Any], tmp_path: Path
+) -> None:
+    photo = tmp_path / "foto.jpg"
+    photo.write_bytes(jpeg_with_exif(FILE_MARKER, width=64, height=48))
+    _open_in_browser(page, live_server, world["code"])
+    page.route("**/api/v1/followup/sealed/files/", lambda route: route.fulfill(status=503, body="{}"))
+    page.set_input_files("#id_files", str(photo))
+    page.locator("form[data-slot=add-files] button[type=submit]").click()
+    # the server's page after post/redirect/get: the file is there, cleaned on the server
+    expect(page.locator("#notice")).to_be_visible()
+    expect(page.get_by_text("foto.jpg").first).to_be_visible()
+    attachment = Attachment.objects.get()
+    assert attachment.from_reporter

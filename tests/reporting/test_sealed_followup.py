@@ -9,15 +9,17 @@ static_src/followup.js: they do with reporting.crypto exactly what the browser d
 from __future__ import annotations
 
 import base64
+import io
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core import mail
+from PIL import Image
 
 from reporting import crypto
 from reporting.audit import AuditAction
-from reporting.models import AuditEntry, Case, Message
+from reporting.models import Attachment, AuditEntry, Case, Message
 from reporting.services import (
     FileInput,
     case_keys_for_organisation,
@@ -32,12 +34,17 @@ from tests.helpers import (
     SEALED,
     assert_error,
     bind,
+    browser_followup_files,
     browser_followup_open,
     browser_lookup_token,
     browser_reply,
     browser_seal,
+    files_in,
+    jpeg_with_exif,
     logged_in,
     make_jpeg,
+    make_pdf,
+    post_followup_files,
     post_json,
     solve,
 )
@@ -292,3 +299,175 @@ def test_the_answer_says_what_waits_for_the_reporter_on_the_servers_page(
     response = post_json(client, FOLLOWUP_SEALED, {"lookup_token": browser_lookup_token(code)})
     assert STAFF_MARKER.encode() not in response.content
     assert response.json()["summaries_waiting"] == 1 and response.json()["outcome_question"] is True
+
+
+# --------------------------------------------------------------------------------------------
+# Files added in the follow-up, encrypted in the browser
+
+
+FILE_MARKER = "MARKER-7b2f-followup-photo"
+
+
+def _opened(client: Any, code: str) -> dict[str, Any]:
+    response = post_json(client, FOLLOWUP_SEALED, {"lookup_token": browser_lookup_token(code)})
+    assert response.status_code == 200, response.content
+    return browser_followup_open(response.json(), code)
+
+
+def _blob_names() -> set[str]:
+    return {path.name for path in files_in(settings.MEDIA_ROOT)}
+
+
+@pytest.mark.parametrize("kind", ["server", "browser"])
+def test_a_file_added_in_the_browser_is_stored_as_ciphertext_and_the_counsellor_downloads_it_cleaned(
+    client: Any, fallback_org: Any, make_member: Any, submit: Any, kind: str
+) -> None:
+    case, code = _case(kind, client, submit)
+    before = Attachment.objects.filter(case=case).count()
+    view = _opened(client, code)
+    photo = jpeg_with_exif(FILE_MARKER)
+    payload = browser_followup_files(view["case_key"], view["binding"], code,
+                                     [(f"{FILE_MARKER}.jpg", photo, False), ("Brief.pdf", make_pdf(author=FILE_MARKER), False)])
+    response = post_followup_files(client, payload)
+    assert response.status_code == 201, response.content
+    assert response.json() == {"added": 2}
+    added = list(Attachment.objects.filter(case=case).order_by("pk"))[before:]
+    assert [a.uuid.hex for a in added] == [item["id"] for item in payload["sealed"]["attachments"]]
+    assert all(a.from_reporter for a in added)
+    # ciphertext at rest: neither the name nor the photo's EXIF nor the PDF's author
+    stored = b"".join(path.read_bytes() for path in files_in(settings.MEDIA_ROOT))
+    assert FILE_MARKER.encode() not in stored
+    assert all(FILE_MARKER.encode() not in bytes(a.meta_ciphertext) for a in added)
+    # as any file the reporter adds: audited, and the case is unread for the staff
+    audited = AuditEntry.objects.filter(action=AuditAction.ATTACHMENT_ADDED, case_id=case.pk, actor_id=None)
+    assert {entry.data["attachment"] for entry in audited} >= {a.uuid.hex for a in added}
+    case.refresh_from_db()
+    assert case.staff_unread is True and case.last_reporter_activity_at is not None
+    # the reporter sees the names in the follow-up
+    assert f"{FILE_MARKER}.jpg" in _opened(client, code)["attachments"]
+
+    staff = logged_in(make_member(fallback_org, username="berater"))
+    page = staff.get(f"/staff/cases/{case.pk}/")
+    assert FILE_MARKER.encode() in page.content  # the file's name
+    photo_download = staff.get(f"/staff/cases/{case.pk}/files/{added[0].uuid.hex}/")
+    assert photo_download.status_code == 200
+    content = b"".join(photo_download.streaming_content)
+    assert FILE_MARKER.encode() not in content
+    with Image.open(io.BytesIO(content)) as picture:
+        assert picture.format == "JPEG" and not picture.getexif()
+    # the PDF the browser could not clean is cleaned at the first opening
+    document = b"".join(staff.get(f"/staff/cases/{case.pk}/files/{added[1].uuid.hex}/").streaming_content)
+    assert document.startswith(b"%PDF-") and FILE_MARKER.encode() not in document
+    cleaned = AuditEntry.objects.filter(action=AuditAction.ATTACHMENT_CLEANED)
+    assert [entry.data["attachment"] for entry in cleaned] == [added[1].uuid.hex]
+
+
+@pytest.mark.parametrize("spoil,status,code", [
+    ("bad_magic", 400, "malformed"),
+    ("meta_not_padded", 400, "malformed"),
+    ("meta_missing", 400, "malformed"),
+    ("bad_id", 400, "malformed"),
+    ("same_id_twice", 400, "malformed"),
+    ("no_file", 400, "malformed"),
+    ("oversized", 413, "file_too_large"),
+    ("too_many", 413, "too_many_files"),
+    ("wrong_token", 404, "not_found"),
+    ("used_id", 409, "attachment_id_used"),
+])
+def test_a_spoilt_file_added_in_the_browser_is_refused_and_nothing_is_stored(
+    client: Any, fallback_org: Any, submit: Any, settings: Any, spoil: str, status: int, code: str
+) -> None:
+    case, receipt = _server_case(submit)
+    settings.REPORT_MAX_FILE_BYTES = 200 * 1024
+    settings.REPORT_MAX_FILES = 2
+    rows, blobs = set(Attachment.objects.values_list("uuid", flat=True)), _blob_names()
+    added_before = AuditEntry.objects.filter(action=AuditAction.ATTACHMENT_ADDED).count()
+    view = _opened(client, receipt)
+    files = [("a.jpg", make_jpeg(), False), ("b.pdf", make_pdf(), False)]
+    if spoil == "too_many":
+        files.append(("c.pdf", make_pdf(), False))
+    if spoil == "oversized":
+        files[1] = ("b.pdf", b"%PDF-" + bytes(settings.REPORT_MAX_FILE_BYTES), False)
+    payload = browser_followup_files(view["case_key"], view["binding"], receipt, files)
+    items, streams = payload["sealed"]["attachments"], payload["streams"]
+    if spoil == "bad_magic":
+        streams[1] = b"XXXX" + streams[1][4:]
+    elif spoil == "meta_not_padded":
+        items[1]["meta"] = base64.b64encode(crypto.encrypt(
+            view["case_key"], b'{"name": "b.pdf"}', case_id=view["binding"], purpose=f"attachment-meta:{items[1]['id']}",
+        )).decode()
+    elif spoil == "meta_missing":
+        del items[1]
+    elif spoil == "bad_id":
+        items[1]["id"] = "../../" + items[1]["id"][6:]
+    elif spoil == "same_id_twice":
+        items[1]["id"] = items[0]["id"]
+    elif spoil == "no_file":
+        payload["streams"] = []
+        items.clear()
+    elif spoil == "wrong_token":
+        payload["sealed"]["lookup_token"] = browser_lookup_token(WRONG_CODE)
+    elif spoil == "used_id":
+        items[1]["id"] = Attachment.objects.get(case=case).uuid.hex
+    response = post_followup_files(client, payload)
+    assert_error(response, status, code)
+    assert set(Attachment.objects.values_list("uuid", flat=True)) == rows
+    assert _blob_names() == blobs
+    assert AuditEntry.objects.filter(action=AuditAction.ATTACHMENT_ADDED).count() == added_before
+
+
+def test_a_wrong_token_for_files_counts_toward_the_limit_like_a_wrong_code(
+    client: Any, fallback_org: Any, submit: Any
+) -> None:
+    case, code = _server_case(submit)
+    view = _opened(client, code)
+    for _ in range(5):
+        payload = browser_followup_files(view["case_key"], view["binding"], WRONG_CODE, [("a.jpg", make_jpeg(), False)])
+        assert_error(post_followup_files(client, payload), 404, "not_found")
+    payload = browser_followup_files(view["case_key"], view["binding"], code, [("a.jpg", make_jpeg(), False)])
+    assert_error(post_followup_files(client, payload), 429, "pow_required")
+    assert Attachment.objects.filter(case=case).count() == 1
+    assert len(files_in(settings.MEDIA_ROOT)) == 1
+
+
+def test_files_added_in_the_browser_must_be_multipart(client: Any, fallback_org: Any) -> None:
+    response = post_json(client, "/api/v1/followup/sealed/files/", {"lookup_token": browser_lookup_token(WRONG_CODE)})
+    assert_error(response, 415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize("spoil", ["meta", "stream", "stream_not_cleaned"])
+def test_a_file_not_encrypted_for_the_case_is_listed_as_unreadable_and_never_an_error_page(
+    client: Any, fallback_org: Any, make_member: Any, submit: Any, spoil: str
+) -> None:
+    """A browser that lies (a script, not followup.js) can send ciphertext of the right shape under
+    another key: the counsellor's page lists it, opening it is refused calmly, nothing changes."""
+    case, code = _server_case(submit)
+    view = _opened(client, code)
+    other = crypto.new_key()
+    meta_key, stream_key = (other, view["case_key"]) if spoil == "meta" else (view["case_key"], other)
+    photo = make_pdf() if spoil == "stream_not_cleaned" else make_jpeg()
+    payload = browser_followup_files(meta_key, view["binding"], code, [("x.pdf", photo, False)])
+    wrong = browser_followup_files(stream_key, view["binding"], code, [("x.pdf", photo, False)])
+    payload["streams"] = wrong["streams"] if spoil != "meta" else payload["streams"]
+    if spoil != "meta":
+        # the stream under another key, bound to the id the metadata names
+        attachment_id = payload["sealed"]["attachments"][0]["id"]
+        stream = io.BytesIO()
+        crypto.encrypt_stream(other, [photo], stream, case_id=view["binding"], attachment_id=attachment_id)
+        payload["streams"] = [stream.getvalue()]
+    assert post_followup_files(client, payload).status_code == 201
+    attachment = Attachment.objects.get(uuid=payload["sealed"]["attachments"][0]["id"])
+    blobs = _blob_names()
+    staff = logged_in(make_member(fallback_org, username="berater"))
+    page = staff.get(f"/staff/cases/{case.pk}/")
+    assert page.status_code == 200
+    if spoil == "meta":
+        assert "cannot be opened" in page.content.decode()
+    for url in (f"/staff/cases/{case.pk}/files/{attachment.uuid.hex}/",
+                f"/api/v1/cases/{case.pk}/files/{attachment.uuid.hex}/"):
+        response = staff.get(url)
+        assert response.status_code == 422, (url, response.status_code)
+    assert _blob_names() == blobs
+    assert not AuditEntry.objects.filter(action=AuditAction.ATTACHMENT_CLEANED).exists()
+    # the reporter's page (without JavaScript) still opens
+    assert client.post("/en/followup/", {"receipt": code}).status_code == 200
