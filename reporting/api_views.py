@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -520,6 +522,46 @@ def _bind_codes(data: dict[str, Any], language: str) -> tuple[dict[str, Any], di
     return codes, errors
 
 
+@contextmanager
+def _sealed_streams(request: Request) -> Iterator[tuple[Any, list[Any], SealedStreamUploadHandler]]:
+    """A multipart body of ciphertext (SPEC §3.10): the JSON of the field `sealed` (parsed, not
+    yet shaped), each file's encrypted stream (a part `file`) and the handler that wrote them.
+    The streams go into the attachment store as they arrive and leave it again unless the block
+    ends without an exception (everything was stored)."""
+    handler = SealedStreamUploadHandler(
+        request._request, max_files=settings.REPORT_MAX_FILES, max_bytes=max_sealed_file_bytes()
+    )
+    request._request.upload_handlers = [handler]
+    try:
+        try:
+            form = request.data
+            sealed_json = form.get("sealed") if isinstance(form, dict) else None
+            streams = request.FILES.getlist("file")
+        except ParseError as exc:
+            raise ApplicationError("malformed", _("The request body could not be read.")) from exc
+        try:
+            payload = json.loads(sealed_json) if isinstance(sealed_json, str) else None
+        except ValueError:
+            payload = None
+        yield payload, streams, handler
+    except BaseException:
+        handler.upload_interrupted()  # a stream still open (the body broke off) is dropped
+        remove_blobs(handler.blob_names)
+        raise
+
+
+def _sealed_files(streams: list[Any], metas: list[bytes]) -> tuple[SealedFile, ...]:
+    """The streams as the checks take them, each with its metadata ciphertext; streams beyond
+    the metadata (too many files: the checks refuse them by count) with none."""
+    files = tuple(
+        SealedFile(blob_name=stream.blob_name or "", ciphertext_bytes=stream.size, head=stream.head,
+                   meta_ciphertext=meta)
+        for stream, meta in zip(streams, metas, strict=False)
+    )
+    return files + tuple(SealedFile(blob_name="", ciphertext_bytes=stream.size, head=b"", meta_ciphertext=b"")
+                         for stream in streams[len(files):])
+
+
 def _unavailable(code: str) -> ApplicationError:
     return ApplicationError(code, _("We cannot receive reports at this moment. Please try again later."),
                             http_status=503)
@@ -626,47 +668,17 @@ class SealedReportView(PublicAPIView):
         return self._store(data, ())
 
     def _with_files(self, request: Request) -> Response:
-        """multipart: the JSON in the field `sealed`, each file's stream in a part `file`; the
-        streams go into the attachment store as they arrive, and leave it unless all is stored."""
-        handler = SealedStreamUploadHandler(
-            request._request, max_files=settings.REPORT_MAX_FILES, max_bytes=max_sealed_file_bytes()
-        )
-        request._request.upload_handlers = [handler]
-        stored = False
-        try:
-            try:
-                form = request.data
-                sealed_json = form.get("sealed") if isinstance(form, dict) else None
-                streams = request.FILES.getlist("file")
-            except ParseError as exc:
-                raise ApplicationError("malformed", _("The request body could not be read.")) from exc
+        """multipart: the JSON in the field `sealed`, each file's stream in a part `file`."""
+        with _sealed_streams(request) as (payload, streams, handler):
             if handler.failed is not None:
                 logger.error("Sealed files not stored: %s", handler.failed)
                 raise _unavailable("storage_unavailable")
-            try:
-                payload = json.loads(sealed_json) if isinstance(sealed_json, str) else None
-            except ValueError:
-                payload = None
             data = _shaped(payload, SealedReportIn)
             if len(streams) <= settings.REPORT_MAX_FILES and len(data["attachments"]) != len(streams):
                 raise ApplicationError("malformed", _(
                     "Your encrypted report could not be accepted. Nothing was stored; please send it again."
                 ))
-            files = tuple(
-                SealedFile(blob_name=stream.blob_name or "", ciphertext_bytes=stream.size, head=stream.head,
-                           meta_ciphertext=meta)
-                for stream, meta in zip(streams, data["attachments"], strict=False)
-            )
-            if len(streams) > settings.REPORT_MAX_FILES:
-                files += tuple(SealedFile(blob_name="", ciphertext_bytes=stream.size, head=b"", meta_ciphertext=b"")
-                               for stream in streams[len(files):])
-            response = self._store(data, files)
-            stored = True
-            return response
-        finally:
-            if not stored:
-                handler.upload_interrupted()  # a stream still open (the body broke off) is dropped
-                remove_blobs(handler.blob_names)
+            return self._store(data, _sealed_files(streams, data["attachments"]))
 
     def _store(self, data: dict[str, Any], files: tuple[SealedFile, ...]) -> Response:
         errors: dict[str, list[str]] = {}
@@ -885,22 +897,7 @@ class FollowupSealedFilesView(PublicAPIView):
     def post(self, request: Request) -> Response:
         if not str(request.content_type).startswith("multipart/"):
             raise ApplicationError("unsupported_media_type", _("Please send multipart/form-data."), http_status=415)
-        handler = SealedStreamUploadHandler(
-            request._request, max_files=settings.REPORT_MAX_FILES, max_bytes=max_sealed_file_bytes()
-        )
-        request._request.upload_handlers = [handler]
-        stored = False
-        try:
-            try:
-                form = request.data
-                sealed_json = form.get("sealed") if isinstance(form, dict) else None
-                streams = request.FILES.getlist("file")
-            except ParseError as exc:
-                raise ApplicationError("malformed", _("The request body could not be read.")) from exc
-            try:
-                payload = json.loads(sealed_json) if isinstance(sealed_json, str) else None
-            except ValueError:
-                payload = None
+        with _sealed_streams(request) as (payload, streams, handler):
             data = _shaped(payload, SealedFilesIn)
             case = _find_case(request, data)  # the gate first: a wrong token counts
             if handler.failed is not None:
@@ -911,14 +908,8 @@ class FollowupSealedFilesView(PublicAPIView):
             refused = _("Your encrypted files could not be accepted. Nothing was stored; please send them again.")
             if not streams or (len(streams) <= settings.REPORT_MAX_FILES and len(data["attachments"]) != len(streams)):
                 raise ApplicationError("malformed", refused)
-            files = [
-                SealedFile(blob_name=stream.blob_name or "", ciphertext_bytes=stream.size, head=stream.head,
-                           meta_ciphertext=item["meta"])
-                for stream, item in zip(streams, data["attachments"], strict=False)
-            ]
+            files = _sealed_files(streams, [item["meta"] for item in data["attachments"]])
             ids = [item["id"] for item in data["attachments"]]
-            files += [SealedFile(blob_name="", ciphertext_bytes=stream.size, head=b"", meta_ciphertext=b"")
-                      for stream in streams[len(files):]]
             ids += [""] * (len(files) - len(ids))
             try:
                 added = sealed_followup_files_add(case=case, files=files, attachment_ids=ids)
@@ -939,9 +930,4 @@ class FollowupSealedFilesView(PublicAPIView):
                 raise ApplicationError("unavailable", _(
                     "Your files have not been stored. Please try again in a few minutes."
                 ), http_status=503) from exc
-            stored = True
             return Response({"added": len(added)}, status=201)
-        finally:
-            if not stored:
-                handler.upload_interrupted()  # a stream still open (the body broke off) is dropped
-                remove_blobs(handler.blob_names)
