@@ -24,43 +24,37 @@ def next_daily_run(now: datetime, run_at: time) -> datetime:
     return candidate
 
 
-def daily_schedule_operations(name: str, func: str, run_at: time) -> tuple[Any, Any]:
-    """(create, remove) functions for migrations.RunPython."""
+def _schedule_operations(name: str, func: str, schedule_type: str, first_run: Any, **extra: Any) -> tuple[Any, Any]:
+    """(create, remove) functions for migrations.RunPython; `first_run(now)` gives `next_run`."""
 
     def create(apps: Any, schema_editor: Any) -> None:
         # update_or_create by name: running it again (or after a manual change) leaves one row.
         apps.get_model("django_q", "Schedule").objects.update_or_create(
             name=name,
-            defaults={
-                "func": func,
-                "schedule_type": "D",  # Schedule.DAILY
-                "repeats": -1,
-                "next_run": next_daily_run(timezone.now(), run_at),
-            },
+            defaults={"func": func, "schedule_type": schedule_type, "repeats": -1,
+                      "next_run": first_run(timezone.now()), **extra},
         )
 
     def remove(apps: Any, schema_editor: Any) -> None:
         apps.get_model("django_q", "Schedule").objects.filter(name=name).delete()
 
     return create, remove
+
+
+def daily_schedule_operations(name: str, func: str, run_at: time) -> tuple[Any, Any]:
+    """A schedule that runs every day at `run_at`, Berlin time."""
+    return _schedule_operations(name, func, "D", lambda now: next_daily_run(now, run_at))  # Schedule.DAILY
 
 
 def hourly_schedule_operations(name: str, func: str) -> tuple[Any, Any]:
-    """(create, remove) functions for migrations.RunPython: a schedule that runs every hour."""
+    """A schedule that runs every hour, at a quarter past."""
+    return _schedule_operations(  # Schedule.HOURLY
+        name, func, "H", lambda now: now.replace(minute=15, second=0, microsecond=0) + timedelta(hours=1),
+    )
 
-    def create(apps: Any, schema_editor: Any) -> None:
-        now = timezone.now()
-        apps.get_model("django_q", "Schedule").objects.update_or_create(
-            name=name,
-            defaults={
-                "func": func,
-                "schedule_type": "H",  # Schedule.HOURLY
-                "repeats": -1,
-                "next_run": now.replace(minute=15, second=0, microsecond=0) + timedelta(hours=1),
-            },
-        )
 
-    def remove(apps: Any, schema_editor: Any) -> None:
-        apps.get_model("django_q", "Schedule").objects.filter(name=name).delete()
-
-    return create, remove
+def minutely_schedule_operations(name: str, func: str) -> tuple[Any, Any]:
+    """A schedule that runs every minute (a backstop for work normally queued at once)."""
+    return _schedule_operations(  # Schedule.MINUTES
+        name, func, "I", lambda now: now.replace(second=0, microsecond=0) + timedelta(minutes=1), minutes=1,
+    )

@@ -240,6 +240,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Submissions' audit entries carry their own MAC and are chained right after commit by a single
 # writer (reporting.audit), so submissions do not queue for the chain head. On SQLite, which
 # writes one transaction at a time anyway, they are chained in their transaction.
+# How long a process may route and seal on its snapshot of the organisations (reporting.snapshot)
+# before reading them again; a change made in the same process is seen at once, and whether the
+# organisation is active and which key epoch is current are checked in every submission anyway.
+ORGANISATION_SNAPSHOT_SECONDS = env_int("ORGANISATION_SNAPSHOT_SECONDS", 10)
 AUDIT_CHAIN_AFTER_COMMIT = env_bool(
     "AUDIT_CHAIN_AFTER_COMMIT", DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 )

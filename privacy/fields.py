@@ -70,6 +70,9 @@ FIELDS: dict[str, Model] = {
                                    "Mitarbeitenden auf die Mikrosekunde",
                                    "to the hour when the report arrives (reporting.traces); staff "
                                    "changes to the microsecond")),
+        "notice_pending": Field(Kind.CODE, note=T(
+            "ob die Benachrichtigung der Mitarbeitenden über den neuen Fall noch aussteht (reporting.writer)",
+            "whether the staff notice of the new case is still to be queued (reporting.writer)")),
     }),
     "reporting.CaseGrant": Model("case_keys", {
         "id": ID,

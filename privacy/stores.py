@@ -146,10 +146,11 @@ QUEUE: dict[str, Stored] = {
         Field(Kind.ID, category="task_queue"), "counselling.keys.org_keys_due_daily",
         params=("organisation_id", "notice_id"),
     ),
-    # Queued by an audit chain writer that left entries waiting after its rounds (reporting.audit).
-    "reporting.tasks.chain_audit_entries": Stored(
+    # The submissions' writer (reporting.writer): poked on commit of a submission, queued by a
+    # chain writer that left entries waiting, and run every minute by its schedule.
+    "reporting.tasks.submissions_writer": Stored(
         Field(Kind.ID, category="task_queue", note=T("keine Parameter", "no parameters")),
-        "reporting.audit.audit_chain_pending",
+        "reporting.writer.queue",
     ),
     # Queued after a shred or a key rotation commits: the names of the tables to vacuum.
     "reporting.tasks.vacuum_tables": Stored(

@@ -8,4 +8,9 @@ class ReportingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from reporting import checks  # noqa: F401  (registers the system checks)
+        from reporting import (
+            checks,  # noqa: F401  (registers the system checks)
+            snapshot,
+        )
+
+        snapshot.connect()

@@ -334,9 +334,15 @@ def audit_chain_after_commit() -> None:
 
 
 def _queue_chain_task() -> None:
-    from django_q.tasks import async_task
+    from reporting import writer
 
-    async_task("reporting.tasks.chain_audit_entries")
+    writer.queue()
+
+
+def _poke_writer() -> None:
+    from reporting import writer
+
+    writer.poke()
 
 
 def audit_log(
@@ -365,10 +371,10 @@ def audit_log(
     at = to_the_hour() if actor is None else None
     if settings.AUDIT_CHAIN_AFTER_COMMIT:
         # After commit, what waits is chained by a single writer. A deferred entry (the
-        # submission path) hands that to the task cluster, so a flood of reports never waits
+        # submission path) hands that to the task cluster (reporting.writer), so a flood of reports never waits
         # for the chain head; any other writer chains what waits itself, entries whose own
         # writer found the head taken by this transaction included.
-        transaction.on_commit(_queue_chain_task if deferred else audit_chain_after_commit, robust=True)
+        transaction.on_commit(_poke_writer if deferred else audit_chain_after_commit, robust=True)
     else:
         # SQLite writes one transaction at a time: a second write after commit would only queue
         # again behind the others, so the entry is chained here, as every entry was before.

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
-from reporting import crypto, places
+from reporting import crypto, places, snapshot
 from reporting.models import Case, HelpService, Message, Organisation
 from reporting.services import (
     ReporterAccess,
@@ -76,7 +76,7 @@ def partner_directory() -> list[PartnerEntry]:
             languages=list(org.languages),
             public_contact=org.public_contact,
         )
-        for org in Organisation.objects.filter(active=True).order_by("name")
+        for org in sorted((org for org in snapshot.organisations() if org.active), key=lambda org: (org.name, org.pk))
     ]
 
 

@@ -359,23 +359,38 @@ def organisation_lock(organisation: Organisation) -> None:
     list(Organisation.objects.select_for_update().filter(pk=organisation.pk).values_list("pk", flat=True))
 
 
-def organisation_key_hold(organisation: Organisation) -> int | None:
-    """Hold the organisation's key epoch until commit and return the id of its active key.
+@dataclass(frozen=True)
+class KeyHold:
+    """What a submission's transaction holds: whether the organisation still receives reports
+    and the id of its active, unsuspended key epoch (None if it has none)."""
+
+    active: bool
+    key_id: int | None
+
+
+def organisation_key_hold(organisation: Organisation) -> KeyHold:
+    """Hold the organisation's key epoch until commit; one statement.
 
     For the submission path (issue 16): on PostgreSQL a `FOR KEY SHARE` row lock, which
     concurrent submissions share with each other (and with the conditional UPDATE that claims a
     routing turn) but which a rotation's `FOR UPDATE` waits for, and which waits for a rotation
     in progress: a grant sealed to the epoch returned here cannot land on an epoch a rotation is
-    retiring. SQLite writes one transaction at a time anyway.
+    retiring. SQLite writes one transaction at a time anyway. The submission compares both
+    answers with what it routed and sealed on (reporting.snapshot).
     """
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(Organisation._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [organisation.pk])  # noqa: S608 (our table)
-    return (
-        OrganisationKey.objects.filter(organisation_id=organisation.pk, active=True)
-        .order_by("-version").values_list("pk", flat=True).first()
-    )
+    orgs = connection.ops.quote_name(Organisation._meta.db_table)
+    keys = connection.ops.quote_name(OrganisationKey._meta.db_table)
+    hold = " FOR KEY SHARE OF o" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT o.active, (SELECT k.id FROM {keys} k WHERE k.organisation_id = o.id AND k.active "  # noqa: S608
+            f"AND k.suspended_at IS NULL ORDER BY k.version DESC LIMIT 1) FROM {orgs} o WHERE o.id = %s{hold}",
+            [organisation.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return KeyHold(active=False, key_id=None)
+    return KeyHold(active=bool(row[0]), key_id=row[1])
 
 
 def seal_case_keys_to(case: Case, organisation: Organisation, key: OrganisationKey, keys: CaseKeys) -> CaseGrant:

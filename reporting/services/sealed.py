@@ -35,7 +35,13 @@ from reporting.models import Case, CaseGrant, Incident, Organisation
 from reporting.services.common import PURPOSE_NOTIFY, ServiceError
 from reporting.services.keys import organisation_sealing_key
 from reporting.services.sealed_files import SealedFile, check_sealed_files, sealed_files_store
-from reporting.services.submission import _claim_turn, _notify_new_case, next_reference, route_among
+from reporting.services.submission import (
+    _claim_turn,
+    new_case_notice,
+    next_reference,
+    notice_after_commit,
+    route_among,
+)
 from reporting.taxonomy import Channel
 from reporting.traces import MIN_BUCKET, to_the_hour
 
@@ -184,7 +190,9 @@ def sealed_report_submit(*, sealed: SealedReport) -> Case:
             consent_network=sealed.consent_network,
             consent_publication=sealed.consent_publication,
             staff_unread=True,
+            notice_pending=notice_after_commit(),
             last_reporter_activity_at=received_at,
+            updated_at=received_at,
             report_ciphertext=sealed.report_ciphertext,
             receipt_lookup=lookup,
             reporter_wrapped_key=sealed.reporter_wrap,
@@ -201,16 +209,14 @@ def sealed_report_submit(*, sealed: SealedReport) -> Case:
         CaseGrant.objects.create(
             case=case, organisation=organisation, key_version=key.version,
             sealed_case_key=sealed.sealed_case_key, sealed_internal_key=sealed.sealed_internal_key,
-            seal_check=CaseGrant.SealCheck.PENDING,
+            seal_check=CaseGrant.SealCheck.PENDING, created_at=received_at,
         )
-        Case.objects.filter(pk=case.pk).update(updated_at=received_at)
-        CaseGrant.objects.filter(case=case).update(created_at=received_at)
         _claim_turn(organisation, received_at=received_at, contested=False)
         audit_log(
             actor=None, action=AuditAction.CASE_SUBMITTED, case_id=case.pk, organisation_id=organisation.pk,
             data={"channel": sealed.channel, "files": len(sealed.files)},
             deferred=True,
         )
-        transaction.on_commit(lambda: _notify_new_case(case.pk), robust=True)
+        new_case_notice(case)
     return case
 

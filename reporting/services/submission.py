@@ -16,13 +16,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reporting import crypto, signals
+from reporting import crypto, signals, snapshot
 from reporting.audit import AuditAction, audit_log
 from reporting.blobs import StorageUnavailable, blob_delete, blob_read, blob_write
 from reporting.models import (
     Attachment,
     Case,
-    CaseGrant,
     CaseSequence,
     Incident,
     Organisation,
@@ -41,7 +40,6 @@ from reporting.services.common import (
 from reporting.services.conversation import touch_reporter_activity
 from reporting.services.keys import (
     organisation_key_hold,
-    organisation_sealing_key,
     seal_case_keys_to,
 )
 from reporting.taxonomy import Channel
@@ -213,8 +211,9 @@ def _report_store(
     else:
         _claim_turn(organisation, received_at=received_at, contested=False)
     # Before anything is written: a key whose MAC fails refuses the whole submission
-    # (KeyUnverified, a ServiceError: the reporter gets a calm "try again later").
-    sealing_key = organisation_sealing_key(organisation)
+    # (KeyUnverified, a ServiceError: the reporter gets a calm "try again later"). Verified once
+    # per snapshot of the organisations (reporting.snapshot); the epoch is checked again below.
+    sealing_key = snapshot.sealing_key(organisation)
     case = Case(
         created_at=received_at,
         reference=_reference(received_on.year, number),
@@ -232,6 +231,8 @@ def _report_store(
         consent_publication=report.consent_publication,
         staff_unread=not manual,
         last_reporter_activity_at=None if manual else received_at,
+        updated_at=received_at,
+        notice_pending=not manual and notice_after_commit(),
     )
     binding = case_binding(case)
     case.report_ciphertext = crypto.encrypt(
@@ -257,19 +258,28 @@ def _report_store(
     for item in files:
         stored.append(_attachment_upload(case, case_key, item, from_reporter=not manual))
     with transaction.atomic():
+        hold = organisation_key_hold(organisation)
+        while not manual and organisation.active and not hold.active:
+            # Paused since the snapshot this was routed on: route again on a fresh read.
+            snapshot.clear()
+            organisation = _route(report, received_at=received_at)
+            case.organisation = organisation
+            hold = organisation_key_hold(organisation)
+        if hold.key_id != sealing_key.pk or grant.organisation_id != organisation.pk:
+            # A rotation retired the epoch since it was read (or the report was routed again):
+            # seal again, now under the hold, to the epoch read fresh and verified.
+            if grant.organisation_id == organisation.pk:
+                snapshot.clear()
+            sealing_key = snapshot.sealing_key(organisation)
+            grant = seal_case_keys_to(case, organisation, sealing_key, keys)
         case.incident = Incident.objects.create(
             created_at=received_at, consent_statistics=report.consent_statistics,
             consent_network=report.consent_network, consent_publication=report.consent_publication,
         )
         case.save()
-        # A rotation that retired the epoch since it was read: seal again, now under the hold.
-        if organisation_key_hold(organisation) != sealing_key.pk:
-            grant = seal_case_keys_to(case, organisation, organisation_sealing_key(organisation), keys)
         grant.case = case
+        grant.created_at = received_at  # the hour, as the case's own times
         grant.save()
-        # auto_now and the grant's auto_now_add stamp the exact time; they keep the hour.
-        Case.objects.filter(pk=case.pk).update(updated_at=received_at)
-        CaseGrant.objects.filter(pk=grant.pk).update(created_at=received_at)
         for attachment in stored:
             attachment.case = case
             attachment.save()
@@ -281,9 +291,7 @@ def _report_store(
             deferred=True,
         )
         if not manual:
-            # robust: the case is committed; a queue that cannot take the notice is logged and
-            # must not turn the reporter's receipt into an error page (issue 6).
-            transaction.on_commit(lambda: _notify_new_case(case.pk), robust=True)
+            new_case_notice(case)
     return case
 
 
@@ -302,16 +310,22 @@ def _route(report: ReportInput, *, received_at: Any) -> Organisation:
     and goes to the next in line, as the lock made them do. Otherwise (the only candidate, the
     reporter's choice, the fallback) the mark just moves forward.
     """
+    # The process's snapshot of the coverage table (reporting.snapshot) says whether the
+    # tie-break decides; when it does, it decides on the last-received marks read fresh.
+    organisations, fresh = snapshot.organisations(), False
     for _attempt in range(ROUTING_ATTEMPTS):
-        organisations = list(Organisation.objects.all())
         winner = _route_on(report, organisations)
         contested = decided_by_turn(
             district=report.district, motives=frozenset(report.motives), language=report.language,
             chosen=_chosen(report, organisations), coverage=[_coverage(org) for org in organisations],
             winner=winner.pk,
         )
+        if contested and not fresh:
+            organisations, fresh = list(Organisation.objects.all()), True
+            continue
         if _claim_turn(winner, received_at=received_at, contested=contested):
             return winner
+        organisations, fresh = list(Organisation.objects.all()), True
     # Very many reports on one tie at once: route as before, under the row locks.
     with transaction.atomic():
         organisations = list(Organisation.objects.select_for_update())
@@ -370,8 +384,22 @@ def _claim_turn(organisation: Organisation, *, received_at: Any, contested: bool
     return bool(rows.update(last_received_at=received_at, last_received_serial=mark)) or not contested
 
 
-def _notify_new_case(case_id: int) -> None:
-    signals.case_received.send(sender=Case, case_id=case_id, transferred=False)
+def notice_after_commit() -> bool:
+    """Whether the staff notice of a new case is left to the task cluster's writer
+    (reporting.writer), which runs after commit where audit entries are chained after commit."""
+    return bool(settings.AUDIT_CHAIN_AFTER_COMMIT)
+
+
+def new_case_notice(case: Case) -> None:
+    """In a submission's transaction: see that the staff notice of `case` goes out after commit,
+    by the writer (the case was stored with `notice_pending`) or queued on commit."""
+    if case.notice_pending:
+        return  # the writer, poked on commit with the audit entry, queues it
+    # robust: the case is committed; a queue that cannot take the notice is logged and
+    # must not turn the reporter's receipt into an error page (issue 6).
+    transaction.on_commit(
+        lambda: signals.case_received.send(sender=Case, case_id=case.pk, transferred=False), robust=True
+    )
 
 
 # --------------------------------------------------------------------------------------------
