@@ -77,8 +77,8 @@ def test_the_whole_journey_leaves_no_trace(
         "counsellor@example.org", "counsellor@example.org", notify_address, "receiver@example.org",
     ])
     # Four notices and the vacuum after the deletion (reporting.vacuum); on PostgreSQL also the
-    # audit chain writer the submission queued (reporting.audit), which is no notice.
-    notices = Task.objects.exclude(func="reporting.tasks.chain_audit_entries")
+    # submissions' writer the submission poked (reporting.writer), which is no notice.
+    notices = Task.objects.exclude(func="reporting.tasks.submissions_writer")
     assert notices.filter(success=True).count() == 5 and not Task.objects.filter(success=False).exists()
     assert Task.objects.filter(func="reporting.tasks.vacuum_tables").count() == 1
 
