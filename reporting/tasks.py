@@ -72,3 +72,11 @@ def chain_audit_entries() -> None:
     from reporting.audit import audit_chain_pending
 
     audit_chain_pending(wait=True)
+
+
+def clear_expired_rate_counters() -> int:
+    """Hourly (schedule "rate-counters-clear", created by a migration): the rate-limit counter
+    rows of ended windows go (meldestelle.ratelimit, database cache only)."""
+    from meldestelle.ratelimit import clear_expired
+
+    return clear_expired()
