@@ -170,10 +170,10 @@ def _database_hit(now: float, keyed: list[tuple[str, Counter]]) -> dict[str, int
     """
     from reporting.models import RateCounter
 
-    increments: dict[str, tuple[int, float]] = {}
+    increments: dict[str, tuple[int, float]] = {}  # key: (how often named, end of its window)
     for key, counter in keyed:
-        window = int(now // counter.window_seconds)
-        increments[key] = (increments.get(key, (0, 0.0))[0] + 1, float((window + 1) * counter.window_seconds))
+        ends = float((int(now // counter.window_seconds) + 1) * counter.window_seconds)
+        increments[key] = (increments.get(key, (0, 0.0))[0] + 1, ends)
     quote = connection.ops.quote_name
     table, key_col, count_col, expires_col = (
         quote(RateCounter._meta.db_table), quote("key"), quote("count"), quote("expires_at"))

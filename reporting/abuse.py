@@ -165,7 +165,8 @@ def submission_allowed(client_hash: str, *, solved_pow: bool) -> bool:
         ratelimit.Counter("report", client_hash, settings.REPORT_RATE_PER_HOUR, 3600),
     ]
     if not solved_pow:
-        counters.append(ratelimit.Counter("report-nopow", client_hash, settings.REPORT_RATE_PER_HOUR_NO_POW, 3600))
+        counters.append(
+            ratelimit.Counter("report-nopow", client_hash, settings.REPORT_RATE_PER_HOUR_NO_POW, 3600))
     return ratelimit.hit_all(counters)
 
 
