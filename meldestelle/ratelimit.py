@@ -1,19 +1,39 @@
-"""Rate limits on a keyed, rotating hash of the client's identity, held only in the cache.
+"""Rate limits on a keyed, rotating hash of the client's identity.
 
 The identity is the client address, or on the onion service the Tor circuit (`client_identity`).
 The hash key rotates every hour (HMAC of the configured key and the hour), so a stored hash
-cannot be tied to an address or circuit later; the cache entries expire with their window.
+cannot be tied to an address or circuit later; the counters end with their window.
+
+Where the counters are kept follows the default cache:
+
+- Redis (several hosts, REDIS_URL) or any other cache: a cache entry per counter, one atomic
+  `INCR` per event, expiring with its window.
+- The database cache (the one-host default): a `reporting.RateCounter` row per counter, counted
+  with ONE statement, `INSERT … ON CONFLICT (key) DO UPDATE SET count = count + 1 RETURNING`
+  (PostgreSQL, SQLite ≥ 3.35), where Django's database cache needs six for an `incr` (get, cull
+  count, BEGIN, SELECT, UPDATE, COMMIT). `hit_all` counts several counters in that one
+  statement. The hourly task `reporting.tasks.clear_expired_rate_counters` removes the rows of
+  ended windows; until then such a row never counts.
+
+The key is the same either way: `rl:<scope>:<ident>:<window number>`.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.db import BaseDatabaseCache
+from django.core.signals import setting_changed
+from django.db import connection
+from django.dispatch import receiver
+from django.utils.module_loading import import_string
 
 from reporting import crypto
 
@@ -59,31 +79,151 @@ def request_client(request: Any) -> str:
     return str(getattr(request, "client_hash", "") or "-")
 
 
+class Counter(NamedTuple):
+    """One counter an event counts against: `hit_all` takes several."""
+
+    scope: str
+    ident: str
+    limit: int
+    window_seconds: int
+
+
+def _key(scope: str, ident: str, window: int) -> str:
+    return f"rl:{scope}:{ident}:{window}"
+
+
+@functools.cache
+def on_database() -> bool:
+    """Whether the default cache is Django's database cache: then the counters are
+    `reporting.RateCounter` rows. Decided once (again when a test changes CACHES)."""
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    try:
+        return issubclass(import_string(backend), BaseDatabaseCache)
+    except ImportError:
+        return False
+
+
+@receiver(setting_changed)
+def _cache_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == "CACHES":
+        on_database.cache_clear()
+
+
 def hit(scope: str, ident: str, *, limit: int, window_seconds: int) -> bool:
     """Count one event; True while the count stays within the limit."""
-    key = f"rl:{scope}:{ident}:{int(time.time() // window_seconds)}"
+    if on_database():
+        return hit_all([Counter(scope, ident, limit, window_seconds)])
+    return _cache_hit(scope, ident, window_seconds=window_seconds) <= limit
+
+
+def hit_all(counters: Iterable[Counter]) -> bool:
+    """Count one event against every counter; True when every count stays within its limit.
+
+    Every counter is counted, also when another one is already over its limit (the answer is
+    the same refusal; an event refused by one limit still counts against the others). On the
+    database cache all of them are ONE statement; otherwise one cache operation each.
+    """
+    counters = list(counters)
+    if not counters:
+        return True
+    if not on_database():
+        counts = [_cache_hit(c.scope, c.ident, window_seconds=c.window_seconds) for c in counters]
+        return all(n <= c.limit for n, c in zip(counts, counters, strict=True))
+    now = time.time()
+    keyed = [(_key(c.scope, c.ident, int(now // c.window_seconds)), c) for c in counters]
+    stored = _database_hit(now, keyed)
+    return all(stored[key] <= c.limit for key, c in keyed)
+
+
+def _cache_hit(scope: str, ident: str, *, window_seconds: int) -> int:
+    key = _key(scope, ident, int(time.time() // window_seconds))
     # incr first (issue 7): only the first event of a window finds no key, so the common case
     # is one cache operation (one INCR on Redis, where it is atomic) instead of add + incr.
     # The window is in the key, so a counter never outlives its window (the timeout is set by
     # whoever creates it).
     try:
-        count = cache.incr(key)
+        return int(cache.incr(key))
     except ValueError:
         if cache.add(key, 1, timeout=window_seconds):
-            count = 1
-        else:  # someone else created it between our incr and add
-            try:
-                count = cache.incr(key)
-            except ValueError:  # and it expired or was culled at once: start again
-                cache.set(key, 1, timeout=window_seconds)
-                count = 1
-    return count <= limit
+            return 1
+        try:  # someone else created it between our incr and add
+            return int(cache.incr(key))
+        except ValueError:  # and it expired or was culled at once: start again
+            cache.set(key, 1, timeout=window_seconds)
+            return 1
+
+
+def _moment(timestamp: float) -> Any:
+    """A time as the database driver takes it for a DateTimeField."""
+    return connection.ops.adapt_datetimefield_value(datetime.fromtimestamp(timestamp, tz=UTC))
+
+
+def _database_hit(now: float, keyed: list[tuple[str, Counter]]) -> dict[str, int]:
+    """One upsert counts every key (once per time it is named) and returns the counts.
+
+    Each row expires at the end of its window. The conflict update starts again from the
+    increment when the stored row's window has ended (it cannot, the window is in the key;
+    only a clock set back could meet such a row). The rows go in key order, so two statements
+    that count the same keys lock them in the same order and never deadlock (PostgreSQL). It
+    is its own transaction in autocommit; inside an atomic block the rows stay locked until
+    that block ends.
+    """
+    from reporting.models import RateCounter
+
+    increments: dict[str, tuple[int, float]] = {}  # key: (how often named, end of its window)
+    for key, counter in keyed:
+        ends = float((int(now // counter.window_seconds) + 1) * counter.window_seconds)
+        increments[key] = (increments.get(key, (0, 0.0))[0] + 1, ends)
+    quote = connection.ops.quote_name
+    table, key_col, count_col, expires_col = (
+        quote(RateCounter._meta.db_table), quote("key"), quote("count"), quote("expires_at"))
+    rows = sorted(increments.items())
+    params: list[Any] = []
+    for key, (n, expires) in rows:
+        params += [key, n, _moment(expires)]
+    params.append(_moment(now))
+    # Only our own table and column names and placeholders go into the text.
+    values = ", ".join(["(%s, %s, %s)"] * len(rows))
+    sql = (
+        f"INSERT INTO {table} ({key_col}, {count_col}, {expires_col}) VALUES {values} "  # noqa: S608
+        f"ON CONFLICT ({key_col}) DO UPDATE SET "
+        f"{count_col} = CASE WHEN {table}.{expires_col} > %s "
+        f"THEN {table}.{count_col} + EXCLUDED.{count_col} ELSE EXCLUDED.{count_col} END, "
+        f"{expires_col} = EXCLUDED.{expires_col} "
+        f"RETURNING {key_col}, {count_col}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {str(key): int(n) for key, n in cursor.fetchall()}
 
 
 def count(scope: str, ident: str, *, window_seconds: int) -> int:
-    key = f"rl:{scope}:{ident}:{int(time.time() // window_seconds)}"
+    now = time.time()
+    key = _key(scope, ident, int(now // window_seconds))
+    if on_database():
+        from reporting.models import RateCounter
+
+        found = RateCounter.objects.filter(
+            key=key, expires_at__gt=datetime.fromtimestamp(now, tz=UTC)
+        ).values_list("count", flat=True)
+        return next(iter(found), 0)
     return int(cache.get(key) or 0)
 
 
 def reset(scope: str, ident: str, *, window_seconds: int) -> None:
-    cache.delete(f"rl:{scope}:{ident}:{int(time.time() // window_seconds)}")
+    key = _key(scope, ident, int(time.time() // window_seconds))
+    if on_database():
+        from reporting.models import RateCounter
+
+        RateCounter.objects.filter(key=key).delete()
+        return
+    cache.delete(key)
+
+
+def clear_expired() -> int:
+    """Remove the counter rows of ended windows (the hourly task); how many were removed."""
+    from reporting.models import RateCounter
+
+    ended = RateCounter.objects.filter(expires_at__lte=datetime.fromtimestamp(time.time(), tz=UTC))
+    deleted, _per_model = ended.delete()
+    return deleted

@@ -280,13 +280,17 @@ RETENTION: dict[str, Retention] = {
         T(f"Verfällt mit dem Fenster: 1 Minute (alle Meldungen), 1 Stunde (je Adress-Hash), "
           f"{FOLLOWUP_FAILURE_WINDOW_SECONDS // 60} Minuten (falsche Zugangscodes), "
           f"{CHALLENGE_MAX_AGE_SECONDS // 3600} Stunden (benutzte Rechenrätsel). Der Adress-Hash "
-          "wechselt jede Stunde.",
+          "wechselt jede Stunde. Zählerzeilen in der Datenbank (ohne Redis) zählen nach dem Fenster "
+          "nicht mehr und werden stündlich gelöscht.",
           f"Expires with its window: 1 minute (all reports), 1 hour (per address hash), "
           f"{FOLLOWUP_FAILURE_WINDOW_SECONDS // 60} minutes (wrong receipt codes), "
           f"{CHALLENGE_MAX_AGE_SECONDS // 3600} hours (used proof-of-work challenges). The address "
-          "hash changes every hour."),
-        mechanisms=("meldestelle.ratelimit.hit", "reporting.abuse.pow_consume"),
-        evidence=("tests/reporting/test_abuse.py::test_per_address_limit_gives_429_and_stores_nothing",),
+          "hash changes every hour. Counter rows in the database (without Redis) no longer count "
+          "after their window and are deleted hourly."),
+        mechanisms=("meldestelle.ratelimit.hit", "reporting.abuse.pow_consume",
+                    "reporting.tasks.clear_expired_rate_counters", "schedule:rate-counters-clear"),
+        evidence=("tests/reporting/test_abuse.py::test_per_address_limit_gives_429_and_stores_nothing",
+                  "tests/test_ratelimit.py::test_the_hourly_task_removes_the_rows_of_ended_windows"),
     ),
     "login_throttle": Retention(
         T("Anmeldebremse", "login throttle"),
@@ -622,9 +626,10 @@ CATEGORIES: dict[str, Category] = {
     "abuse_protection": Category(
         T("Missbrauchsschutz", "abuse protection"),
         T("Zähler je stündlich wechselndem Hash der Client-Adresse (nie die Adresse), benutzte "
-          "Rechenrätsel; nur im Cache.",
+          "Rechenrätsel; im Cache (die Zähler ohne Redis in der Tabelle `reporting.RateCounter`).",
           "Counters per hourly changing hash of the client address (never the address), used "
-          "proof-of-work challenges; in the cache only."),
+          "proof-of-work challenges; in the cache (the counters without Redis in the table "
+          "`reporting.RateCounter`)."),
         "security", REPORTER_SUBJECT, Origin.REPORTER,
         T("Schutz vor massenhaftem Missbrauch und Erraten von Codes.", "Protection against mass abuse and guessing codes."),
         SERVER_ONLY, "cache_window",

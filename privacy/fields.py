@@ -311,6 +311,16 @@ FIELDS: dict[str, Model] = {
                                           "the reporter's fixed answer, without a time")),
         "asked_at": MOMENT,
     }),
+    "reporting.RateCounter": Model("abuse_protection", {
+        "key": Field(Kind.KEYED_HASH, key="address_hash_key", note=T(
+            "Zählerschlüssel `rl:<Bereich>:<Kennung>:<Fenster>` (nur ohne Redis); die Kennung ist der "
+            "stündliche HMAC der Client-Adresse (über Tor: des Circuits), nie die Adresse, oder „all“",
+            "counter key `rl:<scope>:<ident>:<window>` (only without Redis); the ident is the hourly "
+            "HMAC of the client address (over Tor: of the circuit), never the address, or “all”")),
+        "count": Field(Kind.COUNT, note=T("Ereignisse im Fenster", "events in the window")),
+        "expires_at": Field(Kind.TIMESTAMP, granularity=Granularity.SECOND,
+                            note=T("Ende des Zeitfensters", "end of the time window")),
+    }),
     # ---------------------------------------------------------------------------- counselling
     "counselling.Membership": Model("staff_account", {
         "id": ID,

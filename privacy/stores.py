@@ -141,6 +141,9 @@ QUEUE: dict[str, Stored] = {
                                                         "meldestelle.schedules"),
     "counselling.tasks.org_key_rotation_due_task": Stored(Field(Kind.ID, category="task_queue"),
                                                           "meldestelle.schedules"),
+    # Hourly schedule (created by a migration): no parameters.
+    "reporting.tasks.clear_expired_rate_counters": Stored(Field(Kind.ID, category="task_queue"),
+                                                          "meldestelle.schedules"),
     # Queued by the daily key schedule for each organisation whose key it marked due.
     "counselling.tasks.send_key_rotation_due": Stored(
         Field(Kind.ID, category="task_queue"), "counselling.keys.org_keys_due_daily",

@@ -153,16 +153,21 @@ def submission_allowed(client_hash: str, *, solved_pow: bool) -> bool:
     """Count one submission; False when the global or this address's limit is reached.
 
     Without a solved puzzle (no JavaScript) the stricter hourly limit applies as well.
+
+    All the counters are counted together (`ratelimit.hit_all`: one statement on the database
+    cache), so a submission refused by one limit still counts against the others, e.g. against
+    its address's hourly limit while the global limit refuses everyone. That is fine: the
+    refusal is the same, and only tries that keep coming while refused use up more of the
+    hour.
     """
-    if not ratelimit.hit("report-global", "all", limit=settings.REPORT_GLOBAL_RATE_PER_MINUTE, window_seconds=60):
-        return False
-    if not ratelimit.hit("report", client_hash, limit=settings.REPORT_RATE_PER_HOUR, window_seconds=3600):
-        return False
-    if not solved_pow and not ratelimit.hit(
-        "report-nopow", client_hash, limit=settings.REPORT_RATE_PER_HOUR_NO_POW, window_seconds=3600
-    ):
-        return False
-    return True
+    counters = [
+        ratelimit.Counter("report-global", "all", settings.REPORT_GLOBAL_RATE_PER_MINUTE, 60),
+        ratelimit.Counter("report", client_hash, settings.REPORT_RATE_PER_HOUR, 3600),
+    ]
+    if not solved_pow:
+        counters.append(
+            ratelimit.Counter("report-nopow", client_hash, settings.REPORT_RATE_PER_HOUR_NO_POW, 3600))
+    return ratelimit.hit_all(counters)
 
 
 # --------------------------------------------------------------------------------------------

@@ -548,3 +548,21 @@ class HelpService(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RateCounter(models.Model):
+    """A rate-limit counter of `meldestelle.ratelimit` while the cache is the database cache
+    (the one-host default): counted with one upsert per submission instead of six cache
+    statements per counter.
+
+    ``key`` is the counter's cache key, ``rl:<scope>:<ident>:<window number>``; for a client
+    the ident is the rotating keyed hash of its address (never the address). Rows of ended
+    windows never count and are removed by the hourly task (reporting.tasks).
+    """
+
+    key = models.CharField(max_length=200, primary_key=True)
+    count = models.IntegerField(default=0)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.key

@@ -81,3 +81,11 @@ def submissions_writer() -> int:
     from reporting import writer
 
     return writer.run()
+
+
+def clear_expired_rate_counters() -> int:
+    """Hourly (schedule "rate-counters-clear", created by a migration): the rate-limit counter
+    rows of ended windows go (meldestelle.ratelimit, database cache only)."""
+    from meldestelle.ratelimit import clear_expired
+
+    return clear_expired()

@@ -832,3 +832,9 @@ def post_followup_files(client: Any, payload: dict[str, Any]) -> Any:
         part.name = "blob"
         parts.append(part)
     return client.post(FOLLOWUP_SEALED_FILES, {"sealed": json.dumps(payload["sealed"]), "file": parts})
+
+
+# The one-host default cache (production settings without REDIS_URL); the test settings use the
+# local-memory cache, so the rate-limit tests switch to this to count in `reporting.RateCounter`.
+DATABASE_CACHE = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                              "LOCATION": "meldestelle_cache"}}

@@ -16,7 +16,7 @@ create_schedule, remove_schedule = minutely_schedule_operations(
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reporting', '0020_message_seal_id'),
+        ('reporting', '0021_ratecounter'),
         ('django_q', '0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
