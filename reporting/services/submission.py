@@ -11,8 +11,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Q, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -369,19 +367,25 @@ def _claim_turn(organisation: Organisation, *, received_at: Any, contested: bool
     does not make its organisation look less recently served. Two claims on different organisations in the same instant can get the same
     mark; the organisation id breaks that tie, as it breaks every other.
     """
-    highest = Organisation.objects.order_by().annotate(one=Value(1)).values("one").annotate(
-        top=Max("last_received_serial")
-    ).values("top")
-    mark = Coalesce(Subquery(highest[:1]), Value(0)) + 1
-    rows = Organisation.objects.filter(pk=organisation.pk)
+    # Raw SQL: the ORM spent longer compiling this UPDATE with its subquery than the database
+    # spent running it, once per report.
+    table = connection.ops.quote_name(Organisation._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET last_received_at = %s, "  # noqa: S608 (our own table name)
+        f"last_received_serial = COALESCE((SELECT MAX(last_received_serial) FROM {table}), 0) + 1 WHERE id = %s"
+    )
+    params: list[Any] = [connection.ops.adapt_datetimefield_value(received_at), organisation.pk]
     if contested:
-        rows = rows.filter(
-            Q(last_received_at=organisation.last_received_at) if organisation.last_received_at is not None
-            else Q(last_received_at__isnull=True),
-            Q(last_received_serial=organisation.last_received_serial)
-            if organisation.last_received_serial is not None else Q(last_received_serial__isnull=True),
-        )
-    return bool(rows.update(last_received_at=received_at, last_received_serial=mark)) or not contested
+        for column, value in (("last_received_at", connection.ops.adapt_datetimefield_value(
+                organisation.last_received_at)), ("last_received_serial", organisation.last_received_serial)):
+            if value is None:
+                sql += f" AND {column} IS NULL"
+            else:
+                sql += f" AND {column} = %s"
+                params.append(value)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return bool(cursor.rowcount) or not contested
 
 
 def notice_after_commit() -> bool:
