@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import jsonschema
 import pytest
 from django.test import Client
 from django.utils.translation import trans_real
+from drf_spectacular.plumbing import _load_enum_name_overrides
 
 from meldestelle.errors import status_for
 from reporting.services import case_take
@@ -168,7 +169,7 @@ MARK = "⟦de⟧ "
 
 
 @pytest.fixture
-def german_marked(monkeypatch: pytest.MonkeyPatch) -> None:
+def german_marked(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """German as the catalogue has it, and a marked source text where it has no entry yet.
 
     So "the message is German" means "it went through gettext in the client's language", also
@@ -188,6 +189,10 @@ def german_marked(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(german, "gettext", gettext)
     monkeypatch.setattr(german, "ngettext", ngettext)
+    yield
+    # drf-spectacular keeps the enum names it resolved per language: those resolved from the
+    # marked German must not outlive this test (a later schema would see its enums collide).
+    _load_enum_name_overrides.cache_clear()
 
 
 @pytest.mark.parametrize("name", SCENARIOS)

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 from django.utils import timezone
+from django_q.models import Task
 from loadtools import Response, post_json, report_payload, require_api, task_cluster
 
 from counselling.retention import retention_purge
@@ -144,9 +145,22 @@ def test_64_submissions_at_once_over_http_all_answer_201_and_land(
     assert failures == []
     assert len({r.body["reference"] for r in responses}) == BURST
     assert_every_marker_landed_once(receiving_org, markers, [r.body["receipt"] for r in responses])
-    # The requests did not chain their entries; the task cluster's single writer does.
+    # The requests did not chain their entries; the task cluster's single writer does, and it
+    # queues every new case's staff notice once (reporting.writer).
     with task_cluster(tmp_path / "qcluster.log"):
         assert_the_chain_writer_chains_every_entry()
+        assert_every_case_got_its_notice_once(BURST)
+
+
+def assert_every_case_got_its_notice_once(count: int, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    notices = Task.objects.filter(func="counselling.tasks.send_new_case_notice")
+    while (Case.objects.filter(notice_pending=True).exists() or notices.count() < count) \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not Case.objects.filter(notice_pending=True).exists()
+    noticed = sorted(task.args[0] for task in notices)
+    assert noticed == sorted(Case.objects.values_list("pk", flat=True))
 
 
 @pytest.mark.django_db(transaction=True)
