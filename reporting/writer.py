@@ -6,12 +6,14 @@ staff notice (counselling.notifications, through `signals.case_received`). Queue
 each in every request cost two queue inserts per report. Instead:
 
 - the case is stored with `notice_pending`, and on commit the request *pokes* the writer:
-  each process queues at most one writer task per POKE_SECONDS;
+  each process pokes at most once per POKE_SECONDS, and a poke queues a writer only if none is
+  queued and not yet started (a mark in the shared cache, removed when the writer starts);
 - the writer chains what waits and queues the notices of pending cases, then keeps looking
-  until nothing came for LINGER_SECONDS (> POKE_SECONDS). So a submission whose poke was
-  swallowed by the interval is seen by the writer queued before it: that writer started after
-  its queueing, and cannot have stopped before LINGER_SECONDS after that (a writer that hits
-  its time limit while work still comes queues the next one);
+  until nothing came for LINGER_SECONDS (> POKE_SECONDS). So a submission whose poke queued
+  nothing is seen by a writer queued before it: one that had not started when the poke (or
+  the swallowed poke's predecessor, less than POKE_SECONDS earlier) found the mark, and that
+  cannot stop before LINGER_SECONDS after it starts (a writer that hits its time limit while
+  work still comes queues the next one);
 - a schedule runs the writer every minute as well, for a process that died between commit and
   poke; every audited action, the daily anchor and `verify_audit_chain` chain what waits too.
 
@@ -25,6 +27,7 @@ import logging
 import threading
 import time
 
+from django.core.cache import cache
 from django.db import transaction
 
 from reporting import signals
@@ -36,13 +39,18 @@ LINGER_SECONDS = 1.0
 POLL_SECONDS = 0.05
 # Below the cluster's task timeout (60 s): then the next writer takes over.
 MAX_SECONDS = 40.0
+# Set in the cache while a writer is queued and not started; it expires, should that writer
+# never start (a lost task), so that pokes queue again.
+QUEUED_MARK = "reporting:submissions-writer:queued"
+QUEUED_MARK_SECONDS = 30
 
 _lock = threading.Lock()
 _last_poke = float("-inf")
 
 
 def poke() -> None:
-    """Queue the writer unless this process queued one less than POKE_SECONDS ago."""
+    """Queue the writer unless this process poked less than POKE_SECONDS ago, or a writer is
+    queued and has not started yet (any process's: the mark is in the shared cache)."""
     global _last_poke
     if _runs_inline():
         queue()  # the queue runs tasks at once (tests): nothing to spare, every poke runs it
@@ -52,7 +60,10 @@ def poke() -> None:
         if now - _last_poke < POKE_SECONDS:
             return
         _last_poke = now
-    queue()
+    # Without the mark a flood would queue writers faster than the cluster runs them (each
+    # lingers a second): the queue would grow for as long as the flood lasts.
+    if cache.add(QUEUED_MARK, 1, timeout=QUEUED_MARK_SECONDS):
+        queue()
 
 
 def _runs_inline() -> bool:
@@ -95,6 +106,8 @@ def run(*, linger: float = LINGER_SECONDS, max_seconds: float = MAX_SECONDS) -> 
     """The writer task: rounds until nothing came for `linger` seconds; how many things it did."""
     if _runs_inline():
         linger = 0.0
+    else:
+        cache.delete(QUEUED_MARK)  # started: a poke from now on may queue the next writer
     started = last_work = time.monotonic()
     done = 0
     while True:

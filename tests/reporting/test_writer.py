@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django_q.conf import Conf
 from django_q.models import Schedule
 
@@ -70,21 +71,41 @@ def test_a_notice_the_queue_refuses_stays_pending_for_the_next_run(
     assert writer.notices_pending() == 1 and len(queued) == 1
 
 
-def test_pokes_within_the_interval_queue_one_writer(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def pokes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Pokes as in production (a queue that does not run tasks at once), on a clock of our own."""
     queued: list[int] = []
     monkeypatch.setattr(writer, "queue", lambda: queued.append(1))
     monkeypatch.setattr(Conf, "SYNC", False)
     monkeypatch.setattr(writer, "_last_poke", float("-inf"))
+    cache.delete(writer.QUEUED_MARK)
+    return queued
+
+
+def test_pokes_within_the_interval_queue_one_writer(pokes: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [1000.0]
     monkeypatch.setattr(writer.time, "monotonic", lambda: clock[0])
     writer.poke()
     clock[0] += writer.POKE_SECONDS / 2
     writer.poke()
-    assert queued == [1]
-    clock[0] += writer.POKE_SECONDS
-    writer.poke()
-    assert queued == [1, 1]
+    assert pokes == [1]
     assert writer.LINGER_SECONDS > writer.POKE_SECONDS  # what makes a swallowed poke safe
+
+
+def test_a_flood_queues_no_second_writer_before_the_first_starts(
+    pokes: list[int], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each writer lingers a second; were every process to queue one per interval, a flood would
+    grow the queue for as long as it lasts. Other processes are other `_last_poke`s."""
+    for _process in range(20):
+        monkeypatch.setattr(writer, "_last_poke", float("-inf"))
+        writer.poke()
+    assert pokes == [1]
+    monkeypatch.setattr(writer, "run_once", lambda: 0)
+    writer.run(linger=0)  # the writer starts: the next poke may queue the next one
+    monkeypatch.setattr(writer, "_last_poke", float("-inf"))
+    writer.poke()
+    assert pokes == [1, 1]
 
 
 def test_a_case_stored_while_the_writer_lingers_gets_its_notice_from_that_writer(
