@@ -62,7 +62,12 @@ def _isolated_media(settings: Any, tmp_path: Path) -> Path:
 def _clear_cache() -> None:
     from django.core.cache import cache
 
+    from reporting import snapshot
+
     cache.clear()
+    # Every test starts from a database of its own: the process's snapshot of the organisations
+    # (reporting.snapshot) must not carry rows a rolled-back test created.
+    snapshot.clear()
 
 
 @pytest.fixture

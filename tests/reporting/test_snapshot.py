@@ -23,13 +23,6 @@ from reporting.services import (
 from reporting.services.keys import RotationReason
 
 
-@pytest.fixture(autouse=True)
-def _fresh_snapshot() -> Any:
-    snapshot.clear()
-    yield
-    snapshot.clear()
-
-
 def _reads(case: Case, private_key: bytes) -> str:
     case = Case.objects.get(pk=case.pk)
     keys = case_keys_for_organisation(case=case, organisation=case.organisation, org_private_key=private_key)
