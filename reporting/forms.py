@@ -7,6 +7,7 @@ them, translated, and never blame. The files field and its checks are reporting.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 from typing import Any, cast
@@ -89,10 +90,43 @@ def style_widgets(form: forms.Form) -> None:
         widget.attrs.setdefault("class", css)
 
 
+class _SharedChoices:
+    """A choice field whose copies share its choices.
+
+    Django deep-copies every field of a form for every form it builds, and normalises a choice
+    widget's choices again on each copy: for the report form's ten choice fields that was a
+    tenth of a report's request (issue 16). Choices here are only ever replaced, never changed
+    in place, so a copy may share them; the widget's attributes are copied as Django does.
+    """
+
+    widget: forms.Widget
+    error_messages: dict[str, Any]
+    validators: list[Any]
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        result = copy.copy(self)
+        memo[id(self)] = result
+        widget = copy.copy(self.widget)
+        widget.attrs = self.widget.attrs.copy()
+        memo[id(self.widget)] = widget
+        result.widget = widget
+        result.error_messages = self.error_messages.copy()
+        result.validators = self.validators[:]
+        return result
+
+
+class ChoiceField(_SharedChoices, forms.ChoiceField):
+    pass
+
+
+class MultipleChoiceField(_SharedChoices, forms.MultipleChoiceField):
+    pass
+
+
 class ReportForm(UploadsMixin, forms.Form):
     # Every hint is the field's own help_text, so a hint cannot carry over to the next field
     # (as a template variable once did) and aria-describedby always points at the field's hint.
-    incident_type = forms.ChoiceField(
+    incident_type = ChoiceField(
         label=_("What happened?"), required=False, widget=forms.RadioSelect,
         help_text=_("Choose what fits best. The counselling service can correct it later."),
         choices=_with_unknown(IncidentType.choices, _("I am not sure")),
@@ -112,7 +146,7 @@ class ReportForm(UploadsMixin, forms.Form):
             ),
         },
     )
-    date_known = forms.ChoiceField(
+    date_known = ChoiceField(
         label=_("When did it happen?"), required=False, widget=forms.RadioSelect,
         help_text=_("The date helps us to see when incidents happen. If you are not sure, the month is enough."),
         choices=[("day", _("I know the day")), ("month", _("I know the month")), (UNKNOWN, DONT_KNOW)],
@@ -130,7 +164,7 @@ class ReportForm(UploadsMixin, forms.Form):
         label=_("Month and year"), required=False, widget=MonthYearWidget,
         help_text=_("Only if you chose “I know the month”."),
     )
-    district = forms.ChoiceField(
+    district = ChoiceField(
         label=_("Where did it happen?"), required=False,
         help_text=_(
             "The district or independent city. We use it to send your report to a counselling service "
@@ -140,7 +174,7 @@ class ReportForm(UploadsMixin, forms.Form):
             "invalid_choice": _("Please choose a district from the list, “online” or “I don't know”.")
         },
     )
-    area_of_life = forms.ChoiceField(
+    area_of_life = ChoiceField(
         label=_("In which area of life?"), required=False, widget=forms.RadioSelect,
         help_text=_("For example: on the bus, at school, at work."),
         choices=_with_unknown(AreaOfLife.choices),
@@ -149,13 +183,13 @@ class ReportForm(UploadsMixin, forms.Form):
         label=_("More about the place (optional)"), required=False, max_length=1000,
         help_text=_("For example the street, the shop or the website. Only if you want to."),
     )
-    motives = forms.MultipleChoiceField(
+    motives = MultipleChoiceField(
         label=_("Why do you think it happened?"), required=False, widget=forms.CheckboxSelectMultiple,
         help_text=_("What do you think was behind it? You can choose several. Your feeling counts."),
         choices=_with_unknown(Motive.choices),
         error_messages={"invalid_choice": _("Please choose from the list."), "invalid_list": _("Please choose from the list.")},
     )
-    role = forms.ChoiceField(
+    role = ChoiceField(
         label=_("Who are you in this?"), required=False, widget=forms.RadioSelect,
         help_text=_("This helps the counselling service to understand your situation."),
         choices=_with_unknown(ReporterRole.choices, _("I would rather not say")),
@@ -169,7 +203,7 @@ class ReportForm(UploadsMixin, forms.Form):
         label=_("Yes, I would like support from a counselling service"), required=False,
         help_text=_("Support is free of charge and confidential. You can also decide later."),
     )
-    contact = forms.ChoiceField(
+    contact = ChoiceField(
         label=_("How may the counselling service contact you?"), required=False, widget=forms.RadioSelect,
         help_text=_("With your receipt code you can read answers on this site without giving any contact details."),
         choices=[
@@ -202,7 +236,7 @@ class ReportForm(UploadsMixin, forms.Form):
         ),
         error_messages={"invalid": _("Please enter an e-mail address like name@example.org.")},
     )
-    partner = forms.ChoiceField(
+    partner = ChoiceField(
         label=_("Which organisation should receive your report?"), required=False,
         help_text=_(
             "We send your report to a service that covers your district and the kind of incident. You may "
@@ -210,7 +244,7 @@ class ReportForm(UploadsMixin, forms.Form):
         ),
         error_messages={"invalid_choice": _("Please choose an organisation from the list.")},
     )
-    language = forms.ChoiceField(
+    language = ChoiceField(
         required=False, choices=[(code, code) for code in REPORTER_LANGUAGES],
         error_messages={"invalid_choice": _("Please choose one of the languages offered.")},
     )
