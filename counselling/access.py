@@ -208,7 +208,8 @@ def request_case_keys(request: Any, case: Case) -> CaseKeys:
     """The case keys through the member's organisation grant; raises NotUnlocked.
 
     Call it after the access check: a grant that exists but does not open under the session's
-    key is a stale unlock (for example after a key rotation), answered like a missing one.
+    key is a stale unlock (for example after a key rotation), answered like a missing one; a
+    grant flagged as sealed to another key (`seal_unopenable`) is answered as such, 409.
     """
     org_private_key = request_org_key(request)
     membership = membership_of(_guarded(request).user)
@@ -218,6 +219,8 @@ def request_case_keys(request: Any, case: Case) -> CaseKeys:
         return case_keys_for_organisation(case=case, organisation=membership.organisation,
                                           org_private_key=org_private_key)
     except ServiceError as exc:
+        if exc.code == "seal_unopenable":
+            raise  # sealed in the browser to another key: no unlock opens it (409)
         raise NotUnlocked from exc
 
 

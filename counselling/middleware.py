@@ -56,6 +56,10 @@ class StaffErrorPageMiddleware:
         if isinstance(exception, ApplicationError) and exception.status == 503:
             # A service that is briefly unavailable (the file store): a calm page, not a 500.
             return staff_error_page(request, 503, exception.message)
+        if isinstance(exception, ApplicationError) and exception.code == "seal_unopenable":
+            # A report sealed in a browser to another key (an action on such a case): no unlock
+            # opens it, so the page says so instead of asking for one (SPEC §3.10).
+            return staff_error_page(request, exception.status, exception.message)
         if isinstance(exception, ApplicationError) and exception.code == "attachment_unreadable":
             # A file sealed in a browser under another key: refused calmly, not a 500.
             return staff_error_page(request, exception.status, exception.message, _("This file cannot be opened"))

@@ -22,6 +22,9 @@ STATUS: dict[str, int] = {
     "method_not_allowed": 405,
     "not_acceptable": 406,
     "already_taken": 409,
+    # A report sealed in the browser to a key that is not the organisation's: nobody can open
+    # it, and no unlock changes that (SPEC §3.10); the case page says the same with 409.
+    "seal_unopenable": 409,
     "too_large": 413,
     "unsupported_media_type": 415,
     "throttled": 429,

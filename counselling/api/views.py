@@ -161,9 +161,15 @@ class CaseListItem(serializers.Serializer):
     language = serializers.CharField(help_text="the reporter's language")
     wants_counselling = serializers.BooleanField()
     files = serializers.IntegerField(source="file_count", default=0, help_text="number of files")
+    unopenable = serializers.SerializerMethodField(help_text=(
+        "The report was encrypted in the reporter's browser to a key that is not my organisation's "
+        "(found at an unlock): nobody can open it, and the case answers 409 `seal_unopenable`."))
 
     def get_assignee(self, case: Case) -> str | None:
         return case.assignee.get_username() if case.assignee else None
+
+    def get_unopenable(self, case: Case) -> bool:
+        return case.pk in self.context.get("unopenable", ())
 
 
 CaseListOutput = page_of(
@@ -240,7 +246,10 @@ class CaseListView(StaffAPIView):
                                       sort=sort if sort in selectors.SORTS else selectors.DEFAULT_SORT)
         rows = pagination.paginate(cases, request, paginator=selectors.CountedPaginator(
             cases, selectors.PAGE_SIZE, count=counts[tab]))
-        return pagination.get_paginated_response(CaseListItem(rows, many=True).data, counts=counts)
+        unopenable = {case.pk for case in selectors.unopenable_cases(membership.organisation)}
+        return pagination.get_paginated_response(
+            CaseListItem(rows, many=True, context={"unopenable": unopenable}).data, counts=counts
+        )
 
     @extend_schema(request=ManualEntryInput, responses={201: ManualEntryOutput, 400: ERROR, 401: ERROR, 404: ERROR},
                    tags=["staff"], summary="Record a case that came by phone, in person or by letter",
@@ -300,8 +309,8 @@ def _detail(case: Case, keys: CaseKeys) -> dict[str, Any]:
 
 
 class CaseDetailView(StaffAPIView):
-    @extend_schema(responses={200: CaseDetailOutput, 401: ERROR, 403: ERROR, 404: ERROR}, tags=["staff"],
-                   summary="A case, decrypted")
+    @extend_schema(responses={200: CaseDetailOutput, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR}, tags=["staff"],
+                   summary="A case, decrypted (409 `seal_unopenable`: encrypted in the browser to another key)")
     @key_required
     def get(self, request: Request, case_id: int) -> Response:
         case = get_case_for_member(request.user, case_id)

@@ -214,6 +214,32 @@ def test_a_seal_to_another_organisation_is_flagged_at_the_organisations_first_un
     assert logged_in(outsider).get(f"/staff/cases/{bad_case.pk}/").status_code == 404
 
 
+def test_the_staff_api_lists_an_unopenable_seal_and_answers_its_case_with_409(
+    client: Any, make_org: Any, make_member: Any,
+) -> None:
+    """What the inbox and the case page say, the staff API says too: the list flags the case,
+    and reading it is a 409 with its own code, not an invitation to unlock again."""
+    org = make_org("landesstelle", is_fallback=True)
+    other = make_org("anders", statewide=False)
+    member = make_member(org, username="berater")
+    other_key = bytes(other.organisation.keys.get(active=True).public_key)
+    wrong, _code = browser_seal(dict(bind(client).json(), public_key=base64.b64encode(other_key).decode()))
+    assert post_json(client, SEALED, wrong).status_code == 201
+    honest, _code = browser_seal(bind(client).json())
+    assert post_json(client, SEALED, honest).status_code == 201
+    bad_case, good_case = Case.objects.order_by("pk")
+    api = logged_in(member, api=True)  # the first unlock flags the seal that does not open
+    listed = {row["reference"]: row["unopenable"] for row in api.get("/api/v1/cases/").json()["results"]}
+    assert listed == {bad_case.reference: True, good_case.reference: False}
+    refused = api.get(f"/api/v1/cases/{bad_case.pk}/")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "seal_unopenable"
+    assert api.get(f"/api/v1/cases/{good_case.pk}/").status_code == 200
+    # An action on the case from a page: the same answer as a page, not a loop through unlocking.
+    staff = logged_in(member)
+    note = staff.post(f"/staff/cases/{bad_case.pk}/notes/", {"body": "Anruf"})
+    assert note.status_code == 409 and b"Nobody can open it" in note.content
+
+
 def test_a_rotation_flags_a_browser_seal_that_does_not_open_before_the_old_key_is_gone(
     client: Any, make_org: Any,
 ) -> None:
