@@ -23,7 +23,6 @@ entry is chained in its transaction and the notice queued on commit, as before.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 
@@ -31,8 +30,6 @@ from django.core.cache import cache
 from django.db import transaction
 
 from reporting import signals
-
-logger = logging.getLogger(__name__)
 
 POKE_SECONDS = 0.25
 LINGER_SECONDS = 1.0

@@ -167,6 +167,19 @@ def test_a_binding_to_a_retired_key_epoch_is_refused(client: Any, make_org: Any)
     assert post_json(client, SEALED, browser_seal(fresh)[0]).status_code == 201
 
 
+def _a_wrong_and_an_honest_seal(client: Any, other: Any) -> tuple[Case, Case]:
+    """Two reports sealed in the browser: the first to `other`'s key instead of the offered
+    one (a faulty or hostile script), the second honestly. Both are stored (the server cannot
+    tell); returns their cases in that order."""
+    other_key = bytes(other.organisation.keys.get(active=True).public_key)
+    wrong, _code = browser_seal(dict(bind(client).json(), public_key=base64.b64encode(other_key).decode()))
+    assert post_json(client, SEALED, wrong).status_code == 201
+    honest, _code = browser_seal(bind(client).json())
+    assert post_json(client, SEALED, honest).status_code == 201
+    bad_case, good_case = Case.objects.order_by("pk")
+    return bad_case, good_case
+
+
 def test_a_seal_to_another_organisation_is_flagged_at_the_organisations_first_unlock(
     client: Any, make_org: Any, make_member: Any, caplog: Any,
 ) -> None:
@@ -179,12 +192,7 @@ def test_a_seal_to_another_organisation_is_flagged_at_the_organisations_first_un
     member = make_member(org, username="berater")
     colleague = make_member(org, username="kollegin")
     outsider = make_member(other, username="aussen")
-    other_key = bytes(other.organisation.keys.get(active=True).public_key)
-    wrong, _code = browser_seal(dict(bind(client).json(), public_key=base64.b64encode(other_key).decode()))
-    assert post_json(client, SEALED, wrong).status_code == 201
-    honest, _code = browser_seal(bind(client).json())
-    assert post_json(client, SEALED, honest).status_code == 201
-    bad_case, good_case = Case.objects.order_by("pk")
+    bad_case, good_case = _a_wrong_and_an_honest_seal(client, other)
     assert set(CaseGrant.objects.values_list("seal_check", flat=True)) == {CaseGrant.SealCheck.PENDING}
     with pytest.raises(ServiceError):  # the receiving organisation's key does not open it
         case_keys_for_organisation(case=bad_case, organisation=org.organisation, org_private_key=org.private_key)
@@ -222,12 +230,7 @@ def test_the_staff_api_lists_an_unopenable_seal_and_answers_its_case_with_409(
     org = make_org("landesstelle", is_fallback=True)
     other = make_org("anders", statewide=False)
     member = make_member(org, username="berater")
-    other_key = bytes(other.organisation.keys.get(active=True).public_key)
-    wrong, _code = browser_seal(dict(bind(client).json(), public_key=base64.b64encode(other_key).decode()))
-    assert post_json(client, SEALED, wrong).status_code == 201
-    honest, _code = browser_seal(bind(client).json())
-    assert post_json(client, SEALED, honest).status_code == 201
-    bad_case, good_case = Case.objects.order_by("pk")
+    bad_case, good_case = _a_wrong_and_an_honest_seal(client, other)
     api = logged_in(member, api=True)  # the first unlock flags the seal that does not open
     listed = {row["reference"]: row["unopenable"] for row in api.get("/api/v1/cases/").json()["results"]}
     assert listed == {bad_case.reference: True, good_case.reference: False}
@@ -245,12 +248,7 @@ def test_a_rotation_flags_a_browser_seal_that_does_not_open_before_the_old_key_i
 ) -> None:
     org = make_org("landesstelle", is_fallback=True)
     other = make_org("anders", statewide=False)
-    other_key = bytes(other.organisation.keys.get(active=True).public_key)
-    wrong, _code = browser_seal(dict(bind(client).json(), public_key=base64.b64encode(other_key).decode()))
-    assert post_json(client, SEALED, wrong).status_code == 201
-    honest, _code = browser_seal(bind(client).json())
-    assert post_json(client, SEALED, honest).status_code == 201
-    bad_case, good_case = Case.objects.order_by("pk")
+    bad_case, good_case = _a_wrong_and_an_honest_seal(client, other)
     rotated = organisation_key_rotate(actor=None, organisation=org.organisation, org_private_key=org.private_key,
                                       reason=RotationReason.ON_DEMAND)
     assert CaseGrant.objects.get(case=bad_case).seal_check == CaseGrant.SealCheck.UNOPENABLE
