@@ -353,11 +353,14 @@ def audit_log(
     organisation_id: int | None = None,
     data: dict[str, Any] | None = None,
     deferred: bool = False,
+    insert_with: list[Any] | None = None,
 ) -> AuditEntry:
     """Append one entry. `action` is an `AuditAction`; `data` holds ids and codes only.
 
     `deferred`: write the entry with its own MAC and chain it after commit (no lock in the
     transaction; the submission path). Otherwise it is chained now, under the head lock.
+    `insert_with`: a deferred entry is appended to this list unsaved, for the caller to insert
+    with its other rows in this transaction (meldestelle.db.insert_together).
 
     Entries no staff member caused (`actor=None`: the reporter's submission, messages, files
     and deletion, and the system's own) carry only the hour (reporting.traces); the chain keeps
@@ -380,8 +383,13 @@ def audit_log(
         # again behind the others, so the entry is chained here, as every entry was before.
         deferred = False
     if deferred:
-        return _insert_waiting(action=member, actor_id=actor_id, actor_label=actor_label,
+        entry = _waiting_entry(action=member, actor_id=actor_id, actor_label=actor_label,
                                organisation_id=organisation_id, case_id=case_id, data=data or {}, at=at)
+        if insert_with is None:
+            entry.save(force_insert=True)
+        else:
+            insert_with.append(entry)
+        return entry
     head = _head_for_update(skip_locked=False)
     assert head is not None
     key = settings.AUDIT_CHAIN_KEY
@@ -394,11 +402,11 @@ def audit_log(
     return entry
 
 
-def _insert_waiting(
+def _waiting_entry(
     *, action: AuditAction, actor_id: int | None, actor_label: str, organisation_id: int | None,
     case_id: int | None, data: dict[str, Any], at: datetime | None,
 ) -> AuditEntry:
-    """A version-3 entry with its own MAC and no place on the chain yet: no lock taken."""
+    """A version-3 entry, unsaved, with its own MAC and no place on the chain yet: no lock taken."""
     now = timezone.now() if at is None else at
     clean = json.loads(json.dumps(data))
     nonce = secrets.token_hex(16)
@@ -406,7 +414,7 @@ def _insert_waiting(
         settings.AUDIT_CHAIN_KEY, nonce=nonce, created_at=_timestamp(now), actor_id=actor_id,
         actor_label=actor_label, action=action.value, organisation_id=organisation_id, case_id=case_id, data=clean,
     )
-    return AuditEntry.objects.create(
+    return AuditEntry(
         created_at=now, actor_id=actor_id, actor_label=actor_label, action=action.value,
         organisation_id=organisation_id, case_id=case_id, data=clean, prev_hash="", entry_hash=None,
         chain_version=int(OWN_MAC), chain_position=None, entry_mac=entry_mac, nonce=nonce,

@@ -13,6 +13,7 @@ sub-keys; HMAC-SHA256 for look-ups that must not reveal their input.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -107,6 +108,7 @@ def _private_from_bytes(private_key: bytes) -> hpke.MLKEM768X25519PrivateKey:
     return hpke.MLKEM768X25519PrivateKey(mlkem_key, x_key)
 
 
+@functools.lru_cache(maxsize=64)  # a submission seals twice to the same few keys; key objects are immutable
 def _public_from_bytes(public_key: bytes) -> hpke.MLKEM768X25519PublicKey:
     if len(public_key) != ORG_PUBLIC_KEY_BYTES:
         raise CryptoError("organisation public key has the wrong length")

@@ -8,14 +8,16 @@ them, translated, and never blame. The files field and its checks are reporting.
 from __future__ import annotations
 
 import copy
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator, normalize_choices
 from django.utils.datastructures import MultiValueDict
 from django.utils.dates import MONTHS
 from django.utils.text import format_lazy
@@ -113,6 +115,25 @@ class _SharedChoices:
         result.error_messages = self.error_messages.copy()
         result.validators = self.validators[:]
         return result
+
+
+class _Normalised(BaseChoiceIterator):
+    """Choices already in Django's normal form: a field or widget takes them as they are
+    instead of normalising them again for every form (issue 16)."""
+
+    def __init__(self, choices: list[Any]) -> None:
+        self.normal = choices
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.normal)
+
+
+@functools.cache
+def _district_choices() -> _Normalised:
+    # The labels are lazy, so one list serves every language.
+    return _Normalised(normalize_choices(places.place_choices(
+        unknown=_("I don't know or would rather not say"), online=_("Online, no physical place"),
+    )))
 
 
 class ChoiceField(_SharedChoices, forms.ChoiceField):
@@ -303,9 +324,7 @@ class ReportForm(UploadsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.default_language = language if language in REPORTER_LANGUAGES else "de"
         self.partners = partner_directory()
-        cast(forms.ChoiceField, self.fields["district"]).choices = places.place_choices(
-            unknown=_("I don't know or would rather not say"), online=_("Online, no physical place"),
-        )
+        cast(forms.ChoiceField, self.fields["district"]).choices = _district_choices()
         cast(forms.ChoiceField, self.fields["partner"]).choices = [
             ("", _("Choose for me (recommended)")),
             *((entry.slug, f"{entry.name} – {entry.coverage_text}") for entry in self.partners),

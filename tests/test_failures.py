@@ -93,8 +93,9 @@ def test_service_leaves_nothing_after_a_database_error_once_files_are_written(fa
 
 
 def test_grant_failure_leaves_nothing(fallback_org: Any) -> None:
-    # The grant is sealed before the transaction and saved inside it (issue 16).
-    with mock.patch.object(CaseGrant, "save", side_effect=DatabaseError("disk full")), \
+    # The grant is sealed before the transaction and inserted inside it, with the case, its
+    # incident and (PostgreSQL) the audit entry in one statement (issue 16).
+    with mock.patch("reporting.services.submission.insert_together", side_effect=DatabaseError("disk full")), \
             pytest.raises(DatabaseError):
         report_submit(report=ReportInput(description=MARKER))
     _assert_nothing_stored()

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from meldestelle.db import execute_unflushed, insert_together, next_ids_sql
 from reporting import crypto, signals, snapshot
 from reporting.audit import AuditAction, audit_log
 from reporting.blobs import StorageUnavailable, blob_delete, blob_read, blob_write
@@ -51,25 +52,33 @@ logger = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
 # Case numbering
 
-def _next_number(year: int) -> int:
-    """The next case number of `year`: one upsert with RETURNING (both databases).
+def _next_number(year: int, *, with_ids: bool = False) -> tuple[int, int | None, int | None]:
+    """The next case number of `year`: one upsert with RETURNING (both databases); with
+    `with_ids`, on PostgreSQL, also the ids of the new case and its incident, drawn from their
+    sequences in the same statement (for `insert_together`), else None.
 
     Called before the submission's transaction (issue 16), so in autocommit it is a statement of
     its own and the year's counter row is locked only for that statement, not until the
     submission commits: numbers are unique and increasing, and submissions do not queue behind
-    each other for them. The price is a documented gap: a submission that fails after being
-    numbered (a key that fails its check, an unreachable attachment store, a crash) leaves its
-    number unused. (Inside an outer transaction, as in a test, it rolls back with it.)
+    each other for them. Its commit does not wait for the disk (`execute_unflushed`): a case
+    that stores the number is committed durably later, and that flushes the counter with it.
+    The price is a documented gap: a submission that fails after being numbered (a key that
+    fails its check, an unreachable attachment store, a crash) leaves its number unused.
+    (Inside an outer transaction, as in a test, it rolls back with it.)
     """
     table = connection.ops.quote_name(CaseSequence._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (year, last_number) VALUES (%s, 1) "  # noqa: S608 (our own table name)
+        f"ON CONFLICT (year) DO UPDATE SET last_number = {table}.last_number + 1 "
+        "RETURNING last_number"
+    )
+    ids = with_ids and connection.vendor == "postgresql"
+    if ids:
+        sql = f"WITH n AS ({sql}) SELECT last_number, {next_ids_sql(Case, Incident)} FROM n"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (year, last_number) VALUES (%s, 1) "  # noqa: S608 (our own table name)
-            f"ON CONFLICT (year) DO UPDATE SET last_number = {table}.last_number + 1 "
-            "RETURNING last_number",
-            [year],
-        )
-        return int(cursor.fetchone()[0])
+        execute_unflushed(cursor, sql, [year])
+        row = cursor.fetchone()
+    return (int(row[0]), int(row[1]), int(row[2])) if ids else (int(row[0]), None, None)
 
 
 def _reference(year: int, number: int) -> str:
@@ -78,7 +87,7 @@ def _reference(year: int, number: int) -> str:
 
 def next_reference(year: int) -> str:
     """The next case reference of `year` (the sealed path numbers the same way)."""
-    return _reference(year, _next_number(year))
+    return _reference(year, _next_number(year)[0])
 
 
 # --------------------------------------------------------------------------------------------
@@ -203,7 +212,7 @@ def _report_store(
     # Stored times say only the hour (reporting.traces); the day received stays exact.
     received_at = to_the_hour(now)
     received_on = timezone.localdate(now)
-    number = _next_number(received_on.year)
+    number, case_id, incident_id = _next_number(received_on.year, with_ids=True)
     if organisation is None:
         organisation = _route(report, received_at=received_at)
     else:
@@ -213,6 +222,7 @@ def _report_store(
     # per snapshot of the organisations (reporting.snapshot); the epoch is checked again below.
     sealing_key = snapshot.sealing_key(organisation)
     case = Case(
+        pk=case_id,
         created_at=received_at,
         reference=_reference(received_on.year, number),
         organisation=organisation,
@@ -270,15 +280,18 @@ def _report_store(
                 snapshot.clear()
             sealing_key = snapshot.sealing_key(organisation)
             grant = seal_case_keys_to(case, organisation, sealing_key, keys)
-        case.incident = Incident.objects.create(
-            created_at=received_at, consent_statistics=report.consent_statistics,
+        case.incident = Incident(
+            pk=incident_id, created_at=received_at, consent_statistics=report.consent_statistics,
             consent_network=report.consent_network, consent_publication=report.consent_publication,
         )
-        case.save()
         grant.case = case
         grant.created_at = received_at  # the hour, as the case's own times
-        grant.save()
-        for attachment in stored:
+        rows: list[Any] = [case.incident, case, grant]
+        if case.pk is None:
+            # The ids come from the inserts (SQLite): the audit entry needs the case's.
+            insert_together(rows)
+            rows = []
+        for attachment in stored:  # one by one: their ids keep the order they were sent in
             attachment.case = case
             attachment.save()
         audit_log(
@@ -286,8 +299,11 @@ def _report_store(
             action=AuditAction.CASE_MANUAL_ENTRY if manual else AuditAction.CASE_SUBMITTED,
             case_id=case.pk, organisation_id=organisation.pk,
             data={"channel": report.channel, "files": len(files)},
-            deferred=True,
+            deferred=True, insert_with=rows,
         )
+        # PostgreSQL: the incident, the case, its grant and the audit entry are one
+        # statement (meldestelle.db), not a round trip each.
+        insert_together(rows)
         if not manual:
             new_case_notice(case)
     return case
@@ -384,7 +400,9 @@ def _claim_turn(organisation: Organisation, *, received_at: Any, contested: bool
                 sql += f" AND {column} = %s"
                 params.append(value)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        # Its commit need not wait for the disk (meldestelle.db): the case that claimed the
+        # turn commits durably after it, and a turn lost in a crash only reorders the next.
+        execute_unflushed(cursor, sql, params)
         return bool(cursor.rowcount) or not contested
 
 

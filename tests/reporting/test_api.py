@@ -179,3 +179,30 @@ def test_schema_documents_the_public_endpoints(client: Any) -> None:
         assert path in text
     # The one error schema of the whole API (meldestelle.api.ERROR).
     assert '"#/components/schemas/Error"' in text and "ReportIn" in text
+
+
+def test_report_shapes_checked_at_once_in_threads_keep_their_own_answers() -> None:
+    # The report's JSON shape copies its declared fields shallowly for each request (issue 16):
+    # requests checked at once in the server's threads must still each get their own verdict.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from reporting.api_views import ReportIn
+
+    good = {"description": "Someone shouted at us.", "motives": ["racism"], "people_affected": 2}
+    bad = {"description": 5, "motives": "racism", "people_affected": 0}
+
+    def check(number: int) -> tuple[bool, set[str], Any]:
+        shape = ReportIn(data=good if number % 2 else bad)
+        valid = shape.is_valid()
+        return valid, set(shape.errors), shape.validated_data if valid else None
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(check, range(400)))
+    for number, (valid, errors, data) in enumerate(results):
+        if number % 2:
+            assert valid and errors == set()
+            assert data["motives"] == ["racism"] and data["people_affected"] == 2
+        else:
+            assert not valid and errors == {"description", "motives", "people_affected"}
+    # And the declared fields were never bound to any of those requests.
+    assert all(field.field_name is None and field.parent is None for field in ReportIn._declared_fields.values())

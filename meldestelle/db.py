@@ -1,0 +1,83 @@
+"""Two ways to write with fewer waits on PostgreSQL (issue 16), each with its reason.
+
+- `execute_unflushed`: a statement of its own (autocommit) whose commit need not wait for the
+  write-ahead log to reach the disk (`synchronous_commit` off for that one transaction). Only
+  for writes that nothing durable can depend on without flushing them too: a counter whose
+  value a later transaction stores (a case number, a routing turn) or a rate-limit count. The
+  log is written in order, so the durable commit of any case that used such a value flushes it
+  with it; a crash can lose only values no stored case used, and a lost rate-limit count is
+  harmless. Inside a transaction the statement runs as it is, since `SET LOCAL` would then
+  reach the whole transaction.
+- `insert_together`: several new rows in one statement (data-modifying `WITH` clauses),
+  instead of one round trip each. Each value is prepared as Django's insert compiler prepares
+  it (the field's `pre_save`, then its conversion for the database), so the values are the
+  ORM's; the statement's text is built once per model.
+
+On SQLite both do what they would do without them.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, models
+
+
+def execute_unflushed(cursor: Any, sql: str, params: Sequence[Any]) -> None:
+    """Execute `sql` (one statement) on `cursor`; see the module. The cursor then holds that
+    statement's result (rows, rowcount)."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # One simple query, so one implicit transaction: the SET reaches this statement only.
+        cursor.execute("SET LOCAL synchronous_commit TO OFF; " + sql, params)
+        cursor.nextset()
+    else:
+        cursor.execute(sql, params)
+
+
+def next_ids_sql(*model_classes: type[models.Model]) -> str:
+    """SQL (no parameters) for the next id of each model's table, one column each, to be
+    selected within a statement that runs anyway; PostgreSQL only."""
+    quote = connection.ops.quote_name
+    return ", ".join(
+        f"nextval(pg_get_serial_sequence('{quote(m._meta.db_table)}', '{m._meta.pk.column}'))" for m in model_classes
+    )
+
+
+@functools.cache
+def _insert_text(model: type[models.Model], with_pk: bool) -> tuple[str, tuple[models.Field[Any, Any], ...]]:
+    """The INSERT of one row of `model` (PostgreSQL) and its fields in the order of its values."""
+    fields = tuple(f for f in model._meta.local_concrete_fields if with_pk or not f.primary_key)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})", fields  # noqa: S608
+
+
+def _insert_sql(obj: models.Model) -> tuple[str, list[Any]]:
+    # As Django's insert compiler prepares each value (pre_save, then the field's conversion
+    # for this database), without building a query for every row.
+    sql, fields = _insert_text(type(obj), obj.pk is not None)
+    return sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+
+def insert_together(objs: Sequence[models.Model]) -> None:
+    """Insert these new, unsaved rows, in this order, in one statement on PostgreSQL (one save
+    each elsewhere). A row another row refers to must have its id set beforehand (`next_ids`);
+    a row saved without one keeps `pk` None, and such rows get their ids in no particular
+    order. No signals are sent, as with `bulk_create`.
+    Inside a transaction, constraints are checked as for separate inserts."""
+    if connection.vendor != "postgresql" or len(objs) < 2:
+        for obj in objs:
+            obj.save(force_insert=True)
+        return
+    parts = [_insert_sql(obj) for obj in objs]
+    head = ", ".join(f"r{n} AS ({sql})" for n, (sql, _params) in enumerate(parts[:-1]))
+    params = [value for _sql, values in parts for value in values]
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {head} {parts[-1][0]}", params)
+    for obj in objs:
+        if obj.pk is not None:
+            obj._state.adding = False
+            obj._state.db = connection.alias
