@@ -6,8 +6,8 @@
   value a later transaction stores (a case number, a routing turn) or a rate-limit count. The
   log is written in order, so the durable commit of any case that used such a value flushes it
   with it; a crash can lose only values no stored case used, and a lost rate-limit count is
-  harmless. Inside a transaction the statement runs as it is, since `SET LOCAL` would then
-  reach the whole transaction.
+  harmless. Inside a transaction (or with autocommit off) the statement runs as it is, since
+  `SET LOCAL` would then reach the whole transaction.
 - `insert_together`: several new rows in one statement (data-modifying `WITH` clauses),
   instead of one round trip each. Each value is prepared as Django's insert compiler prepares
   it (the field's `pre_save`, then its conversion for the database), so the values are the
@@ -28,7 +28,7 @@ from django.db import connection, models
 def execute_unflushed(cursor: Any, sql: str, params: Sequence[Any]) -> None:
     """Execute `sql` (one statement) on `cursor`; see the module. The cursor then holds that
     statement's result (rows, rowcount)."""
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+    if connection.vendor == "postgresql" and connection.get_autocommit() and not connection.in_atomic_block:
         # One simple query, so one implicit transaction: the SET reaches this statement only.
         cursor.execute("SET LOCAL synchronous_commit TO OFF; " + sql, params)
         cursor.nextset()
@@ -64,7 +64,7 @@ def _insert_sql(obj: models.Model) -> tuple[str, list[Any]]:
 
 def insert_together(objs: Sequence[models.Model]) -> None:
     """Insert these new, unsaved rows, in this order, in one statement on PostgreSQL (one save
-    each elsewhere). A row another row refers to must have its id set beforehand (`next_ids`);
+    each elsewhere). A row another row refers to must have its id set beforehand (`next_ids_sql`);
     a row saved without one keeps `pk` None, and such rows get their ids in no particular
     order. No signals are sent, as with `bulk_create`.
     Inside a transaction, constraints are checked as for separate inserts."""
