@@ -50,7 +50,7 @@ def _insert_text(model: type[models.Model], with_pk: bool) -> tuple[str, tuple[m
     """The INSERT of one row of `model` (PostgreSQL) and its fields in the order of its values."""
     fields = tuple(f for f in model._meta.local_concrete_fields if with_pk or not f.primary_key)
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(str(f.column)) for f in fields)  # a concrete field's column is never None
     placeholders = ", ".join(["%s"] * len(fields))
     return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})", fields  # noqa: S608
 

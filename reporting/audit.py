@@ -383,13 +383,13 @@ def audit_log(
         # again behind the others, so the entry is chained here, as every entry was before.
         deferred = False
     if deferred:
-        entry = _waiting_entry(action=member, actor_id=actor_id, actor_label=actor_label,
-                               organisation_id=organisation_id, case_id=case_id, data=data or {}, at=at)
+        waiting = _waiting_entry(action=member, actor_id=actor_id, actor_label=actor_label,
+                                 organisation_id=organisation_id, case_id=case_id, data=data or {}, at=at)
         if insert_with is None:
-            entry.save(force_insert=True)
+            waiting.save(force_insert=True)
         else:
-            insert_with.append(entry)
-        return entry
+            insert_with.append(waiting)
+        return waiting
     head = _head_for_update(skip_locked=False)
     assert head is not None
     key = settings.AUDIT_CHAIN_KEY
