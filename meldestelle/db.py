@@ -11,7 +11,9 @@
 - `insert_together`: several new rows in one statement (data-modifying `WITH` clauses),
   instead of one round trip each. Each value is prepared as Django's insert compiler prepares
   it (the field's `pre_save`, then its conversion for the database), so the values are the
-  ORM's; the statement's text is built once per model.
+  ORM's; the statement's text is built once per model. With a `Guard`, the rows are inserted
+  only if a condition holds, read (and locked) in the same statement: in autocommit, the
+  condition, the rows and their commit are then one round trip.
 
 On SQLite both do what they would do without them.
 """
@@ -20,9 +22,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, models
+from django.db import IntegrityError, connection, models
 
 
 def execute_unflushed(cursor: Any, sql: str, params: Sequence[Any]) -> None:
@@ -45,39 +48,87 @@ def next_ids_sql(*model_classes: type[models.Model]) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Guard:
+    """A condition for `insert_together`, checked in the same statement (PostgreSQL).
+
+    `sql` is a query that returns one row of one column while the condition holds and no row
+    otherwise; it may lock that row (`FOR KEY SHARE`), and the lock then lasts until the rows
+    are committed. In the rows of the models in `models`, the column `column` (NOT NULL, and
+    in the caller's rows equal to the value the query returns) takes the query's value instead
+    of the row's own: when the condition does not hold, it is NULL, the database refuses the
+    statement, and nothing of it is stored (`GuardFailed`).
+    """
+
+    sql: str
+    params: tuple[Any, ...]
+    column: str
+    models: frozenset[type[models.Model]]
+
+
+class GuardFailed(Exception):
+    """The guard's condition did not hold: nothing was inserted."""
+
+
 @functools.cache
-def _insert_text(model: type[models.Model], with_pk: bool) -> tuple[str, tuple[models.Field[Any, Any], ...]]:
-    """The INSERT of one row of `model` (PostgreSQL) and its fields in the order of its values."""
+def _insert_text(
+    model: type[models.Model], with_pk: bool, guarded: str | None = None,
+) -> tuple[str, tuple[models.Field[Any, Any], ...]]:
+    """The INSERT of one row of `model` (PostgreSQL) and the fields whose values it takes, in
+    order; the column `guarded`, if any, takes the guard's value instead of a parameter."""
     fields = tuple(f for f in model._meta.local_concrete_fields if with_pk or not f.primary_key)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(str(f.column)) for f in fields)  # a concrete field's column is never None
-    placeholders = ", ".join(["%s"] * len(fields))
-    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})", fields  # noqa: S608
+    placeholders = ", ".join("(SELECT * FROM guard)" if f.column == guarded else "%s" for f in fields)
+    taking = tuple(f for f in fields if f.column != guarded)
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})", taking  # noqa: S608
 
 
-def _insert_sql(obj: models.Model) -> tuple[str, list[Any]]:
+def _insert_sql(obj: models.Model, guard: Guard | None) -> tuple[str, list[Any]]:
     # As Django's insert compiler prepares each value (pre_save, then the field's conversion
     # for this database), without building a query for every row.
-    sql, fields = _insert_text(type(obj), obj.pk is not None)
+    guarded = guard.column if guard is not None and type(obj) in guard.models else None
+    sql, fields = _insert_text(type(obj), obj.pk is not None, guarded)
     return sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
 
 
-def insert_together(objs: Sequence[models.Model]) -> None:
+def insert_together(objs: Sequence[models.Model], *, guard: Guard | None = None) -> None:
     """Insert these new, unsaved rows, in this order, in one statement on PostgreSQL (one save
     each elsewhere). A row another row refers to must have its id set beforehand (`next_ids_sql`);
     a row saved without one keeps `pk` None, and such rows get their ids in no particular
     order. No signals are sent, as with `bulk_create`.
-    Inside a transaction, constraints are checked as for separate inserts."""
-    if connection.vendor != "postgresql" or len(objs) < 2:
+    Inside a transaction, constraints are checked as for separate inserts.
+
+    `guard` (PostgreSQL only): see `Guard`; GuardFailed if its condition did not hold."""
+    if connection.vendor != "postgresql" or (len(objs) < 2 and guard is None):
+        if guard is not None:
+            raise ValueError("a guard needs PostgreSQL")
         for obj in objs:
             obj.save(force_insert=True)
         return
-    parts = [_insert_sql(obj) for obj in objs]
-    head = ", ".join(f"r{n} AS ({sql})" for n, (sql, _params) in enumerate(parts[:-1]))
+    parts = [_insert_sql(obj, guard) for obj in objs]
+    clauses = [f"r{n} AS ({sql})" for n, (sql, _params) in enumerate(parts[:-1])]
     params = [value for _sql, values in parts for value in values]
+    if guard is not None:
+        clauses.insert(0, f"guard AS ({guard.sql})")
+        params[:0] = guard.params
+    statement = f"WITH {', '.join(clauses)} {parts[-1][0]}" if clauses else parts[-1][0]
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {head} {parts[-1][0]}", params)
+        try:
+            cursor.execute(statement, params)
+        except IntegrityError as exc:
+            if guard is not None and _null_in(exc, guard.column):
+                raise GuardFailed(guard.column) from exc
+            raise
     for obj in objs:
         if obj.pk is not None:
             obj._state.adding = False
             obj._state.db = connection.alias
+
+
+def _null_in(exc: IntegrityError, column: str) -> bool:
+    """Whether the database refused a NULL in `column`."""
+    from psycopg import errors
+
+    cause = exc.__cause__
+    return isinstance(cause, errors.NotNullViolation) and cause.diag.column_name == column

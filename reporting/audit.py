@@ -383,8 +383,8 @@ def audit_log(
         # again behind the others, so the entry is chained here, as every entry was before.
         deferred = False
     if deferred:
-        waiting = _waiting_entry(action=member, actor_id=actor_id, actor_label=actor_label,
-                                 organisation_id=organisation_id, case_id=case_id, data=data or {}, at=at)
+        waiting = audit_entry_waiting(actor=actor, action=member, case_id=case_id, organisation_id=organisation_id,
+                                      data=data)
         if insert_with is None:
             waiting.save(force_insert=True)
         else:
@@ -402,23 +402,37 @@ def audit_log(
     return entry
 
 
-def _waiting_entry(
-    *, action: AuditAction, actor_id: int | None, actor_label: str, organisation_id: int | None,
-    case_id: int | None, data: dict[str, Any], at: datetime | None,
+def audit_entry_waiting(
+    *, actor: Any | None, action: AuditAction, case_id: int | None = None, organisation_id: int | None = None,
+    data: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """A version-3 entry, unsaved, with its own MAC and no place on the chain yet: no lock taken."""
-    now = timezone.now() if at is None else at
-    clean = json.loads(json.dumps(data))
+    """The entry `audit_log(..., deferred=True)` writes, unsaved: version 3, with its own MAC
+    and no place on the chain yet (no lock taken).
+
+    Also for a state change whose rows and this entry are inserted in one statement outside a
+    transaction (meldestelle.db.insert_together; the statement makes them one change): after
+    that statement, `audit_entry_committed()`. Only with AUDIT_CHAIN_AFTER_COMMIT on.
+    """
+    member = audit_action(action)
+    actor_id = getattr(actor, "pk", None)
+    actor_label = getattr(actor, "username", "") if actor is not None else "system"
+    now = to_the_hour() if actor is None else timezone.now()
+    clean = json.loads(json.dumps(data or {}))
     nonce = secrets.token_hex(16)
     entry_mac = _own_mac(
         settings.AUDIT_CHAIN_KEY, nonce=nonce, created_at=_timestamp(now), actor_id=actor_id,
-        actor_label=actor_label, action=action.value, organisation_id=organisation_id, case_id=case_id, data=clean,
+        actor_label=actor_label, action=member.value, organisation_id=organisation_id, case_id=case_id, data=clean,
     )
     return AuditEntry(
-        created_at=now, actor_id=actor_id, actor_label=actor_label, action=action.value,
+        created_at=now, actor_id=actor_id, actor_label=actor_label, action=member.value,
         organisation_id=organisation_id, case_id=case_id, data=clean, prev_hash="", entry_hash=None,
         chain_version=int(OWN_MAC), chain_position=None, entry_mac=entry_mac, nonce=nonce,
     )
+
+
+def audit_entry_committed() -> None:
+    """A waiting entry was committed outside `audit_log`: see that the writer chains it."""
+    _poke_writer()
 
 
 def audit_chain_key_existing(*, entry_model: Any, head_model: Any, key: bytes) -> Any | None:

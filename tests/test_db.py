@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from meldestelle.db import execute_unflushed, insert_together, next_ids_sql
+from meldestelle.db import Guard, GuardFailed, execute_unflushed, insert_together, next_ids_sql
 from reporting.models import AuditEntry, Incident
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +64,32 @@ def test_rows_inserted_together_fail_together() -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_together([incident, entry])
     assert Incident.objects.count() == 0 and AuditEntry.objects.count() == 0
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_rows_inserted_under_a_guard_are_stored_only_while_it_holds() -> None:
+    # The entry's organisation comes from the guard: a query that finds the given id only
+    # while a row with it exists (here: an incident saved before).
+    witness = Incident.objects.create(counts=True, created_at=AT)
+
+    def guarded(witness_id: int) -> Guard:
+        table = connection.ops.quote_name(Incident._meta.db_table)
+        return Guard(sql=f"SELECT id FROM {table} WHERE id = %s FOR KEY SHARE", params=(witness_id,),  # noqa: S608
+                     column="action", models=frozenset({AuditEntry}))
+
+    incident, entry = _rows()
+    entry.action = "ignored: the guard's value is stored"
+    insert_together([incident, entry], guard=guarded(witness.pk))
+    stored = AuditEntry.objects.get()
+    assert stored.action == str(witness.pk) and stored.case_id == 11  # other columns as given
+    assert Incident.objects.count() == 2
+
+    incident, entry = _rows()
+    with pytest.raises(GuardFailed):
+        insert_together([incident, entry], guard=guarded(witness.pk + 1000))
+    # Nothing of the refused statement is stored, and the connection goes on.
+    assert Incident.objects.count() == 2 and AuditEntry.objects.count() == 1
 
 
 def _synchronous_commit(cursor: Any) -> str:

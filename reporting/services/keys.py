@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from meldestelle.db import Guard
 from reporting import crypto
 from reporting.audit import AuditAction, audit_log
 from reporting.models import Case, CaseGrant, Organisation, OrganisationKey
@@ -378,19 +379,36 @@ def organisation_key_hold(organisation: Organisation) -> KeyHold:
     retiring. SQLite writes one transaction at a time anyway. The submission compares both
     answers with what it routed and sealed on (reporting.snapshot).
     """
-    orgs = connection.ops.quote_name(Organisation._meta.db_table)
-    keys = connection.ops.quote_name(OrganisationKey._meta.db_table)
     hold = " FOR KEY SHARE OF o" if connection.vendor == "postgresql" else ""
+    orgs, epoch = _hold_sql()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT o.active, (SELECT k.id FROM {keys} k WHERE k.organisation_id = o.id AND k.active "  # noqa: S608
-            f"AND k.suspended_at IS NULL ORDER BY k.version DESC LIMIT 1) FROM {orgs} o WHERE o.id = %s{hold}",
-            [organisation.pk],
-        )
+        cursor.execute(f"SELECT o.active, {epoch} FROM {orgs} o WHERE o.id = %s{hold}", [organisation.pk])  # noqa: S608
         row = cursor.fetchone()
     if row is None:
         return KeyHold(active=False, key_id=None)
     return KeyHold(active=bool(row[0]), key_id=row[1])
+
+
+def _hold_sql() -> tuple[str, str]:
+    """The organisations' table, and the id of the active, unsuspended key epoch of its row `o`."""
+    quote = connection.ops.quote_name
+    epoch = (
+        f"(SELECT k.id FROM {quote(OrganisationKey._meta.db_table)} k WHERE k.organisation_id = o.id "  # noqa: S608
+        "AND k.active AND k.suspended_at IS NULL ORDER BY k.version DESC LIMIT 1)"
+    )
+    return quote(Organisation._meta.db_table), epoch
+
+
+def organisation_key_guard(organisation: Organisation, key: OrganisationKey) -> Guard:
+    """The hold of `organisation_key_hold` as a condition of the insert of a case's rows
+    (PostgreSQL, meldestelle.db.Guard): they are inserted, in the same statement, only while
+    the organisation receives reports and `key` is still its epoch, and the hold lasts until
+    they are committed; otherwise nothing is inserted (GuardFailed)."""
+    orgs, epoch = _hold_sql()
+    return Guard(
+        sql=f"SELECT o.id FROM {orgs} o WHERE o.id = %s AND o.active AND {epoch} = %s FOR KEY SHARE OF o",  # noqa: S608
+        params=(organisation.pk, key.pk), column="organisation_id", models=frozenset({Case, CaseGrant}),
+    )
 
 
 def seal_case_keys_to(case: Case, organisation: Organisation, key: OrganisationKey, keys: CaseKeys) -> CaseGrant:

@@ -7,10 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from counselling.keys import org_key_rotate
 from reporting import crypto, snapshot
-from reporting.models import Case, CaseGrant, Organisation, OrganisationKey
+from reporting.audit import AuditAction, audit_verify_chain
+from reporting.models import AuditEntry, Case, CaseGrant, Organisation, OrganisationKey
 from reporting.services import (
     KeyUnverified,
     ReportInput,
@@ -31,6 +34,23 @@ def _reads(case: Case, private_key: bytes) -> str:
 
 def _report(description: str, district: str = "03241") -> Case:
     return report_submit(report=ReportInput(description=description, district=district, motives=["racism"])).case
+
+
+# How a report without files is stored: in a transaction (SQLite, or inside an outer
+# transaction), or on PostgreSQL in a request's autocommit, "at once": its rows and the hold on
+# the organisation's key epoch in one statement, which falls back to the transaction when the
+# hold finds the organisation paused or its epoch rotated since the snapshot.
+AT_ONCE = pytest.param("at once", id="at-once", marks=[
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement with its hold is PostgreSQL's"),
+])
+
+
+@pytest.fixture(params=["in a transaction", AT_ONCE])
+def storing(request: Any, settings: Any) -> str:
+    if request.param == "at once":
+        settings.AUDIT_CHAIN_AFTER_COMMIT = True  # PostgreSQL's default; the writer runs at once
+    return str(request.param)
 
 
 def test_an_organisation_created_in_this_process_receives_reports_at_once(fallback_org: Any, make_org: Any) -> None:
@@ -57,7 +77,7 @@ def test_a_change_made_by_another_process_is_seen_after_the_snapshot_age(
 
 
 def test_an_organisation_paused_by_another_process_is_routed_around_under_the_hold(
-    fallback_org: Any, make_org: Any,
+    storing: str, fallback_org: Any, make_org: Any,
 ) -> None:
     local = make_org("hannover", statewide=False, districts=["03241"])
     assert _report("first").organisation_id == local.organisation.pk
@@ -70,7 +90,7 @@ def test_an_organisation_paused_by_another_process_is_routed_around_under_the_ho
     assert _reads(case, fallback_org.private_key) == "after the pause"
 
 
-def test_a_key_rotated_by_another_process_is_sealed_to_the_new_epoch(fallback_org: Any) -> None:
+def test_a_key_rotated_by_another_process_is_sealed_to_the_new_epoch(storing: str, fallback_org: Any) -> None:
     _report("warms the snapshot")
     stale = dict(snapshot._keys)  # what this process verified before the rotation
     organisation = Organisation.objects.get(pk=fallback_org.organisation.pk)
@@ -86,6 +106,33 @@ def test_a_key_rotated_by_another_process_is_sealed_to_the_new_epoch(fallback_or
     new_key = OrganisationKey.objects.get(organisation=organisation, version=2)
     assert crypto.public_key_of(_private_key_of_epoch(fallback_org, organisation)) == bytes(new_key.public_key)
     assert _reads(case, _private_key_of_epoch(fallback_org, organisation)) == "after the rotation"
+    assert audit_verify_chain() is None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement with its hold is PostgreSQL's")
+def test_a_report_is_stored_with_its_audit_entry_and_the_hold_in_one_statement(
+    fallback_org: Any, settings: Any,
+) -> None:
+    settings.AUDIT_CHAIN_AFTER_COMMIT = True
+    _report("warms the snapshot")
+    with CaptureQueriesContext(connection) as queries:
+        case = _report("one statement")
+    statements = [q["sql"] for q in queries.captured_queries]
+    inserts = [n for n, sql in enumerate(statements) if 'INSERT INTO "reporting_case" ' in sql]
+    assert len(inserts) == 1
+    statement = statements[inserts[0]]
+    assert "FOR KEY SHARE" in statement  # the hold on the key epoch, until the rows commit
+    for table in ("reporting_incident", "reporting_casegrant", "reporting_auditentry"):
+        assert f'INSERT INTO "{table}"' in statement
+    # No transaction around it: the statement commits on its own (the writer's come after).
+    assert not any(sql.startswith("BEGIN") for sql in statements[: inserts[0]])
+    assert _reads(case, fallback_org.private_key) == "one statement"
+    assert CaseGrant.objects.get(case=case).organisation_id == fallback_org.organisation.pk
+    # Its audit entry was committed with it, and the writer (at once in tests) chained it.
+    entry = AuditEntry.objects.get(case_id=case.pk, action=AuditAction.CASE_SUBMITTED)
+    assert entry.chain_position is not None
+    assert audit_verify_chain() is None
 
 
 def _private_key_of_epoch(org: Any, organisation: Organisation) -> bytes:
