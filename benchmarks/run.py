@@ -58,6 +58,8 @@ class Context:
     workdir: Path
     servers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     org: Any = None
+    # The gunicorn master of the running `gunicorn()`, for the CPU its processes spend.
+    server_pid: int | None = None
 
     @contextmanager
     def gunicorn(self, workers: int = 2, threads: int = 8, extra_env: dict[str, str] | None = None) -> Iterator[str]:
@@ -74,10 +76,12 @@ class Context:
             cwd=BASE_DIR, env={**self.env, **(extra_env or {})}, stdout=log, stderr=subprocess.STDOUT,
         )
         base_url = f"http://127.0.0.1:{port}"
+        self.server_pid = process.pid
         try:
             _wait_for(base_url, process)
             yield base_url
         finally:
+            self.server_pid = None
             process.send_signal(signal.SIGTERM)
             try:
                 process.wait(timeout=20)
@@ -272,6 +276,57 @@ def load(base_url: str, path: str, clients: int, total: int, seconds: float) -> 
 # Benchmarks
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of process `pid` so far (0 if it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> Iterator[tuple[int, str]]:
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            yield int(entry.name), stat[stat.index("(") + 1:stat.rindex(")")]
+
+
+def cpu_split(ctx: Context) -> dict[str, float]:
+    """CPU seconds so far of the server (gunicorn's master and workers), the database (every
+    PostgreSQL process of this machine: nothing else should run) and this process (the load's
+    clients). Linux only; empty elsewhere."""
+    if not Path("/proc/self/stat").exists() or ctx.server_pid is None:
+        return {}
+    try:
+        children = Path(f"/proc/{ctx.server_pid}/task/{ctx.server_pid}/children").read_text().split()
+    except OSError:
+        children = []
+    own = os.times()
+    return {
+        "server": sum(_cpu_seconds(pid) for pid in [ctx.server_pid, *map(int, children)]),
+        "database": sum(_cpu_seconds(pid) for pid, name in _processes() if name == "postgres"),
+        "clients": own.user + own.system,
+    }
+
+
+def measured_load(ctx: Context, base_url: str, path: str, clients: int, total: int, seconds: float) -> dict[str, Any]:
+    """`load`, with the CPU milliseconds each request cost the server, the database and the
+    clients: on a machine the load saturates, throughput follows from these."""
+    before = cpu_split(ctx)
+    result = load(base_url, path, clients, total, seconds)
+    after = cpu_split(ctx)
+    if before and result["requests"]:
+        result["cpu_ms_per_request"] = {
+            part: round((after[part] - before[part]) * 1000 / result["requests"], 2) for part in before
+        }
+    return result
+
+
 def bench_submission(ctx: Context) -> dict[str, Any]:
     """Reports per second and latency through POST /api/v1/reports/ against a one-row insert."""
     from django.urls import Resolver404, resolve
@@ -289,8 +344,8 @@ def bench_submission(ctx: Context) -> dict[str, Any]:
         load(base_url, report_path, 4, 40, 10)
         for clients in CONCURRENCY:
             total = REQUESTS_PER_LEVEL[clients]
-            baseline = load(base_url, baseline_path, clients, total, SECONDS_PER_LEVEL)
-            report = load(base_url, report_path, clients, total, SECONDS_PER_LEVEL)
+            baseline = measured_load(ctx, base_url, baseline_path, clients, total, SECONDS_PER_LEVEL)
+            report = measured_load(ctx, base_url, report_path, clients, total, SECONDS_PER_LEVEL)
             ratio = round(report["per_second"] / baseline["per_second"], 3) if baseline["per_second"] else None
             levels.append({"clients": clients, "report": report, "baseline": baseline, "ratio_vs_baseline": ratio})
     return {
@@ -1026,6 +1081,12 @@ def print_table(results: dict[str, Any]) -> None:
             print(f"{level['clients']:>7} | {r['per_second']:>9} {r['p50_ms']!s:>8} {r['p95_ms']!s:>8} "
                   f"{r['failures']:>5} | {b['per_second']:>8} {b['p50_ms']!s:>8} {b['p95_ms']!s:>8} "
                   f"{b['failures']:>5} | {level['ratio_vs_baseline']!s:>6}")
+        for level in submission["levels"]:
+            r, b = level["report"].get("cpu_ms_per_request"), level["baseline"].get("cpu_ms_per_request")
+            if r and b:
+                print(f"  CPU ms per request, {level['clients']} clients: report "
+                      + " ".join(f"{k} {v}" for k, v in r.items()) + " | insert "
+                      + " ".join(f"{k} {v}" for k, v in b.items()))
         profile = submission["profile"]
         print(f"  in-process profile: {profile['per_request_ms']} ms per request; share of time "
               + ", ".join(f"{k} {v:.0%}" for k, v in profile["share_of_time"].items()))

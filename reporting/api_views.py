@@ -11,7 +11,6 @@ API's one exception handler (meldestelle.api).
 from __future__ import annotations
 
 import base64
-import copy
 import json
 import logging
 from collections.abc import Iterator
@@ -37,7 +36,7 @@ from meldestelle.errors import ApplicationError
 from meldestelle.pagination import PagePagination, page_of
 from meldestelle.ratelimit import request_client
 from reporting import abuse, crypto, places
-from reporting.forms import ReplyForm, ReportForm
+from reporting.forms import ReplyForm, ReportForm, shallow_copy
 from reporting.models import Case, Organisation
 from reporting.selectors import (
     SealedItem,
@@ -247,7 +246,7 @@ class PlainShape(serializers.Serializer):
     """
 
     def get_fields(self) -> dict[str, serializers.Field]:
-        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
+        return {name: shallow_copy(field) for name, field in self._declared_fields.items()}
 
 
 def _text(help_text: str = "", **kwargs: Any) -> StrictCharField:
