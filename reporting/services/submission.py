@@ -268,11 +268,7 @@ def _report_store(
     grant = seal_case_keys_to(case, organisation, sealing_key, keys)
     for item in files:
         stored.append(_attachment_upload(case, case_key, item, from_reporter=not manual))
-    audited: dict[str, Any] = {
-        "actor": actor, "action": AuditAction.CASE_MANUAL_ENTRY if manual else AuditAction.CASE_SUBMITTED,
-        "data": {"channel": report.channel, "files": len(files)},
-    }
-    if not manual and not stored and _store_at_once(case, grant, report, incident_id, sealing_key, audited):
+    if not manual and not stored and _store_at_once(case, grant, report, incident_id, sealing_key, actor):
         return case
     with transaction.atomic():
         hold = organisation_key_hold(organisation)
@@ -297,7 +293,11 @@ def _report_store(
         for attachment in stored:  # one by one: their ids keep the order they were sent in
             attachment.case = case
             attachment.save()
-        audit_log(**audited, case_id=case.pk, organisation_id=organisation.pk, deferred=True, insert_with=rows)
+        audit_log(
+            actor=actor, action=AuditAction.CASE_MANUAL_ENTRY if manual else AuditAction.CASE_SUBMITTED,
+            case_id=case.pk, organisation_id=organisation.pk, data={"channel": report.channel, "files": len(files)},
+            deferred=True, insert_with=rows,
+        )
         # PostgreSQL: the incident, the case, its grant and the audit entry are one
         # statement (meldestelle.db), not a round trip each.
         insert_together(rows)
@@ -319,7 +319,7 @@ def _case_rows(case: Case, grant: CaseGrant, report: ReportInput, incident_id: i
 
 def _store_at_once(
     case: Case, grant: CaseGrant, report: ReportInput, incident_id: int | None, sealing_key: OrganisationKey,
-    audited: dict[str, Any],
+    actor: Any | None,
 ) -> bool:
     """A report without files on PostgreSQL, outside a transaction (a request): its incident,
     case, grant and audit entry in one statement, which also holds the organisation's key
@@ -334,7 +334,10 @@ def _store_at_once(
     ):
         return False
     rows = _case_rows(case, grant, report, incident_id)
-    rows.append(audit_entry_waiting(**audited, case_id=case.pk, organisation_id=case.organisation_id))
+    rows.append(audit_entry_waiting(
+        actor=actor, action=AuditAction.CASE_SUBMITTED, case_id=case.pk, organisation_id=case.organisation_id,
+        data={"channel": report.channel, "files": 0},
+    ))
     try:
         insert_together(rows, guard=organisation_key_guard(case.organisation, sealing_key))
     except GuardFailed:

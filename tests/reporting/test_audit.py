@@ -544,8 +544,10 @@ def test_every_audit_log_call_in_the_code_names_an_enumeration_member() -> None:
             if not isinstance(node, ast.Call):
                 continue
             name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-            if name != "audit_log":
+            if name not in ("audit_log", "audit_entry_waiting"):
                 continue
+            if name == "audit_entry_waiting" and path == ROOT / "reporting" / "audit.py":
+                continue  # audit_log's own deferred entry: the action its caller named
             calls += 1
             action = next((keyword.value for keyword in node.keywords if keyword.arg == "action"), None)
             if action is None:
