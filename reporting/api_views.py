@@ -340,7 +340,7 @@ class ReportSubmitView(PublicAPIView):
         # The typed values as they are: the form's fields read booleans, numbers and lists
         # directly, so nothing is turned back into the strings of an HTML form.
         answers = {name: value for name, value in data.items() if name != "files" and value is not None}
-        form = ReportForm(answers, MultiValueDict({"files": files}), language=request.LANGUAGE_CODE)
+        form = ReportForm(answers, MultiValueDict({"files": files}), language=request.LANGUAGE_CODE, for_page=False)
         # The answers, and the files' number and size: cheap, nothing is decoded yet.
         if not form.is_valid():
             raise api_refusal(form)

@@ -22,7 +22,7 @@ from django.utils.dates import MONTHS
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from reporting import places
+from reporting import places, snapshot
 from reporting.selectors import partner_directory
 from reporting.services import ReportInput
 from reporting.taxonomy import (
@@ -346,11 +346,18 @@ class ReportForm(UploadsMixin, forms.Form):
         ("consent", _("Your consent"), ("consent",)),
     )
 
-    def __init__(self, *args: Any, language: str = "de", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, language: str = "de", for_page: bool = True, **kwargs: Any) -> None:
+        """`for_page=False`: only to validate (the API), never rendered: the choices without
+        their labels, and none of the page's attributes, help and date pickers."""
         super().__init__(*args, **kwargs)
         self.default_language = language if language in REPORTER_LANGUAGES else "de"
-        self.partners = partner_directory()
         cast(forms.ChoiceField, self.fields["district"]).choices = _district_choices()
+        if not for_page:
+            cast(forms.ChoiceField, self.fields["partner"]).choices = [
+                ("", ""), *((org.slug, org.slug) for org in snapshot.organisations() if org.active),
+            ]
+            return
+        self.partners = partner_directory()
         cast(forms.ChoiceField, self.fields["partner"]).choices = [
             ("", _("Choose for me (recommended)")),
             *((entry.slug, f"{entry.name} – {entry.coverage_text}") for entry in self.partners),
