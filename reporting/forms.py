@@ -356,6 +356,8 @@ class ReportForm(UploadsMixin, forms.Form):
             cast(forms.ChoiceField, self.fields["partner"]).choices = [
                 ("", ""), *((org.slug, org.slug) for org in snapshot.organisations() if org.active),
             ]
+            for field in self.fields.values():
+                field.help_text = ""  # not translated for every field only to be thrown away
             return
         self.partners = partner_directory()
         cast(forms.ChoiceField, self.fields["partner"]).choices = [

@@ -75,6 +75,18 @@ def test_submit_works_without_session_or_csrf(fallback_org: Any) -> None:
     assert "sessionid" not in strict.cookies
 
 
+def test_a_partner_chosen_through_the_api_receives_the_report_and_a_paused_one_is_refused(
+    client: Any, fallback_org: Any, make_org: Any,
+) -> None:
+    chosen = make_org("beratung-nord", statewide=True)
+    assert post_json(client, REPORTS, report(partner="beratung-nord")).status_code == 201
+    assert Case.objects.get().organisation_id == chosen.organisation.pk
+    organisation_update(actor=None, organisation=chosen.organisation, active=False)
+    error = assert_error(post_json(client, REPORTS, report(partner="beratung-nord")), 400, "invalid")
+    assert "Please choose an organisation" in " ".join(error["fields"]["partner"])
+    assert Case.objects.count() == 1
+
+
 @pytest.mark.parametrize(("payload", "field", "text"), [
     (report(description=""), "description", "Please tell us in your own words"),
     (report(consent=False), "consent", "Please confirm that you agree"),
