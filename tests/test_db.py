@@ -111,3 +111,20 @@ def test_an_unflushed_statement_never_reaches_a_transaction_or_the_next_statemen
             execute_unflushed(cursor, "SELECT current_setting('synchronous_commit')", [])
             assert cursor.fetchone()[0] == "on"
             assert _synchronous_commit(cursor) == "on"
+
+
+@postgresql_only
+def test_the_submission_tables_carry_no_prefix_search_indexes() -> None:
+    # Migration reporting.0023: every report wrote them and no query reads them.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename IN "
+            "('reporting_case', 'reporting_auditentry', 'reporting_ratecounter') AND indexdef LIKE %s",
+            ["%varchar_pattern_ops%"],
+        )
+        assert cursor.fetchall() == []
+        # The unique indexes that find a case, an entry or a counter are still there.
+        cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexname IN "
+                       "('reporting_case_reference_key', 'reporting_case_receipt_lookup_key', "
+                       "'reporting_auditentry_entry_hash_key', 'reporting_ratecounter_pkey')")
+        assert cursor.fetchone()[0] == 4
