@@ -431,8 +431,14 @@ def audit_entry_waiting(
 
 
 def audit_entry_committed() -> None:
-    """A waiting entry was committed outside `audit_log`: see that the writer chains it."""
-    _poke_writer()
+    """A waiting entry was committed outside `audit_log`: see that the writer chains it.
+
+    As a robust on-commit hook: the change is committed, so a queue that cannot take the poke
+    is logged, not raised (the writer's minutely schedule chains what waits)."""
+    try:
+        _poke_writer()
+    except Exception as exc:  # noqa: BLE001 - committed already; never turn it into an error
+        logger.error("Audit writer not poked: %s", type(exc).__name__)
 
 
 def audit_chain_key_existing(*, entry_model: Any, head_model: Any, key: bytes) -> Any | None:

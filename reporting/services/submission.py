@@ -185,9 +185,10 @@ def report_submit(
 
     No global critical section (issue 16): the number comes from a one-statement counter, the
     routing turn from a conditional UPDATE, and everything slow (HPKE seals, encryption, the
-    attachments' upload) happens before the transaction, which then only inserts rows, holds
-    the organisation's key epoch with a shared lock, and writes the audit entry without the
-    chain head (chained after commit, reporting.audit).
+    attachments' upload) happens before the rows are written. They are then inserted with the
+    audit entry (written without the chain head, chained after commit, reporting.audit) under
+    a shared hold on the organisation's key epoch: on PostgreSQL, for a report without files,
+    in one statement (`_store_at_once`), otherwise in a transaction.
     """
     case_key = crypto.new_key()
     internal_key = crypto.new_key()

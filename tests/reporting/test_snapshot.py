@@ -156,3 +156,28 @@ def test_a_public_key_swapped_in_the_database_is_never_sealed_to(fallback_org: A
     with pytest.raises(KeyUnverified):
         _report("refused")
     assert Case.objects.count() == before
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement with its hold is PostgreSQL's")
+def test_a_report_stored_at_once_stays_stored_when_the_writer_cannot_be_poked(
+    fallback_org: Any, settings: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    from reporting import writer
+
+    settings.AUDIT_CHAIN_AFTER_COMMIT = True
+
+    def unreachable() -> None:
+        raise ConnectionError("queue down")
+
+    monkeypatch.setattr(writer, "poke", unreachable)
+    case = _report("the queue is down")  # no error: the report is committed
+    assert _reads(case, fallback_org.private_key) == "the queue is down"
+    assert "Audit writer not poked: ConnectionError" in caplog.text
+    # What waits is chained by the next writer (the minutely schedule in production).
+    entry = AuditEntry.objects.get(case_id=case.pk)
+    assert entry.chain_position is None
+    monkeypatch.undo()
+    writer.run_once()
+    entry.refresh_from_db()
+    assert entry.chain_position is not None and audit_verify_chain() is None
