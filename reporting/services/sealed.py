@@ -26,21 +26,25 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from reporting import crypto
+from meldestelle.db import GuardFailed, insert_together
+from reporting import crypto, snapshot
 from reporting.audit import AuditAction, audit_log
-from reporting.models import Case, CaseGrant, Incident, Organisation
+from reporting.models import Case, CaseGrant, Incident, Organisation, OrganisationKey
 from reporting.services.common import PURPOSE_NOTIFY, ServiceError
-from reporting.services.keys import organisation_sealing_key
+from reporting.services.keys import organisation_key_hold, organisation_sealing_key
 from reporting.services.sealed_files import SealedFile, check_sealed_files, sealed_files_store
 from reporting.services.submission import (
     _claim_turn,
+    _next_number,
+    _reference,
+    at_once_applies,
     new_case_notice,
-    next_reference,
     notice_after_commit,
     route_among,
+    store_at_once,
 )
 from reporting.taxonomy import Channel
 from reporting.traces import MIN_BUCKET, to_the_hour
@@ -150,73 +154,115 @@ def _check_formats(sealed: SealedReport) -> None:
 
 def sealed_report_submit(*, sealed: SealedReport) -> Case:
     """Store a browser-sealed report as a new case; ServiceError and nothing stored if the token
-    is expired, forged or used, a format is wrong, or the organisation's key epoch changed."""
+    is expired, forged or used, a format is wrong, or the organisation's key epoch changed.
+
+    No global critical section (issue 16), as for a report sealed on the server
+    (reporting.services.submission): the number and the routing turn are statements of their
+    own before the rows are written, and the rows are written under a shared hold on the
+    organisation's key epoch; on PostgreSQL, for a report without files, in one statement.
+    """
     claims = _claims(sealed.token)
     _check_formats(sealed)
     binding: str = claims["b"]
     if not cache.add(_used_key(binding), 1, timeout=BINDING_MAX_AGE_SECONDS):
-        raise ServiceError("binding_used", "The binding was used before.")
+        raise _binding_used()
+    organisation, key = _offered_key(claims)
     now = timezone.now()
     received_at = to_the_hour(now)
+    received_on = timezone.localdate(now)
+    number, case_id, incident_id = _next_number(received_on.year, with_ids=True)
+    _claim_turn(organisation, received_at=received_at, contested=False)
+    case = Case(
+        pk=case_id,
+        created_at=received_at,
+        reference=_reference(received_on.year, number),
+        seal_binding=binding,
+        organisation=organisation,
+        channel=sealed.channel,
+        received_on=received_on,
+        district=claims["d"] or "unknown",
+        incident_type=sealed.incident_type,
+        motives=sorted(set(claims["m"])),
+        language=claims["l"],
+        wants_counselling=sealed.wants_counselling,
+        consent_contact=sealed.consent_contact,
+        consent_statistics=sealed.consent_statistics,
+        consent_network=sealed.consent_network,
+        consent_publication=sealed.consent_publication,
+        staff_unread=True,
+        notice_pending=notice_after_commit(),
+        last_reporter_activity_at=received_at,
+        updated_at=received_at,
+        report_ciphertext=sealed.report_ciphertext,
+        receipt_lookup=crypto.receipt_lookup_from_token(settings.RECEIPT_PEPPER, sealed.lookup_token),
+        reporter_wrapped_key=sealed.reporter_wrap,
+    )
+    case.incident = Incident(
+        pk=incident_id, created_at=received_at, consent_statistics=sealed.consent_statistics,
+        consent_network=sealed.consent_network, consent_publication=sealed.consent_publication,
+    )
+    if sealed.notify_email:
+        case.notify_ciphertext = crypto.encrypt(
+            settings.NOTIFICATION_KEY, sealed.notify_email.encode(), case_id=binding, purpose=PURPOSE_NOTIFY
+        )
+    # Who can decrypt: members of the organisation holding epoch `key.version` (if the browser
+    # sealed honestly; the first unlock opens it and flags a seal that does not open:
+    # keys.browser_seals_check).
+    grant = CaseGrant(
+        case=case, organisation=organisation, key_version=key.version,
+        sealed_case_key=sealed.sealed_case_key, sealed_internal_key=sealed.sealed_internal_key,
+        seal_check=CaseGrant.SealCheck.PENDING, created_at=received_at,
+    )
+    rows: list[Any] = [case.incident, case, grant]
+    data = {"channel": sealed.channel, "files": len(sealed.files)}
+    if not sealed.files and at_once_applies(case):
+        try:
+            store_at_once(rows, case, key, actor=None, data=data)
+        except GuardFailed as exc:
+            raise _binding_stale() from exc
+        except IntegrityError:
+            if Case.objects.filter(seal_binding=binding).exists():
+                raise _binding_used() from None
+            raise
+        return case
     with transaction.atomic():
-        organisation = Organisation.objects.select_for_update().filter(pk=claims["o"], active=True).first()
-        if organisation is None:
-            raise ServiceError("binding_stale", "The organisation of the binding no longer receives reports.")
-        key = organisation_sealing_key(organisation)
-        if key.version != claims["v"]:
-            # rotated since the offer: the browser asks again and seals to the new epoch
-            raise ServiceError("binding_stale", "The organisation's key changed since the binding.")
+        hold = organisation_key_hold(organisation)
+        if not hold.active or hold.key_id != key.pk:
+            raise _binding_stale()
         if Case.objects.filter(seal_binding=binding).exists():
-            raise ServiceError("binding_used", "The binding was used before.")
-        lookup = crypto.receipt_lookup_from_token(settings.RECEIPT_PEPPER, sealed.lookup_token)
-        case = Case(
-            incident=Incident.objects.create(
-                created_at=received_at, consent_statistics=sealed.consent_statistics,
-                consent_network=sealed.consent_network, consent_publication=sealed.consent_publication,
-            ),
-            created_at=received_at,
-            reference=next_reference(timezone.localdate(now).year),
-            seal_binding=binding,
-            organisation=organisation,
-            channel=sealed.channel,
-            received_on=timezone.localdate(now),
-            district=claims["d"] or "unknown",
-            incident_type=sealed.incident_type,
-            motives=sorted(set(claims["m"])),
-            language=claims["l"],
-            wants_counselling=sealed.wants_counselling,
-            consent_contact=sealed.consent_contact,
-            consent_statistics=sealed.consent_statistics,
-            consent_network=sealed.consent_network,
-            consent_publication=sealed.consent_publication,
-            staff_unread=True,
-            notice_pending=notice_after_commit(),
-            last_reporter_activity_at=received_at,
-            updated_at=received_at,
-            report_ciphertext=sealed.report_ciphertext,
-            receipt_lookup=lookup,
-            reporter_wrapped_key=sealed.reporter_wrap,
-        )
-        if sealed.notify_email:
-            case.notify_ciphertext = crypto.encrypt(
-                settings.NOTIFICATION_KEY, sealed.notify_email.encode(), case_id=binding, purpose=PURPOSE_NOTIFY
-            )
-        case.save()
+            raise _binding_used()
+        if case.pk is None:
+            # The ids come from the inserts (SQLite): the files and the audit entry need the case's.
+            insert_together(rows)
+            rows = []
         sealed_files_store(case=case, files=sealed.files)
-        # Who can decrypt: members of the organisation holding epoch `key.version` (if the
-        # browser sealed honestly; the first unlock opens it and flags a seal that does not
-        # open: keys.browser_seals_check).
-        CaseGrant.objects.create(
-            case=case, organisation=organisation, key_version=key.version,
-            sealed_case_key=sealed.sealed_case_key, sealed_internal_key=sealed.sealed_internal_key,
-            seal_check=CaseGrant.SealCheck.PENDING, created_at=received_at,
-        )
-        _claim_turn(organisation, received_at=received_at, contested=False)
         audit_log(
             actor=None, action=AuditAction.CASE_SUBMITTED, case_id=case.pk, organisation_id=organisation.pk,
-            data={"channel": sealed.channel, "files": len(sealed.files)},
-            deferred=True,
+            data=data, deferred=True, insert_with=rows,
         )
+        insert_together(rows)
         new_case_notice(case)
     return case
 
+
+def _offered_key(claims: dict[str, Any]) -> tuple[Organisation, OrganisationKey]:
+    """The organisation and key epoch the binding was offered for, from the process's snapshot
+    of the organisations (read again once when they do not match it); binding_stale if the
+    organisation no longer receives reports or its epoch changed since the offer. The hold
+    under which the rows are written checks both again."""
+    for attempt in range(2):
+        if attempt:
+            snapshot.clear()
+        organisation = next((org for org in snapshot.organisations() if org.pk == claims["o"] and org.active), None)
+        if organisation is not None and snapshot.sealing_key(organisation).version == claims["v"]:
+            return organisation, snapshot.sealing_key(organisation)
+    raise _binding_stale()
+
+
+def _binding_stale() -> ServiceError:
+    # Paused or rotated since the offer: the browser asks again and seals to the new epoch.
+    return ServiceError("binding_stale", "The organisation no longer receives reports under this key epoch.")
+
+
+def _binding_used() -> ServiceError:
+    return ServiceError("binding_used", "The binding was used before.")

@@ -88,11 +88,6 @@ def _reference(year: int, number: int) -> str:
     return f"{settings.CASE_REFERENCE_PREFIX}-{year}-{number:05d}"
 
 
-def next_reference(year: int) -> str:
-    """The next case reference of `year` (the sealed path numbers the same way)."""
-    return _reference(year, _next_number(year)[0])
-
-
 # --------------------------------------------------------------------------------------------
 # Submission
 
@@ -188,7 +183,7 @@ def report_submit(
     attachments' upload) happens before the rows are written. They are then inserted with the
     audit entry (written without the chain head, chained after commit, reporting.audit) under
     a shared hold on the organisation's key epoch: on PostgreSQL, for a report without files,
-    in one statement (`_store_at_once`), otherwise in a transaction.
+    in one statement (`store_at_once`), otherwise in a transaction.
     """
     case_key = crypto.new_key()
     internal_key = crypto.new_key()
@@ -269,8 +264,13 @@ def _report_store(
     grant = seal_case_keys_to(case, organisation, sealing_key, keys)
     for item in files:
         stored.append(_attachment_upload(case, case_key, item, from_reporter=not manual))
-    if not manual and not stored and _store_at_once(case, grant, report, incident_id, sealing_key, actor):
-        return case
+    if not manual and not stored and at_once_applies(case):
+        try:
+            store_at_once(_case_rows(case, grant, report, incident_id), case, sealing_key, actor=actor,
+                          data={"channel": report.channel, "files": 0})
+            return case
+        except GuardFailed:
+            pass  # paused or rotated since the snapshot: the transaction decides, as below
     with transaction.atomic():
         hold = organisation_key_hold(organisation)
         while not manual and organisation.active and not hold.active:
@@ -318,34 +318,35 @@ def _case_rows(case: Case, grant: CaseGrant, report: ReportInput, incident_id: i
     return [case.incident, case, grant]
 
 
-def _store_at_once(
-    case: Case, grant: CaseGrant, report: ReportInput, incident_id: int | None, sealing_key: OrganisationKey,
-    actor: Any | None,
-) -> bool:
-    """A report without files on PostgreSQL, outside a transaction (a request): its incident,
-    case, grant and audit entry in one statement, which also holds the organisation's key
-    epoch (`organisation_key_guard`) and is committed on its own: one round trip instead of
-    four (`BEGIN`, the hold, the rows, `COMMIT`). False, with nothing stored, when the
-    organisation was paused or its epoch rotated since the snapshot this report was routed
-    and sealed on, or where this does not apply: then the transaction's path decides.
-    """
-    if not (
+def at_once_applies(case: Case) -> bool:
+    """Whether a new case's rows can be stored at once (`store_at_once`): on PostgreSQL, with
+    its ids drawn beforehand, outside a transaction (a request's autocommit), and where audit
+    entries are chained after commit."""
+    return (
         case.pk is not None and notice_after_commit() and connection.vendor == "postgresql"
         and connection.get_autocommit() and not connection.in_atomic_block
-    ):
-        return False
-    rows = _case_rows(case, grant, report, incident_id)
-    rows.append(audit_entry_waiting(
+    )
+
+
+def store_at_once(
+    rows: list[Any], case: Case, sealing_key: OrganisationKey, *, actor: Any | None, data: dict[str, Any],
+) -> None:
+    """Store a new case's `rows` (its incident, the case, its grant) with its audit entry in one
+    statement, which also holds the organisation's key epoch (`organisation_key_guard`) and is
+    committed on its own: one round trip instead of four (`BEGIN`, the hold, the rows,
+    `COMMIT`). Only where `at_once_applies`, for a case without files.
+
+    GuardFailed, with nothing stored, when the organisation was paused or `sealing_key` is no
+    longer its epoch (the caller routes or seals again, or refuses).
+    """
+    rows = [*rows, audit_entry_waiting(
         actor=actor, action=AuditAction.CASE_SUBMITTED, case_id=case.pk, organisation_id=case.organisation_id,
-        data={"channel": report.channel, "files": 0},
-    ))
-    try:
-        insert_together(rows, guard=organisation_key_guard(case.organisation, sealing_key))
-    except GuardFailed:
-        return False
+        data=data,
+    )]
+    insert_together(rows, guard=organisation_key_guard(case.organisation, sealing_key))
     # Both go to the writer (reporting.writer): the entry onto the chain, the staff notice.
     audit_entry_committed()
-    return True
+
 
 # How often a report routed on a tie re-reads the table when a concurrent one took the turn.
 ROUTING_ATTEMPTS = 25

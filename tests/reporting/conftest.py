@@ -1,4 +1,5 @@
-"""Fixtures for the reporter-side HTTP tests: a valid form submission (files: tests/helpers.py)."""
+"""Fixtures for the reporter-side tests: a valid form submission (files: tests/helpers.py), and the
+two ways a report is stored."""
 
 from __future__ import annotations
 
@@ -7,8 +8,26 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from reporting import abuse
+
+# How a report without files is stored: in a transaction (SQLite, or inside an outer
+# transaction), or on PostgreSQL in a request's autocommit, "at once": its rows and the hold on
+# the organisation's key epoch in one statement (reporting.services.submission.store_at_once),
+# which falls back to the transaction, or refuses a browser's seal, when the hold finds the
+# organisation paused or its epoch rotated since the snapshot.
+AT_ONCE = pytest.param("at once", id="at-once", marks=[
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement with its hold is PostgreSQL's"),
+])
+
+
+@pytest.fixture(params=["in a transaction", AT_ONCE])
+def storing(request: Any, settings: Any) -> str:
+    if request.param == "at once":
+        settings.AUDIT_CHAIN_AFTER_COMMIT = True  # PostgreSQL's default; the writer runs at once
+    return str(request.param)
 
 
 @pytest.fixture

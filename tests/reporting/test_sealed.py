@@ -14,11 +14,13 @@ from typing import Any
 import pytest
 from django.core import signing
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from counselling.services import member_unlock
-from reporting import crypto
-from reporting.audit import AuditAction
-from reporting.models import AuditEntry, Case, CaseGrant
+from reporting import crypto, snapshot
+from reporting.audit import AuditAction, audit_verify_chain
+from reporting.models import AuditEntry, Case, CaseGrant, Organisation
 from reporting.services import (
     RotationReason,
     ServiceError,
@@ -78,7 +80,7 @@ def test_bind_needs_the_proof_of_work(client: Any, fallback_org: Any, settings: 
 
 
 def test_a_report_sealed_in_the_browser_is_read_by_the_counsellor_like_any_case(
-    client: Any, make_org: Any, make_member: Any
+    storing: str, client: Any, make_org: Any, make_member: Any
 ) -> None:
     org = make_org("landesstelle", is_fallback=True)
     member = make_member(org, username="berater")
@@ -108,7 +110,7 @@ def test_a_report_sealed_in_the_browser_is_read_by_the_counsellor_like_any_case(
     assert access is not None and access.case.pk == case.pk and access.case_key == keys.case_key
 
 
-def test_the_binding_is_single_use(client: Any, fallback_org: Any) -> None:
+def test_the_binding_is_single_use(storing: str, client: Any, fallback_org: Any) -> None:
     offer = bind(client).json()
     payload, _code = browser_seal(offer)
     assert post_json(client, SEALED, payload).status_code == 201
@@ -155,7 +157,7 @@ def test_a_forged_or_expired_binding_is_refused(client: Any, fallback_org: Any, 
     assert Case.objects.count() == 0
 
 
-def test_a_binding_to_a_retired_key_epoch_is_refused(client: Any, make_org: Any) -> None:
+def test_a_binding_to_a_retired_key_epoch_is_refused(storing: str, client: Any, make_org: Any) -> None:
     org = make_org("landesstelle", is_fallback=True)
     offer = bind(client).json()
     organisation_key_rotate(actor=None, organisation=org.organisation, org_private_key=org.private_key,
@@ -165,6 +167,52 @@ def test_a_binding_to_a_retired_key_epoch_is_refused(client: Any, make_org: Any)
     fresh = bind(client).json()
     assert fresh["key_version"] == offer["key_version"] + 1
     assert post_json(client, SEALED, browser_seal(fresh)[0]).status_code == 201
+
+
+def test_a_binding_paused_or_rotated_by_another_process_is_refused_under_the_hold(
+    storing: str, client: Any, make_org: Any,
+) -> None:
+    """This process's snapshot still offers epoch 1 of an active organisation; the hold under
+    which the rows are written reads the database and refuses: nothing is stored."""
+    org = make_org("landesstelle", is_fallback=True)
+    offer = bind(client).json()
+    snapshot.sealing_key(org.organisation)  # what this process verified before the rotation
+    stale = dict(snapshot._keys)
+    organisation_key_rotate(actor=None, organisation=org.organisation, org_private_key=org.private_key,
+                            reason=RotationReason.ON_DEMAND)
+    snapshot.organisations()
+    snapshot._keys.update(stale)  # as if the rotation happened in another process
+    assert snapshot.sealing_key(org.organisation).version == offer["key_version"]
+    assert_error(post_json(client, SEALED, browser_seal(offer)[0]), 409, "binding_stale")
+    assert Case.objects.count() == 0 and CaseGrant.objects.count() == 0
+
+    offer = bind(client).json()  # the new epoch
+    snapshot.organisations()
+    Organisation.objects.filter(pk=org.organisation.pk).update(active=False)  # paused elsewhere
+    assert_error(post_json(client, SEALED, browser_seal(offer)[0]), 409, "binding_stale")
+    assert Case.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement with its hold is PostgreSQL's")
+def test_a_report_sealed_in_the_browser_is_stored_with_its_hold_in_one_statement(
+    client: Any, fallback_org: Any, settings: Any,
+) -> None:
+    settings.AUDIT_CHAIN_AFTER_COMMIT = True
+    payload, code = browser_seal(bind(client).json())
+    with CaptureQueriesContext(connection) as queries:
+        assert post_json(client, SEALED, payload).status_code == 201
+    statements = [q["sql"] for q in queries.captured_queries]
+    inserts = [n for n, sql in enumerate(statements) if 'INSERT INTO "reporting_case" ' in sql]
+    assert len(inserts) == 1 and "FOR KEY SHARE" in statements[inserts[0]]
+    assert 'INSERT INTO "reporting_auditentry"' in statements[inserts[0]]
+    # No transaction and no row lock on the organisation before it (the old path locked it).
+    assert not any(sql.startswith("BEGIN") or "FOR UPDATE" in sql for sql in statements[: inserts[0]])
+    case = Case.objects.get()
+    access = reporter_open(receipt=code)
+    assert access is not None and access.case.pk == case.pk
+    assert AuditEntry.objects.get(case_id=case.pk).chain_position is not None
+    assert audit_verify_chain() is None
 
 
 def _a_wrong_and_an_honest_seal(client: Any, other: Any) -> tuple[Case, Case]:

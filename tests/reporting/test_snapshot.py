@@ -36,22 +36,6 @@ def _report(description: str, district: str = "03241") -> Case:
     return report_submit(report=ReportInput(description=description, district=district, motives=["racism"])).case
 
 
-# How a report without files is stored: in a transaction (SQLite, or inside an outer
-# transaction), or on PostgreSQL in a request's autocommit, "at once": its rows and the hold on
-# the organisation's key epoch in one statement, which falls back to the transaction when the
-# hold finds the organisation paused or its epoch rotated since the snapshot.
-AT_ONCE = pytest.param("at once", id="at-once", marks=[
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement with its hold is PostgreSQL's"),
-])
-
-
-@pytest.fixture(params=["in a transaction", AT_ONCE])
-def storing(request: Any, settings: Any) -> str:
-    if request.param == "at once":
-        settings.AUDIT_CHAIN_AFTER_COMMIT = True  # PostgreSQL's default; the writer runs at once
-    return str(request.param)
-
 
 def test_an_organisation_created_in_this_process_receives_reports_at_once(fallback_org: Any, make_org: Any) -> None:
     assert _report("before").organisation_id == fallback_org.organisation.pk
