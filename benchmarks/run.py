@@ -221,9 +221,43 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-def load(base_url: str, path: str, clients: int, total: int, seconds: float) -> dict[str, Any]:
-    """`clients` threads, each on its own keep-alive connection, POST until `total` requests
-    were sent or `seconds` passed. Returns throughput, latency percentiles and failures."""
+def _post_report(conn: http.client.HTTPConnection, path: str, marker: str) -> bool:
+    conn.request("POST", path, body=json.dumps(report_payload(marker)), headers={"Content-Type": "application/json"})
+    response = conn.getresponse()
+    response.read()
+    return response.status == 201
+
+
+def _post_json(conn: http.client.HTTPConnection, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+    conn.request("POST", path, body=json.dumps(body), headers={"Content-Type": "application/json"})
+    response = conn.getresponse()
+    return response.status, json.loads(response.read() or b"null")
+
+
+def _post_sealed_report(conn: http.client.HTTPConnection, path: str, marker: str) -> bool:
+    """What the report page does with JavaScript (SPEC §3.10): ask for a binding and the routed
+    organisation's key, seal in the browser (here the Python reference of static_src/seal.js),
+    send the sealed report. One report, two requests."""
+    from tests.helpers import browser_seal, sealed_content
+
+    status, offer = _post_json(conn, "/api/v1/reports/bind/", {
+        "district": "03241", "motives": ["racism"], "language": "de", "partner": "",
+    })
+    if status != 200:
+        return False
+    report = sealed_content(description=f"Benchmark report {marker}: someone shouted at us at the bus stop.")
+    sealed, _code = browser_seal(offer, report)
+    status, _answer = _post_json(conn, path, sealed)
+    return status == 201
+
+
+def load(
+    base_url: str, path: str, clients: int, total: int, seconds: float,
+    send: Callable[[http.client.HTTPConnection, str, str], bool] = _post_report,
+) -> dict[str, Any]:
+    """`clients` threads, each on its own keep-alive connection, send a report (`send`, by
+    default one JSON POST to `path`) until `total` were sent or `seconds` passed. Returns
+    throughput, latency percentiles and failures."""
     host, port = base_url.removeprefix("http://").split(":")
     latencies: list[float] = []
     failures = 0
@@ -239,13 +273,9 @@ def load(base_url: str, path: str, clients: int, total: int, seconds: float) -> 
                 index = next(counter, None)
             if index is None:
                 break
-            body = json.dumps(report_payload(f"{number}-{index}"))
             started = time.perf_counter()
             try:
-                conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
-                response = conn.getresponse()
-                response.read()
-                ok = response.status == 201
+                ok = send(conn, path, f"{number}-{index}")
             except OSError:
                 ok = False
                 conn.close()
@@ -314,11 +344,14 @@ def cpu_split(ctx: Context) -> dict[str, float]:
     }
 
 
-def measured_load(ctx: Context, base_url: str, path: str, clients: int, total: int, seconds: float) -> dict[str, Any]:
-    """`load`, with the CPU milliseconds each request cost the server, the database and the
+def measured_load(
+    ctx: Context, base_url: str, path: str, clients: int, total: int, seconds: float,
+    send: Callable[[http.client.HTTPConnection, str, str], bool] = _post_report,
+) -> dict[str, Any]:
+    """`load`, with the CPU milliseconds each report cost the server, the database and the
     clients: on a machine the load saturates, throughput follows from these."""
     before = cpu_split(ctx)
-    result = load(base_url, path, clients, total, seconds)
+    result = load(base_url, path, clients, total, seconds, send)
     after = cpu_split(ctx)
     if before and result["requests"]:
         result["cpu_ms_per_request"] = {
@@ -354,6 +387,23 @@ def bench_submission(ctx: Context) -> dict[str, Any]:
         "cache": "redis" if ctx.env.get("REDIS_URL") else "database",
         "levels": levels,
         "profile": profile_submission(ctx),
+    }
+
+
+def bench_submission_sealed(ctx: Context) -> dict[str, Any]:
+    """Reports per second and latency of the browser's path (bind, seal in the client, submit)
+    at the submission benchmark's levels; the client's sealing counts in its latency."""
+    levels = []
+    with ctx.gunicorn() as base_url:
+        load(base_url, "/api/v1/reports/sealed/", 4, 40, 10, send=_post_sealed_report)
+        for clients in CONCURRENCY:
+            levels.append(measured_load(ctx, base_url, "/api/v1/reports/sealed/", clients,
+                                        REQUESTS_PER_LEVEL[clients], SECONDS_PER_LEVEL, send=_post_sealed_report))
+    return {
+        "server": "gunicorn gthread, 2 workers × 8 threads",
+        "note": "each report: POST /api/v1/reports/bind/, the seal made in the load's client "
+                "(tests.helpers.browser_seal, the Python reference of static_src/seal.js), POST /api/v1/reports/sealed/",
+        "levels": levels,
     }
 
 
@@ -1054,6 +1104,7 @@ class Benchmark:
 # Colleagues: append `Benchmark("statistics", bench_statistics)`, `Benchmark("inbox", ...)`.
 BENCHMARKS: list[Benchmark] = [
     Benchmark("submission", bench_submission),
+    Benchmark("submission_sealed", bench_submission_sealed),
     Benchmark("attachments", bench_attachments),
     Benchmark("attachment_store", bench_attachment_store),
     Benchmark("statistics", bench_statistics),
@@ -1090,6 +1141,13 @@ def print_table(results: dict[str, Any]) -> None:
         profile = submission["profile"]
         print(f"  in-process profile: {profile['per_request_ms']} ms per request; share of time "
               + ", ".join(f"{k} {v:.0%}" for k, v in profile["share_of_time"].items()))
+    sealed = results["benchmarks"].get("submission_sealed", {})
+    if "levels" in sealed:
+        print("\nSubmission sealed in the browser (bind, seal in the client, POST /api/v1/reports/sealed/)")
+        for r in sealed["levels"]:
+            cpu = r.get("cpu_ms_per_request", {})
+            print(f"{r['clients']:>7} | {r['per_second']:>9} {r['p50_ms']!s:>8} {r['p95_ms']!s:>8} {r['failures']:>5} | CPU ms "
+                  + " ".join(f"{k} {v}" for k, v in cpu.items()))
     attachments = results["benchmarks"].get("attachments", {})
     if "peak_mb" in attachments:
         a = attachments
@@ -1105,7 +1163,7 @@ def print_table(results: dict[str, Any]) -> None:
                   f"{figures['download_peak_mb']} MB)")
     print("\nFlat keys: " + json.dumps({k: v for k, v in results.items() if "." in k}))
     for name, figures in results["benchmarks"].items():
-        if name not in ("submission", "attachments", "attachment_store"):
+        if name not in ("submission", "submission_sealed", "attachments", "attachment_store"):
             print(f"\n{name}: {json.dumps(figures)}")
     print(f"\nwritten to {RESULTS.relative_to(BASE_DIR)}")
 
