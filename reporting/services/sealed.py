@@ -254,8 +254,9 @@ def _offered_key(claims: dict[str, Any]) -> tuple[Organisation, OrganisationKey]
         if attempt:
             snapshot.clear()
         organisation = next((org for org in snapshot.organisations() if org.pk == claims["o"] and org.active), None)
-        if organisation is not None and snapshot.sealing_key(organisation).version == claims["v"]:
-            return organisation, snapshot.sealing_key(organisation)
+        key = snapshot.sealing_key(organisation) if organisation is not None else None
+        if organisation is not None and key is not None and key.version == claims["v"]:
+            return organisation, key
     raise _binding_stale()
 
 
